@@ -1,0 +1,62 @@
+// Type-aware lint: a daemon cannot afford floating promises or unhandled switch cases.
+// Import boundaries follow STYLE.md: core <- config/identity/store <- service/health/logs
+// <- supervisor <- daemon/api <- cli.
+import tseslint from "typescript-eslint";
+
+const layers = {
+  core: [],
+  config: ["core"],
+  identity: ["core"],
+  store: ["core"],
+  service: ["core", "config", "identity", "store"],
+  health: ["core", "config", "identity", "store"],
+  logs: ["core", "config", "identity", "store"],
+  supervisor: ["core", "config", "identity", "store", "service", "health", "logs"],
+  check: ["core", "config", "identity", "store", "service", "logs"],
+  daemon: ["core", "config", "identity", "store", "service", "health", "logs", "supervisor", "api", "check"],
+  api: ["core", "config", "identity", "store", "service", "health", "logs", "supervisor", "check"],
+  cli: ["core", "config", "identity", "store", "service", "logs", "api", "check", "daemon"],
+};
+const all = Object.keys(layers);
+const boundaries = Object.entries(layers).map(([layer, allowed]) => ({
+  files: [`src/${layer}/**/*.ts`],
+  rules: {
+    "no-restricted-imports": [
+      "error",
+      {
+        patterns: all
+          .filter((other) => other !== layer && !allowed.includes(other))
+          .map((other) => ({
+            group: [`../${other}/*`, `../../${other}/*`],
+            message: `src/${layer} may not import src/${other} (see STYLE.md, layout).`,
+          })),
+      },
+    ],
+  },
+}));
+
+export default tseslint.config(
+  { ignores: ["dist/**", "node_modules/**", "web/vendor/**", "**/*.mjs", "bin/**"] },
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      "@typescript-eslint/no-floating-promises": "error",
+      "@typescript-eslint/no-misused-promises": "error",
+      "@typescript-eslint/switch-exhaustiveness-check": "error",
+      "@typescript-eslint/only-throw-error": "error",
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "no-empty": ["error", { allowEmptyCatch: false }],
+    },
+  },
+  {
+    files: ["**/*.test.ts", "test/**/*.ts", "bench/**/*.ts"],
+    rules: {
+      "@typescript-eslint/no-non-null-assertion": "off",
+      "@typescript-eslint/no-unsafe-assignment": "off",
+      "@typescript-eslint/no-unsafe-member-access": "off",
+      "@typescript-eslint/no-floating-promises": ["error", { allowForKnownSafeCalls: [{ from: "package", package: "node:test", name: ["test", "it", "describe", "suite"] }] }],
+    },
+  },
+  ...boundaries,
+);

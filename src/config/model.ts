@@ -1,0 +1,106 @@
+/**
+ * The validated, resolved config: what the rest of upkeep consumes. Wire words (YAML keys) are
+ * snake_case and mapped to these camelCase fields once, in validate.ts. Durations are
+ * milliseconds, sizes bytes, paths absolute (resolved against the config file's folder).
+ */
+
+export const SERVICE_TYPES = ["simple", "oneshot", "forking", "external", "notify"] as const;
+export type ServiceType = (typeof SERVICE_TYPES)[number];
+
+export const RESTART_POLICIES = ["always", "on-failure", "no"] as const;
+export type RestartPolicy = (typeof RESTART_POLICIES)[number];
+
+export interface BackoffConfig {
+  initialMs: number; // default 100
+  maxMs: number; // default 30000
+  factor: number; // default 2
+  jitter: number; // 0..1, default 0.2
+  resetAfterMs: number; // default 30000: uptime after which the backoff and attempts reset
+}
+
+export interface StartLimitConfig {
+  burst: number; // default 5 attempts ...
+  intervalMs: number; // ... within 60000 ms
+  retryAfterMs: number | null; // optional cool-down after which a failed service tries again
+}
+
+export interface StopConfig {
+  signal: NodeJS.Signals; // default SIGTERM
+  timeoutMs: number; // default 10000, then SIGKILL to the whole tree
+}
+
+export interface LogsConfig {
+  maxSizeBytes: number; // default 10 MiB per stream file
+  keep: number; // default 5 rotated files per stream
+  timestamps: boolean; // default false: whether `upkeep logs` shows timestamps by default
+}
+
+export interface ServiceConfig {
+  name: string;
+  type: ServiceType;
+  /** argv; a string command was split like a shell would, never run by a shell. */
+  command: string[];
+  cwd: string; // absolute; default: the config file's folder
+  env: Record<string, string>; // env_file entries first, then env (env wins)
+  envFile: string | null;
+  user: string | null;
+  group: string | null;
+  restart: RestartPolicy; // default always
+  backoff: BackoffConfig;
+  startLimit: StartLimitConfig;
+  stop: StopConfig;
+  reloadSignal: NodeJS.Signals; // default SIGHUP
+  logs: LogsConfig;
+  /**
+   * Keys of later capabilities (pidfile, listen, children, ready, health, after, requires,
+   * condition, limits, instances, start/stop commands of external services): accepted and kept
+   * verbatim, reported by `config check` as "accepted, not yet acted on".
+   */
+  pending: Record<string, unknown>;
+  /** Where the service was declared, for messages. */
+  source: { file: string; line: number; column: number };
+}
+
+export interface HttpConfig {
+  enabled: boolean;
+  host: string; // default 127.0.0.1
+  port: number; // default 9900
+}
+
+export interface Config {
+  file: string; // absolute path of the config file
+  stateDir: string; // absolute
+  http: HttpConfig;
+  socketGroup: string | null;
+  /** Services in declaration order. */
+  services: ServiceConfig[];
+  /** Top-level keys of later capabilities (notify), kept verbatim. */
+  pending: Record<string, unknown>;
+}
+
+/** One problem found in a config file, with its position and what would be valid. */
+export interface ConfigProblem {
+  code:
+    | "CONFIG_SYNTAX"
+    | "CONFIG_UNKNOWN_KEY"
+    | "CONFIG_WRONG_TYPE"
+    | "CONFIG_BAD_VALUE"
+    | "CONFIG_MISSING_KEY"
+    | "CONFIG_NOT_FOUND";
+  file: string;
+  line: number; // 1-based
+  column: number; // 1-based
+  keyPath: string; // e.g. services.web.backoff.initial
+  message: string; // what is wrong, e.g. "unknown key 'comand'"
+  expected: string; // what would be valid, e.g. "one of: command, type, cwd, ..."
+  got?: string;
+}
+
+/** A note that is not an error: e.g. a key accepted but not yet acted on. */
+export interface ConfigNote {
+  file: string;
+  line: number;
+  column: number;
+  keyPath: string;
+  message: string;
+}

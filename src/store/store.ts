@@ -1,0 +1,114 @@
+/**
+ * The state store: service records, process records, events. One interface, several backends
+ * (SQLite now, PostgreSQL later for a fleet sharing one view), so it speaks of records only:
+ * no SQL, no rowids, no file paths. Every record carries the host id. Methods are async so a
+ * networked backend fits; writes are transactional and durable when the promise resolves.
+ */
+
+export const DESIRED_STATES = ["up", "down"] as const;
+export type DesiredState = (typeof DESIRED_STATES)[number];
+
+/** Identity of one process: PID + kernel start time + boot id (never a bare PID). */
+export interface ProcessIdentity {
+  pid: number;
+  /** /proc/PID/stat field 22: start time in clock ticks since boot. */
+  startTime: number;
+  /** /proc/sys/kernel/random/boot_id */
+  bootId: string;
+}
+
+/** A process upkeep started (or adopted) for a service. */
+export interface ProcessRecord extends ProcessIdentity {
+  hostId: string;
+  service: string;
+  argv: string[];
+  /** Process group and session the service was started in (its own: pgid = sid = pid). */
+  pgid: number;
+  /** Per-start marker set as UPKEEP_RUN_ID in the service's environment. */
+  runId: string;
+  /** The cgroup (v2 path relative to the mount) the service was started in, if any. */
+  cgroup: string | null;
+  /** Epoch milliseconds. */
+  startedAt: number;
+}
+
+/** What upkeep keeps about a service across daemon restarts. */
+export interface ServiceRecord {
+  hostId: string;
+  service: string;
+  /** What the operator asked for. Operator intent wins: `down` survives daemon restarts. */
+  desired: DesiredState;
+  /** Last observed state (one of SPEC §3's states) and why. */
+  state: string;
+  reason: string;
+  since: number; // epoch ms of the last state change
+  restarts: number; // automatic restarts counted since the service was added
+  lastExitCode: number | null;
+  lastSignal: string | null;
+  /** Start attempts (epoch ms) inside the start-limit window. */
+  attempts: number[];
+}
+
+export const EVENT_KINDS = [
+  "state", // a state transition: from -> to, with a reason
+  "spawn", // a process was started: pid, argv
+  "exit", // a process ended: code/signal or "status unknown"
+  "adopted", // a live recorded process was taken over by a new daemon
+  "stale", // a record named a process that is gone or is another program now
+  "action", // an operator action (start/stop/restart/reload/reset)
+  "config", // config loaded, reloaded, rejected
+  "daemon", // daemon started, stopping, stopped
+  "log_dropped", // output could not be written; details say how many bytes
+  "unhealthy",
+  "crash",
+  "failed",
+  "recovered",
+] as const;
+export type EventKind = (typeof EVENT_KINDS)[number];
+
+export interface NewEvent {
+  /** Epoch ms. */
+  ts: number;
+  /** null for daemon-wide events. */
+  service: string | null;
+  kind: EventKind;
+  from?: string | null;
+  to?: string | null;
+  reason: string;
+  details?: Record<string, unknown>;
+}
+
+export interface EventRecord extends NewEvent {
+  id: number; // increasing; followers resume after an id
+  hostId: string;
+  from: string | null;
+  to: string | null;
+  details: Record<string, unknown>;
+}
+
+export interface EventQuery {
+  service?: string; // exact name, or a prefix ending in "@" for all instances
+  afterId?: number;
+  /** The newest `limit` events, returned oldest first. */
+  limit?: number;
+}
+
+export interface StateStore {
+  readonly hostId: string;
+
+  getService(service: string): Promise<ServiceRecord | null>;
+  listServices(): Promise<ServiceRecord[]>;
+  putService(record: ServiceRecord): Promise<void>;
+  deleteService(service: string): Promise<void>;
+
+  /** The live-or-stale record of the service's main process, if any. */
+  getProcess(service: string): Promise<ProcessRecord | null>;
+  listProcesses(): Promise<ProcessRecord[]>;
+  putProcess(record: ProcessRecord): Promise<void>;
+  deleteProcess(service: string): Promise<void>;
+
+  appendEvent(event: NewEvent): Promise<EventRecord>;
+  listEvents(query: EventQuery): Promise<EventRecord[]>;
+
+  close(): Promise<void>;
+}
