@@ -1,0 +1,47 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { UpkeepError } from "../core/errors.js";
+import type { Supervisor } from "../supervisor/supervisor.js";
+import { sendError } from "./http-io.js";
+import { handleActions } from "./routes/actions.js";
+import { handleEvents } from "./routes/events.js";
+import { handleReloadConfig, handleShutdown } from "./routes/daemon.js";
+import { handleService, handleStatus } from "./routes/services.js";
+
+/** What the routes need: the supervisor and the daemon's own controls. */
+export interface ApiContext {
+  supervisor: Supervisor;
+  /** Stop all services and exit (SPEC `shutdown`). */
+  requestShutdown(): void;
+}
+
+type Handler = (ctx: ApiContext, req: IncomingMessage, res: ServerResponse, url: URL, params: string[]) => Promise<void> | void;
+
+const ROUTES: { method: string; pattern: RegExp; handler: Handler }[] = [
+  { method: "GET", pattern: /^\/api\/v1\/status$/, handler: handleStatus },
+  { method: "GET", pattern: /^\/api\/v1\/services$/, handler: handleStatus },
+  { method: "GET", pattern: /^\/api\/v1\/services\/([^/]+)$/, handler: handleService },
+  { method: "POST", pattern: /^\/api\/v1\/actions$/, handler: handleActions },
+  { method: "GET", pattern: /^\/api\/v1\/events$/, handler: handleEvents },
+  { method: "POST", pattern: /^\/api\/v1\/reload-config$/, handler: handleReloadConfig },
+  { method: "POST", pattern: /^\/api\/v1\/shutdown$/, handler: handleShutdown },
+];
+
+/**
+ * One request handler for every transport (the 0600 UNIX socket now; HTTP with a bearer
+ * token later): only authentication differs between them.
+ */
+export function createApiHandler(ctx: ApiContext): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const url = new URL(req.url ?? "/", "http://upkeep.local");
+    const route = ROUTES.find((r) => r.method === req.method && r.pattern.test(url.pathname));
+    if (!route) {
+      sendError(res, new UpkeepError("API_NOT_FOUND", `no route ${req.method ?? "?"} ${url.pathname}`));
+      return;
+    }
+    const params = (route.pattern.exec(url.pathname) ?? []).slice(1).map(decodeURIComponent);
+    Promise.resolve(route.handler(ctx, req, res, url, params)).catch((err: unknown) => {
+      if (res.headersSent) res.destroy();
+      else sendError(res, err);
+    });
+  };
+}

@@ -1,0 +1,44 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { UpkeepError } from "../core/errors.js";
+
+/** Largest request body accepted: actions and reloads are small JSON objects. */
+const MAX_BODY_BYTES = 1 << 20;
+
+/** Read and parse a JSON request body (empty body → {}). */
+export async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new UpkeepError("API_BAD_REQUEST", "request body over 1 MiB");
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString("utf8").trim();
+  if (text === "") return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new UpkeepError("API_BAD_REQUEST", `request body is not valid JSON: ${(err as Error).message}`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new UpkeepError("API_BAD_REQUEST", "request body must be a JSON object");
+  }
+  return parsed as Record<string, unknown>;
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** Known errors → their status and `{error: {code, message, hint, details}}`; others → 500. */
+export function sendError(res: ServerResponse, err: unknown): void {
+  if (err instanceof UpkeepError) {
+    sendJson(res, err.httpStatus, { error: err.toJSON() });
+    return;
+  }
+  console.error("upkeep: internal error while answering a request:", err);
+  sendJson(res, 500, { error: { code: "INTERNAL", message: "internal error (logged by the daemon)" } });
+}

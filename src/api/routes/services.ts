@@ -1,0 +1,30 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { selectRunners } from "../../supervisor/actions.js";
+import type { ApiContext } from "../app.js";
+import { sendJson } from "../http-io.js";
+import { serializeDaemon, serializeService } from "../serialize.js";
+import type { StatusJson } from "../wire.js";
+
+/** GET /api/v1/status: the daemon and every service. */
+export function handleStatus(ctx: ApiContext, _req: IncomingMessage, res: ServerResponse): void {
+  const now = Date.now();
+  const { supervisor } = ctx;
+  const body: StatusJson = {
+    daemon: serializeDaemon(supervisor),
+    services: [...supervisor.runners.values()].map((r) => serializeService(supervisor, r, now)),
+  };
+  sendJson(res, 200, body);
+}
+
+/** GET /api/v1/services/NAME: one service (404 SERVICE_UNKNOWN with the known names). */
+export function handleService(
+  ctx: ApiContext,
+  _req: IncomingMessage,
+  res: ServerResponse,
+  _url: URL,
+  [name]: string[],
+): void {
+  // An exact name, else the first instance of `name@*` (an unknown name throws SERVICE_UNKNOWN).
+  const runner = ctx.supervisor.runners.get(name ?? "") ?? selectRunners(ctx.supervisor, [name ?? ""], false)[0]!;
+  sendJson(res, 200, serializeService(ctx.supervisor, runner, Date.now()));
+}

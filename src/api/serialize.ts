@@ -1,0 +1,85 @@
+import { readProcStat, CLOCK_TICKS, PAGE_SIZE } from "../identity/proc-stat.js";
+import type { ServiceRunner } from "../service/runner.js";
+import type { EventRecord } from "../store/store.js";
+import type { Supervisor } from "../supervisor/supervisor.js";
+import type { DaemonStatusJson, EventJson, ServiceStatusJson } from "./wire.js";
+
+/** The one place runner state becomes wire JSON (snake_case, ISO times). */
+export function serializeService(supervisor: Supervisor, runner: ServiceRunner, now: number): ServiceStatusJson {
+  const { context: ctx } = runner;
+  const log = supervisor.logs.get(runner.name);
+  const usage = sampleUsage(runner, now);
+  return {
+    name: runner.name,
+    type: runner.config.type,
+    state: runner.state,
+    desired: ctx.desired,
+    pid: ctx.pid,
+    since: new Date(runner.since).toISOString(),
+    uptime_ms: runner.state === "running" && ctx.startedAt !== null ? now - ctx.startedAt : null,
+    restarts: ctx.restarts,
+    exit_code: ctx.lastExitCode,
+    signal: ctx.lastSignal,
+    ports: [],
+    children: [],
+    rss_bytes: usage?.rssBytes ?? null,
+    cpu_percent: usage?.cpuPercent ?? null,
+    log_file: log ? { ...log.files } : { out: "", err: "" },
+    reason: runner.reason,
+    next_attempt_at: ctx.timerAt !== null && runner.state !== "stopping" ? new Date(ctx.timerAt).toISOString() : null,
+  };
+}
+
+export function serializeDaemon(supervisor: Supervisor): DaemonStatusJson {
+  return {
+    pid: process.pid,
+    version: "0.1.0",
+    started_at: new Date(supervisor.startedAt).toISOString(),
+    state_dir: supervisor.config.stateDir,
+    config_file: supervisor.config.file,
+    host_id: supervisor.store.hostId,
+    boot_id: supervisor.bootId,
+  };
+}
+
+export function serializeEvent(event: EventRecord): EventJson {
+  return {
+    id: event.id,
+    ts: new Date(event.ts).toISOString(),
+    service: event.service,
+    kind: event.kind,
+    from: event.from,
+    to: event.to,
+    reason: event.reason,
+    details: event.details,
+  };
+}
+
+interface UsageSample {
+  pid: number;
+  at: number;
+  cpuTicks: number;
+  rssBytes: number;
+  cpuPercent: number | null;
+}
+const samples = new WeakMap<ServiceRunner, UsageSample>();
+/** Samples younger than this are reused: status of 1000 services must not read /proc 1000 times a call. */
+const SAMPLE_TTL_MS = 1_000;
+
+/** RSS and CPU of the main process; CPU is the share since the previous sample. */
+function sampleUsage(runner: ServiceRunner, now: number): { rssBytes: number; cpuPercent: number | null } | null {
+  const pid = runner.context.pid;
+  if (pid === null) return null;
+  const last = samples.get(runner);
+  if (last && last.pid === pid && now - last.at < SAMPLE_TTL_MS) return last;
+  const stat = readProcStat(pid);
+  if (!stat) return null;
+  const cpuTicks = stat.utimeTicks + stat.stimeTicks;
+  let cpuPercent: number | null = null;
+  if (last && last.pid === pid && now > last.at) {
+    cpuPercent = Math.round(((cpuTicks - last.cpuTicks) / CLOCK_TICKS / ((now - last.at) / 1000)) * 1000) / 10;
+  }
+  const sample = { pid, at: now, cpuTicks, rssBytes: stat.rssPages * PAGE_SIZE, cpuPercent };
+  samples.set(runner, sample);
+  return sample;
+}

@@ -1,0 +1,96 @@
+/**
+ * JSON shapes of the API under /api/v1 (SPEC §4, §7): the one contract between the daemon,
+ * the CLI (over the UNIX socket) and the dashboard (over HTTP). snake_case, as on the wire.
+ */
+
+import type { ServiceState } from "../service/states.js";
+export { SERVICE_STATES, type ServiceState } from "../service/states.js";
+
+export const ACTIONS = ["start", "stop", "restart", "reload", "reset"] as const;
+export type Action = (typeof ACTIONS)[number];
+
+export interface ServiceStatusJson {
+  name: string;
+  type: string;
+  state: ServiceState;
+  desired: "up" | "down";
+  pid: number | null;
+  /** ISO time of the last state change. */
+  since: string;
+  uptime_ms: number | null; // while running
+  restarts: number;
+  exit_code: number | null;
+  signal: string | null;
+  ports: number[];
+  children: { pid: number; name: string }[];
+  rss_bytes: number | null;
+  cpu_percent: number | null;
+  log_file: { out: string; err: string };
+  reason: string;
+  /** When a restart is scheduled (backoff) or a failed service retries (retry_after). */
+  next_attempt_at: string | null;
+}
+
+export interface DaemonStatusJson {
+  pid: number;
+  version: string;
+  started_at: string;
+  state_dir: string;
+  config_file: string;
+  host_id: string;
+  boot_id: string;
+}
+
+export interface StatusJson {
+  daemon: DaemonStatusJson;
+  services: ServiceStatusJson[];
+}
+
+export interface ActionRequestJson {
+  action: Action;
+  names?: string[]; // "web" selects every instance web@*
+  all?: boolean;
+  force?: boolean;
+}
+
+export interface ActionResultJson {
+  name: string;
+  ok: boolean;
+  state: ServiceState;
+  pid: number | null;
+  message: string; // e.g. "web started (PID 1234)" or why it failed
+  hint?: string;
+}
+
+export interface ActionResponseJson {
+  results: ActionResultJson[];
+}
+
+export interface EventJson {
+  id: number;
+  ts: string; // ISO
+  service: string | null;
+  kind: string;
+  from: string | null;
+  to: string | null;
+  reason: string;
+  details: Record<string, unknown>;
+}
+
+export interface ConfigPlanJson {
+  add: string[];
+  remove: string[];
+  restart: { name: string; keys: string[] }[];
+  live: { name: string; keys: string[] }[];
+  unchanged: string[];
+  daemon: { keys: string[] };
+}
+
+export interface ReloadConfigResponseJson {
+  plan: ConfigPlanJson;
+  applied: boolean;
+}
+
+export interface ErrorJson {
+  error: { code: string; message: string; hint?: string; details?: Record<string, unknown> };
+}

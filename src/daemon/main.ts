@@ -1,0 +1,123 @@
+import { mkdirSync, unlinkSync } from "node:fs";
+import type { Server } from "node:http";
+import type { Server as NetServer } from "node:net";
+import { join } from "node:path";
+import { formatProblem } from "../config/format-problem.js";
+import type { Config } from "../config/model.js";
+import { loadConfig } from "../config/load.js";
+import { writeFileAtomic } from "../core/atomic-write.js";
+import { isErrno, UpkeepError } from "../core/errors.js";
+import { openSqliteStore } from "../store/sqlite/open.js";
+import type { EventRecord } from "../store/store.js";
+import { reloadConfig } from "../supervisor/apply-config.js";
+import { Supervisor } from "../supervisor/supervisor.js";
+import { listenControlSocket } from "./control-socket.js";
+import { acquireInstanceLock } from "./instance-lock.js";
+import { writeStatusDump } from "./status-dump.js";
+
+export interface DaemonOptions {
+  configFile: string;
+  stateDirFlag?: string;
+  force: boolean;
+}
+
+/**
+ * Run the supervisor in the foreground until SIGTERM/SIGINT or `upkeep shutdown`; resolves
+ * with the exit code (SPEC §4: 0 after a clean stop, 1 when it cannot run, 2 for a bad config).
+ */
+export async function runDaemon(options: DaemonOptions): Promise<number> {
+  const stateDirOverride = options.stateDirFlag ?? process.env["UPKEEP_STATE_DIR"];
+  const loaded = loadConfig(options.configFile, stateDirOverride ? { stateDirOverride } : {});
+  if (!loaded.ok) {
+    for (const p of loaded.problems) console.error(formatProblem(p));
+    console.error(`upkeep: config ${options.configFile} has ${loaded.problems.length} problem(s); the daemon did not start`);
+    return 2;
+  }
+  const { config } = loaded;
+  try {
+    prepareStateDir(config.stateDir);
+    const lock = await acquireInstanceLock(config.stateDir);
+    return await runLocked(config, lock);
+  } catch (err) {
+    if (!(err instanceof UpkeepError)) throw err;
+    console.error(`upkeep: ${err.message}`);
+    if (err.hint) console.error(`  hint: ${err.hint}`);
+    return err.exitCode;
+  }
+}
+
+async function runLocked(config: Config, lock: NetServer): Promise<number> {
+  const store = openSqliteStore(config.stateDir);
+  writeFileAtomic(join(config.stateDir, "upkeep.pid"), String(process.pid));
+  const supervisor = new Supervisor(config, store);
+  supervisor.bus.subscribe(printEvent);
+  let stopping: Promise<number> | null = null;
+  let control: Server | null = null;
+  const socketPath = join(config.stateDir, "upkeep.sock");
+  const done = new Promise<number>((resolve) => {
+    const shutdown = (why: string): void => {
+      if (stopping) return;
+      console.error(`upkeep: ${why}: stopping all services`);
+      stopping = (async () => {
+        await supervisor.shutdown();
+        control?.close();
+        removeFile(socketPath);
+        removeFile(join(config.stateDir, "upkeep.pid"));
+        await store.close();
+        lock.close();
+        return 0;
+      })();
+      stopping.then(resolve, (err: unknown) => {
+        console.error("upkeep: shutdown failed:", err);
+        resolve(1);
+      });
+    };
+    process.on("SIGTERM", () => shutdown("SIGTERM"));
+    process.on("SIGINT", () => shutdown("SIGINT"));
+    process.on("SIGHUP", () => {
+      reloadConfig(supervisor, { dryRun: false }).catch((err: unknown) => {
+        const message = err instanceof Error ? err.message : String(err);
+        console.error(`upkeep: SIGHUP: ${message}`);
+      });
+    });
+    process.on("SIGUSR1", () => {
+      console.error(`upkeep: status written to ${writeStatusDump(supervisor)}`);
+    });
+    void (async () => {
+      await supervisor.start();
+      control = await listenControlSocket(socketPath, { supervisor, requestShutdown: () => shutdown("shutdown requested") });
+      console.error(`upkeep: daemon running (PID ${process.pid}), ${supervisor.runners.size} services, socket ${socketPath}`);
+    })().catch((err: unknown) => {
+      console.error("upkeep: start-up failed:", err);
+      shutdown("start-up failed");
+    });
+  });
+  return done;
+}
+
+function prepareStateDir(stateDir: string): void {
+  try {
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    mkdirSync(join(stateDir, "logs"), { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw new UpkeepError("STATE_DIR_UNUSABLE", `cannot create state dir ${stateDir}: ${(err as Error).message}`, {
+      hint: `create it and make it writable by this user: mkdir -p ${stateDir} && chmod 700 ${stateDir}`,
+      cause: err,
+    });
+  }
+}
+
+function removeFile(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (err) {
+    if (!isErrno(err, "ENOENT")) console.error(`upkeep: could not remove ${path}: ${(err as Error).message}`);
+  }
+}
+
+/** Foreground output: one line per event, so `npm start` shows what happens. */
+function printEvent(e: EventRecord): void {
+  const time = new Date(e.ts).toISOString().slice(11, 23);
+  const change = e.kind === "state" && e.from !== e.to ? `${e.from} → ${e.to}: ` : `${e.kind}: `;
+  console.error(`${time} ${e.service ?? "daemon"} ${change}${e.reason}`);
+}

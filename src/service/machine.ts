@@ -1,0 +1,355 @@
+import type { ServiceConfig } from "../config/model.js";
+import { backoffStepFor, computeBackoffDelay } from "./backoff.js";
+import { attemptsInWindow, isStartLimitHit } from "./start-limit.js";
+import type { Effect, MachineEvent, ServiceState } from "./states.js";
+
+/**
+ * The service lifecycle as one pure function: (state, context, event, now) → next state, new
+ * context, effects, reason. No I/O, no timers, no await: the runner performs the effects and
+ * feeds their results back as events. Every (state, event) pair is decided below; "ignore" is
+ * an explicit branch with its reason (like s6-supervise's action table).
+ */
+
+export interface MachineContext {
+  desired: "up" | "down";
+  /** Start attempts (epoch ms) in the start-limit window. */
+  attempts: number[];
+  /** Quick crashes in a row: the next backoff step. */
+  quickCrashes: number;
+  restarts: number;
+  pid: number | null;
+  startedAt: number | null;
+  lastExitCode: number | null;
+  lastSignal: string | null;
+  /** Set by a restart request: start again once the stop completes. */
+  startAfterStop: boolean;
+  /** When the pending timer fires, if any (for display). */
+  timerAt: number | null;
+}
+
+/** The part of a service's config the machine decides with. */
+export type MachineService = Pick<ServiceConfig, "type" | "restart" | "backoff" | "startLimit" | "stop">;
+
+export interface Transition {
+  state: ServiceState;
+  context: MachineContext;
+  effects: Effect[];
+  reason: string;
+}
+
+export function initialContext(desired: "up" | "down"): MachineContext {
+  return {
+    desired,
+    attempts: [],
+    quickCrashes: 0,
+    restarts: 0,
+    pid: null,
+    startedAt: null,
+    lastExitCode: null,
+    lastSignal: null,
+    startAfterStop: false,
+    timerAt: null,
+  };
+}
+
+interface Step {
+  state: ServiceState;
+  ctx: MachineContext;
+  svc: MachineService;
+  now: number;
+  random: () => number;
+}
+
+/** Decide the next state for one event. `random` returns [0, 1) and drives the jitter. */
+export function transition(
+  state: ServiceState,
+  context: MachineContext,
+  event: MachineEvent,
+  svc: MachineService,
+  now: number,
+  random: () => number,
+): Transition {
+  const s: Step = { state, ctx: { ...context }, svc, now, random };
+  switch (event.type) {
+    case "start_requested":
+      return onStart(s);
+    case "stop_requested":
+      return onStop(s);
+    case "restart_requested":
+      return onRestart(s);
+    case "reset_requested":
+      return onReset(s);
+    case "spawned":
+      return onSpawned(s, event.pid);
+    case "spawn_failed":
+      return onSpawnFailed(s, event.error);
+    case "ready":
+      return onReady(s);
+    case "exited":
+      return onExited(s, event);
+    case "timer_fired":
+      return onTimer(s, event.purpose);
+    case "adopted":
+      return onAdopted(s, event.pid, event.startedAt);
+    default:
+      return assertNever(event);
+  }
+}
+
+function stay(s: Step, reason: string, effects: Effect[] = []): Transition {
+  return { state: s.state, context: s.ctx, effects, reason };
+}
+
+function go(s: Step, state: ServiceState, reason: string, effects: Effect[] = []): Transition {
+  return { state, context: s.ctx, effects, reason };
+}
+
+/** One start attempt, unless it would exceed the start limit. */
+function attemptStart(s: Step, reason: string, before: Effect[] = []): Transition {
+  const { startLimit } = s.svc;
+  s.ctx.attempts = attemptsInWindow(startLimit, s.ctx.attempts, s.now);
+  if (isStartLimitHit(startLimit, s.ctx.attempts, s.now)) return giveUp(s, before);
+  s.ctx.attempts = [...s.ctx.attempts, s.now];
+  s.ctx.timerAt = null;
+  return go(s, "starting", reason, [...before, { type: "cancel_timer" }, { type: "spawn" }]);
+}
+
+function giveUp(s: Step, before: Effect[]): Transition {
+  const { burst, intervalMs, retryAfterMs } = s.svc.startLimit;
+  const why = `start limit hit: ${burst} attempts within ${intervalMs / 1000}s`;
+  if (retryAfterMs === null) {
+    s.ctx.timerAt = null;
+    return go(s, "failed", `${why}; stays failed until \`upkeep start\` or \`upkeep reset\``, [
+      ...before,
+      { type: "cancel_timer" },
+    ]);
+  }
+  s.ctx.timerAt = s.now + retryAfterMs;
+  return go(s, "failed", `${why}; trying again in ${retryAfterMs / 1000}s (retry_after)`, [
+    ...before,
+    { type: "arm_timer", purpose: "retry_after", ms: retryAfterMs },
+  ]);
+}
+
+function clearBudget(ctx: MachineContext): void {
+  ctx.attempts = [];
+  ctx.quickCrashes = 0;
+}
+
+function beginStop(s: Step, reason: string): Transition {
+  const { signal, timeoutMs } = s.svc.stop;
+  s.ctx.timerAt = s.now + timeoutMs;
+  return go(s, "stopping", `${reason}: sent ${signal}, SIGKILL after ${timeoutMs / 1000}s`, [
+    { type: "cancel_timer" },
+    { type: "signal", signal },
+    { type: "arm_timer", purpose: "stop_timeout", ms: timeoutMs },
+  ]);
+}
+
+function onStart(s: Step): Transition {
+  s.ctx.desired = "up";
+  switch (s.state) {
+    case "stopped":
+    case "exited":
+    case "failed":
+    case "backoff":
+    case "waiting":
+      clearBudget(s.ctx);
+      return attemptStart(s, "start requested");
+    case "starting":
+    case "running":
+      return stay(s, "start requested: already " + s.state);
+    case "stopping":
+      s.ctx.startAfterStop = true;
+      return stay(s, "start requested: will start once the stop completes");
+    default:
+      return assertNever(s.state);
+  }
+}
+
+function onStop(s: Step): Transition {
+  s.ctx.desired = "down";
+  s.ctx.startAfterStop = false;
+  switch (s.state) {
+    case "starting":
+    case "running":
+      return beginStop(s, "stop requested");
+    case "stopping":
+      return stay(s, "stop requested: already stopping");
+    case "backoff":
+    case "failed":
+    case "exited":
+    case "waiting":
+    case "stopped":
+      s.ctx.timerAt = null;
+      return go(s, "stopped", "stop requested", [{ type: "cancel_timer" }]);
+    default:
+      return assertNever(s.state);
+  }
+}
+
+function onRestart(s: Step): Transition {
+  s.ctx.desired = "up";
+  switch (s.state) {
+    case "starting":
+    case "running":
+      s.ctx.startAfterStop = true;
+      return beginStop(s, "restart requested");
+    case "stopping":
+      s.ctx.startAfterStop = true;
+      return stay(s, "restart requested: will start once the stop completes");
+    case "backoff":
+    case "failed":
+    case "exited":
+    case "waiting":
+    case "stopped":
+      clearBudget(s.ctx);
+      return attemptStart(s, "restart requested");
+    default:
+      return assertNever(s.state);
+  }
+}
+
+function onReset(s: Step): Transition {
+  clearBudget(s.ctx);
+  s.ctx.desired = "up";
+  switch (s.state) {
+    case "failed":
+    case "stopped":
+    case "exited":
+    case "backoff":
+    case "waiting":
+      return attemptStart(s, "reset requested: attempt counter cleared");
+    case "starting":
+    case "running":
+      return stay(s, "reset requested: attempt counter cleared");
+    case "stopping":
+      s.ctx.startAfterStop = true;
+      return stay(s, "reset requested: attempt counter cleared; will start once the stop completes");
+    default:
+      return assertNever(s.state);
+  }
+}
+
+function onSpawned(s: Step, pid: number): Transition {
+  s.ctx.pid = pid;
+  s.ctx.startedAt = s.now;
+  if (s.state === "starting") return stay(s, `spawned PID ${pid}`, [{ type: "await_ready" }]);
+  // The runner feeds `spawned` right after its spawn effect, so only `starting` sees it; a
+  // process that appears in any other state is not wanted there and is removed.
+  return stay(s, `PID ${pid} spawned while ${s.state}: removed`, [{ type: "kill_tree" }]);
+}
+
+function onSpawnFailed(s: Step, error: string): Transition {
+  if (s.state !== "starting") return stay(s, `ignored spawn failure while ${s.state}: ${error}`);
+  return afterEnd(s, `cannot start: ${error}`, true, []);
+}
+
+function onReady(s: Step): Transition {
+  if (s.state !== "starting") return stay(s, `ignored readiness while ${s.state}`);
+  return go(s, "running", `running (PID ${s.ctx.pid ?? "?"})`);
+}
+
+function describeExit(e: Extract<MachineEvent, { type: "exited" }>): string {
+  if (!e.statusKnown) return "exited (status unknown: not a child of this daemon)";
+  if (e.signal) return `killed by ${e.signal}`;
+  return `exited with code ${e.code ?? "?"}`;
+}
+
+function onExited(s: Step, e: Extract<MachineEvent, { type: "exited" }>): Transition {
+  const uptime = s.ctx.startedAt === null ? null : s.now - s.ctx.startedAt;
+  s.ctx.pid = null;
+  s.ctx.lastExitCode = e.code;
+  s.ctx.lastSignal = e.signal;
+  const what = describeExit(e);
+  const cleanup: Effect[] = [{ type: "cancel_timer" }, { type: "kill_tree" }, { type: "clear_record" }];
+  switch (s.state) {
+    case "stopping":
+      s.ctx.timerAt = null;
+      if (s.ctx.startAfterStop && s.ctx.desired === "up") {
+        s.ctx.startAfterStop = false;
+        return attemptStart(s, `stopped (${what}); starting again`, cleanup);
+      }
+      return go(s, "stopped", `stopped (${what})`, cleanup);
+    case "starting":
+    case "running": {
+      const failed = !e.statusKnown ? true : e.code !== 0 || e.signal !== null;
+      if (s.svc.type === "oneshot" && !failed) {
+        return go(s, "exited", "completed successfully (exit code 0)", cleanup);
+      }
+      const restart = s.svc.restart === "always" || (s.svc.restart === "on-failure" && failed);
+      if (!restart || s.ctx.desired === "down") {
+        const state = s.svc.type === "oneshot" ? "failed" : "exited";
+        return go(s, state, `${what}; restart: ${s.svc.restart}`, cleanup);
+      }
+      return afterEnd(s, what, false, cleanup, uptime);
+    }
+    case "stopped":
+    case "backoff":
+    case "failed":
+    case "exited":
+    case "waiting":
+      return stay(s, `ignored: a process of this service ended while ${s.state} (${what})`);
+    default:
+      return assertNever(s.state);
+  }
+}
+
+/** After a crash or failed spawn: restart now, later (backoff), or give up (failed). */
+function afterEnd(s: Step, what: string, spawnFailed: boolean, before: Effect[], uptime: number | null = null): Transition {
+  const { backoff, startLimit } = s.svc;
+  s.ctx.attempts = attemptsInWindow(startLimit, s.ctx.attempts, s.now);
+  if (isStartLimitHit(startLimit, s.ctx.attempts, s.now)) return giveUp(s, before);
+  const step = backoffStepFor(backoff, s.ctx.quickCrashes, spawnFailed ? null : uptime);
+  s.ctx.quickCrashes = step + 1;
+  s.ctx.restarts += 1;
+  const delay = computeBackoffDelay(backoff, step, s.random);
+  if (delay === 0) return attemptStart(s, `${what}; restarting now`, before);
+  s.ctx.timerAt = s.now + delay;
+  return go(s, "backoff", `${what}; restarting in ${delay} ms`, [
+    ...before,
+    { type: "arm_timer", purpose: "backoff", ms: delay },
+  ]);
+}
+
+function onTimer(s: Step, purpose: "backoff" | "stop_timeout" | "retry_after"): Transition {
+  if (purpose === "backoff" && s.state === "backoff") {
+    if (s.ctx.desired === "down") return go(s, "stopped", "backoff over, but a stop was requested");
+    return attemptStart(s, "backoff over: restarting");
+  }
+  if (purpose === "retry_after" && s.state === "failed" && s.ctx.desired === "up") {
+    clearBudget(s.ctx);
+    return attemptStart(s, "retry_after cool-down over: trying again");
+  }
+  if (purpose === "stop_timeout" && s.state === "stopping") {
+    s.ctx.timerAt = null;
+    return stay(s, `did not stop within ${s.svc.stop.timeoutMs / 1000}s: SIGKILL to the whole tree`, [
+      { type: "kill_tree" },
+    ]);
+  }
+  return stay(s, `ignored: ${purpose} timer fired while ${s.state}`);
+}
+
+function onAdopted(s: Step, pid: number, startedAt: number): Transition {
+  s.ctx.pid = pid;
+  s.ctx.startedAt = startedAt;
+  switch (s.state) {
+    case "stopped":
+    case "waiting":
+    case "starting":
+    case "backoff":
+    case "failed":
+    case "exited":
+      if (s.ctx.desired === "down") return beginStop(s, `adopted PID ${pid}, but the operator stopped it`);
+      return go(s, "running", `adopted live PID ${pid} (identity proven)`, [{ type: "cancel_timer" }]);
+    case "running":
+    case "stopping":
+      return stay(s, `adopted PID ${pid}`);
+    default:
+      return assertNever(s.state);
+  }
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unhandled case: ${JSON.stringify(value)}`);
+}

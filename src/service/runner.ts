@@ -1,0 +1,266 @@
+import type { ChildProcess } from "node:child_process";
+import type { ServiceConfig } from "../config/model.js";
+import type { EventRecord, NewEvent, ProcessRecord, ServiceRecord, StateStore } from "../store/store.js";
+import { initialContext, transition, type MachineContext } from "./machine.js";
+import type { ServiceOutput } from "./output.js";
+import { captureIdentity } from "../identity/process-identity.js";
+import type { IdentityWatcher } from "../identity/watch.js";
+import { describeExitForLog, performTreeEffect, selectorOf } from "./tree-effects.js";
+import { removePidFile, writePidFile } from "./pid-file.js";
+import { spawnService } from "./spawn.js";
+import type { Effect, MachineEvent, ServiceState } from "./states.js";
+
+/** What a runner needs from the daemon around it. */
+export interface RunnerDeps {
+  store: StateStore;
+  publish(event: EventRecord): void;
+  stateDir: string;
+  bootId: string;
+  cgroupPath: string | null;
+  watcher: IdentityWatcher;
+  now(): number;
+  random(): number;
+  /** Called when an effect throws: the daemon records it and goes on (a service fault never stops it). */
+  onFault(service: string, err: unknown): void;
+}
+
+/**
+ * Performs the state machine's effects for one service: one queue, one event at a time, and
+ * nothing else ever assigns its state. Effects that report back (spawned, ready) are handled
+ * before the next queued event, so the machine always sees them in order.
+ */
+export class ServiceRunner {
+  state: ServiceState = "stopped";
+  context: MachineContext;
+  since: number;
+  reason = "not started yet";
+  record: ProcessRecord | null = null;
+  private child: ChildProcess | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private unwatch: (() => void) | null = null;
+  private readonly queue: { event: MachineEvent; done: () => void }[] = [];
+  private busy = false;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(
+    public config: ServiceConfig,
+    readonly output: ServiceOutput,
+    private readonly deps: RunnerDeps,
+    saved: ServiceRecord | null,
+  ) {
+    this.context = initialContext(saved?.desired ?? "up");
+    this.since = deps.now();
+    if (saved) {
+      this.context.restarts = saved.restarts;
+      this.context.attempts = saved.attempts;
+      this.context.lastExitCode = saved.lastExitCode;
+      this.context.lastSignal = saved.lastSignal;
+    }
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  /** Queue an event; resolves once it and its effects have been handled. */
+  send(event: MachineEvent): Promise<void> {
+    return new Promise((done) => {
+      this.queue.push({ event, done });
+      void this.pump();
+    });
+  }
+
+  /** Take over a live recorded process (its identity was proven by the caller). */
+  adopt(record: ProcessRecord): Promise<void> {
+    this.record = record;
+    this.unwatch = this.deps.watcher.watch(record, () => {
+      void this.send({ type: "exited", code: null, signal: null, statusKnown: false });
+    });
+    return this.send({ type: "adopted", pid: record.pid, startedAt: record.startedAt });
+  }
+
+  /** Resolves true when the predicate holds, false at the deadline. */
+  waitUntil(predicate: (runner: ServiceRunner) => boolean, timeoutMs: number): Promise<boolean> {
+    if (predicate(this)) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (!predicate(this)) return;
+        finish(true);
+      };
+      const timeout = setTimeout(() => finish(false), timeoutMs);
+      const finish = (result: boolean): void => {
+        clearTimeout(timeout);
+        this.listeners.delete(check);
+        resolve(result);
+      };
+      this.listeners.add(check);
+    });
+  }
+
+  /** Stop listening to timers and watchers (daemon shutdown or service removed). */
+  dispose(): void {
+    this.cancelTimer();
+    this.unwatch?.();
+    this.unwatch = null;
+  }
+
+  private async pump(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      for (let item = this.queue.shift(); item; item = this.queue.shift()) {
+        await this.handle(item.event);
+        item.done();
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async handle(event: MachineEvent): Promise<void> {
+    const now = this.deps.now();
+    if (event.type === "exited") {
+      this.output.drainNow();
+      this.output.marker(describeExitForLog(event));
+    }
+    const before = this.state;
+    const t = transition(before, this.context, event, this.config, now, this.deps.random);
+    this.state = t.state;
+    this.context = t.context;
+    if (t.state !== before) {
+      this.since = now;
+      this.reason = t.reason;
+    }
+    try {
+      await this.persist(before, t.reason, event, now);
+    } catch (err) {
+      this.deps.onFault(this.name, err);
+    }
+    for (const listener of [...this.listeners]) listener();
+    for (const effect of t.effects) {
+      try {
+        await this.perform(effect);
+      } catch (err) {
+        this.deps.onFault(this.name, err);
+      }
+    }
+  }
+
+  private async persist(before: ServiceState, reason: string, event: MachineEvent, now: number): Promise<void> {
+    const { store } = this.deps;
+    await store.putService({
+      hostId: store.hostId,
+      service: this.name,
+      desired: this.context.desired,
+      state: this.state,
+      reason: this.reason,
+      since: this.since,
+      restarts: this.context.restarts,
+      lastExitCode: this.context.lastExitCode,
+      lastSignal: this.context.lastSignal,
+      attempts: this.context.attempts,
+    });
+    const events: NewEvent[] = [];
+    const base = { ts: now, service: this.name };
+    if (event.type === "spawned") {
+      events.push({ ...base, kind: "spawn", reason: `started PID ${event.pid}`, details: { pid: event.pid, argv: this.config.command } });
+    } else if (event.type === "exited") {
+      const { code, signal, statusKnown } = event;
+      events.push({ ...base, kind: "exit", reason: describeExitForLog(event), details: { code, signal, status_known: statusKnown } });
+    } else if (event.type === "adopted") {
+      events.push({ ...base, kind: "adopted", reason: `adopted live PID ${event.pid}`, details: { pid: event.pid } });
+    }
+    if (this.state !== before) events.push({ ...base, kind: "state", from: before, to: this.state, reason });
+    for (const e of events) this.deps.publish(await store.appendEvent(e));
+  }
+
+  private async perform(effect: Effect): Promise<void> {
+    switch (effect.type) {
+      case "spawn":
+        return this.spawn();
+      case "await_ready":
+        // Readiness probes (tcp, http, log, notify) arrive with their own capability; until
+        // then a spawned process is ready at once.
+        return this.handle({ type: "ready" });
+      case "signal":
+      case "kill_tree":
+        if (this.record) await this.treeEffect(this.record, effect);
+        return;
+      case "clear_record":
+        return this.clearRecord();
+      case "arm_timer": {
+        this.cancelTimer();
+        const { purpose } = effect;
+        this.timer = setTimeout(() => {
+          this.timer = null;
+          void this.send({ type: "timer_fired", purpose });
+        }, effect.ms);
+        return;
+      }
+      case "cancel_timer":
+        this.cancelTimer();
+        return;
+      default: {
+        const never: never = effect;
+        throw new Error(`unhandled effect ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  private async spawn(): Promise<void> {
+    let spawned;
+    try {
+      spawned = await spawnService(this.config, this.output, this.deps.cgroupPath);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.output.marker(`failed to start: ${message}`);
+      return this.handle({ type: "spawn_failed", error: message });
+    }
+    const { child, pid, runId } = spawned;
+    const identity = captureIdentity(pid);
+    this.child = child;
+    this.record = {
+      hostId: this.deps.store.hostId,
+      service: this.name,
+      pid,
+      startTime: identity?.startTime ?? 0,
+      bootId: this.deps.bootId,
+      argv: this.config.command,
+      pgid: pid,
+      runId,
+      cgroup: this.deps.cgroupPath,
+      startedAt: this.deps.now(),
+    };
+    child.once("exit", (code, signal) => {
+      // An exit of an earlier process (already cleaned up) must not end the current one.
+      if (this.child !== child) return;
+      void this.send({ type: "exited", code, signal, statusKnown: true });
+    });
+    this.output.marker(`started PID ${pid}`);
+    await this.deps.store.putProcess(this.record);
+    writePidFile(this.deps.stateDir, this.name, pid);
+    return this.handle({ type: "spawned", pid });
+  }
+
+  private async treeEffect(record: ProcessRecord, effect: Extract<Effect, { type: "signal" | "kill_tree" }>): Promise<void> {
+    const { survivors } = await performTreeEffect(selectorOf(record), effect);
+    if (survivors.length === 0) return;
+    const reason = `processes of the old tree survived SIGKILL: PIDs ${survivors.join(", ")}`;
+    const event = { ts: this.deps.now(), service: this.name, kind: "state" as const, from: this.state, to: this.state, reason, details: { survivors } };
+    this.deps.publish(await this.deps.store.appendEvent(event));
+  }
+
+  private async clearRecord(): Promise<void> {
+    this.unwatch?.();
+    this.unwatch = null;
+    this.child = null;
+    this.record = null;
+    await this.deps.store.deleteProcess(this.name);
+    removePidFile(this.deps.stateDir, this.name);
+  }
+
+  private cancelTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+}

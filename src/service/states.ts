@@ -1,0 +1,52 @@
+/** The eight service states of SPEC §3, as on the wire. */
+export const SERVICE_STATES = [
+  "stopped",
+  "waiting",
+  "starting",
+  "running",
+  "stopping",
+  "backoff",
+  "failed",
+  "exited",
+] as const;
+export type ServiceState = (typeof SERVICE_STATES)[number];
+
+/** Why a timer was armed; a service has at most one pending deadline. */
+export const TIMER_PURPOSES = ["backoff", "stop_timeout", "retry_after"] as const;
+export type TimerPurpose = (typeof TIMER_PURPOSES)[number];
+
+/** Inputs to the state machine: a closed union, every one decided in every state. */
+export type MachineEvent =
+  | { type: "start_requested" }
+  | { type: "stop_requested" }
+  | { type: "restart_requested" }
+  | { type: "reset_requested" }
+  | { type: "spawned"; pid: number }
+  | { type: "spawn_failed"; error: string }
+  | { type: "ready" }
+  | { type: "exited"; code: number | null; signal: string | null; statusKnown: boolean }
+  | { type: "timer_fired"; purpose: TimerPurpose }
+  | { type: "adopted"; pid: number; startedAt: number };
+export type MachineEventType = MachineEvent["type"];
+export const MACHINE_EVENT_TYPES: readonly MachineEventType[] = [
+  "start_requested",
+  "stop_requested",
+  "restart_requested",
+  "reset_requested",
+  "spawned",
+  "spawn_failed",
+  "ready",
+  "exited",
+  "timer_fired",
+  "adopted",
+];
+
+/** What the runner must do after a transition, in order. */
+export type Effect =
+  | { type: "spawn" } // start the command; feeds back spawned or spawn_failed
+  | { type: "await_ready" } // readiness check; feeds back ready
+  | { type: "signal"; signal: NodeJS.Signals } // to every process of the service's tree
+  | { type: "kill_tree" } // SIGKILL all that is left of the tree and wait until it is gone
+  | { type: "clear_record" } // the process is gone: drop its record and PID file
+  | { type: "arm_timer"; purpose: TimerPurpose; ms: number }
+  | { type: "cancel_timer" };

@@ -1,0 +1,110 @@
+import { UpkeepError } from "../core/errors.js";
+import type { ServiceRunner } from "../service/runner.js";
+import type { ServiceState } from "../service/states.js";
+import type { Supervisor } from "./supervisor.js";
+
+export const OPERATOR_ACTIONS = ["start", "stop", "restart", "reload", "reset"] as const;
+export type OperatorAction = (typeof OPERATOR_ACTIONS)[number];
+
+export interface ActionResult {
+  name: string;
+  ok: boolean;
+  state: ServiceState;
+  pid: number | null;
+  message: string;
+  hint?: string;
+}
+
+/** Extra time beyond the stop timeout for the SIGKILL of the tree and the bookkeeping. */
+const STOP_GRACE_MS = 7_000;
+/** How long a oneshot may run before `upkeep start` stops waiting for its result. */
+const ONESHOT_WAIT_MS = 60_000;
+
+/**
+ * The services an action names: exact names, `web` for every instance `web@*`, or all.
+ * An unknown name fails the whole request before anything is done.
+ */
+export function selectRunners(supervisor: Supervisor, names: string[], all: boolean): ServiceRunner[] {
+  if (all) return [...supervisor.runners.values()];
+  const selected = new Set<ServiceRunner>();
+  for (const name of names) {
+    const matches = [...supervisor.runners.values()].filter(
+      (r) => r.name === name || r.name.startsWith(`${name}@`),
+    );
+    if (matches.length === 0) {
+      const known = [...supervisor.runners.keys()].join(", ") || "(none)";
+      throw new UpkeepError("SERVICE_UNKNOWN", `no service named '${name}' in ${supervisor.config.file}`, {
+        hint: `known services: ${known}`,
+        details: { service: name },
+      });
+    }
+    for (const m of matches) selected.add(m);
+  }
+  return [...selected];
+}
+
+/** Perform one operator action on one service and wait for its result. */
+export async function performAction(
+  supervisor: Supervisor,
+  runner: ServiceRunner,
+  action: OperatorAction,
+): Promise<ActionResult> {
+  await supervisor.emit({ service: runner.name, kind: "action", reason: `operator: ${action}` });
+  switch (action) {
+    case "start":
+    case "reset":
+      await runner.send({ type: action === "start" ? "start_requested" : "reset_requested" });
+      if (runner.config.type === "oneshot") await runner.waitUntil((r) => r.state !== "starting", ONESHOT_WAIT_MS);
+      return startResult(runner, action === "start" ? "started" : "reset and started");
+    case "stop":
+      await runner.send({ type: "stop_requested" });
+      await runner.waitUntil((r) => r.state === "stopped", runner.config.stop.timeoutMs + STOP_GRACE_MS);
+      return result(runner, runner.state === "stopped", `${runner.name} stopped`);
+    case "restart": {
+      const oldPid = runner.context.pid;
+      await runner.send({ type: "restart_requested" });
+      await runner.waitUntil(
+        (r) => (r.state === "running" && r.context.pid !== oldPid) || isSettledFailure(r.state),
+        runner.config.stop.timeoutMs + STOP_GRACE_MS,
+      );
+      return startResult(runner, "restarted");
+    }
+    case "reload":
+      return reload(runner);
+    default: {
+      const never: never = action;
+      throw new Error(`unknown action ${String(never)}`);
+    }
+  }
+}
+
+function isSettledFailure(state: ServiceState): boolean {
+  return state === "failed" || state === "backoff" || state === "exited" || state === "stopped";
+}
+
+function startResult(runner: ServiceRunner, verb: string): ActionResult {
+  const { state } = runner;
+  const oneshotDone = runner.config.type === "oneshot" && state === "exited";
+  if (state === "running" || state === "starting" || oneshotDone) {
+    const pid = runner.context.pid;
+    return result(runner, true, `${runner.name} ${verb}${pid ? ` (PID ${pid})` : ""}: ${state}`);
+  }
+  return result(runner, false, `${runner.name} did not start: ${state}: ${runner.reason}`, {
+    hint: `see its output: upkeep logs ${runner.name} -n 50; and its events: upkeep events ${runner.name}`,
+  });
+}
+
+function reload(runner: ServiceRunner): ActionResult {
+  const pid = runner.context.pid;
+  if (runner.state !== "running" || pid === null) {
+    return result(runner, false, `${runner.name} is ${runner.state}: nothing to reload`, {
+      hint: `start it first: upkeep start ${runner.name}`,
+    });
+  }
+  process.kill(pid, runner.config.reloadSignal);
+  return result(runner, true, `${runner.name}: sent ${runner.config.reloadSignal} to PID ${pid}`);
+}
+
+function result(runner: ServiceRunner, ok: boolean, message: string, extra: { hint?: string } = {}): ActionResult {
+  return { name: runner.name, ok, state: runner.state, pid: runner.context.pid, message, ...extra };
+}

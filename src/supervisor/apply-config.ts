@@ -1,0 +1,77 @@
+import { diffConfigs, type ConfigPlan } from "../config/diff.js";
+import { formatProblem } from "../config/format-problem.js";
+import { loadConfig } from "../config/load.js";
+import { UpkeepError } from "../core/errors.js";
+import type { Supervisor } from "./supervisor.js";
+
+/**
+ * Re-read the config and apply only the difference (SIGHUP, `upkeep reload-config`): added
+ * services start, removed ones stop, changed ones restart when a key that shapes the process
+ * changed (command, env, cwd, user...), take other keys live, and unchanged services keep
+ * their PID. A config with any problem is rejected whole and the running set is kept.
+ */
+export async function reloadConfig(
+  supervisor: Supervisor,
+  options: { dryRun: boolean; stateDirOverride?: string },
+): Promise<{ plan: ConfigPlan; applied: boolean }> {
+  const file = supervisor.config.file;
+  const loaded = loadConfig(file, { stateDirOverride: supervisor.config.stateDir });
+  if (!loaded.ok) {
+    const problems = loaded.problems.map(formatProblem);
+    if (!options.dryRun) {
+      await supervisor.emit({
+        service: null,
+        kind: "config",
+        reason: `config reload rejected: ${problems.length} problem(s); the running set is kept`,
+        details: { problems },
+      });
+    }
+    throw new UpkeepError("CONFIG_INVALID", `config ${file} has ${problems.length} problem(s); nothing was changed`, {
+      hint: `fix them, check with: upkeep --config ${file} config check`,
+      details: { problems },
+    });
+  }
+  const next = loaded.config;
+  const plan = diffConfigs(supervisor.config, next);
+  if (options.dryRun) return { plan, applied: false };
+
+  const byName = new Map(next.services.map((s) => [s.name, s]));
+  supervisor.config = next;
+  await Promise.all(plan.remove.map((name) => supervisor.removeRunner(name)));
+  for (const { name } of plan.live) {
+    const runner = supervisor.runners.get(name);
+    const svc = byName.get(name);
+    if (!runner || !svc) continue;
+    runner.config = svc;
+    supervisor.logs.get(name)?.updateLimits(svc.logs.maxSizeBytes, svc.logs.keep);
+  }
+  await Promise.all(
+    plan.restart.map(async ({ name }) => {
+      const runner = supervisor.runners.get(name);
+      const svc = byName.get(name);
+      if (!runner || !svc) return;
+      runner.config = svc;
+      supervisor.logs.get(name)?.updateLimits(svc.logs.maxSizeBytes, svc.logs.keep);
+      // Only a process that runs needs a restart to take the change; a stopped one takes it
+      // at its next start.
+      if (runner.state === "running" || runner.state === "starting") {
+        await runner.send({ type: "restart_requested" });
+      }
+    }),
+  );
+  await Promise.all(
+    plan.add.map(async (name) => {
+      const svc = byName.get(name);
+      if (!svc) return;
+      const runner = await supervisor.addRunner(svc);
+      if (runner.context.desired === "up") await runner.send({ type: "start_requested" });
+    }),
+  );
+  await supervisor.emit({
+    service: null,
+    kind: "config",
+    reason: `config reloaded: ${plan.add.length} added, ${plan.remove.length} removed, ${plan.restart.length} restarted, ${plan.live.length} changed live, ${plan.unchanged.length} unchanged`,
+    details: { plan },
+  });
+  return { plan, applied: true };
+}

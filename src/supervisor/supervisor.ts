@@ -1,0 +1,176 @@
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import type { Config, ServiceConfig } from "../config/model.js";
+import { readBootId } from "../identity/boot-id.js";
+import { createServiceCgroup, detectCgroupRoot } from "../identity/cgroup.js";
+import { killTreeAndWait } from "../identity/kill-tree.js";
+import { checkIdentity } from "../identity/process-identity.js";
+import { IdentityWatcher } from "../identity/watch.js";
+import { ServiceLog } from "../logs/service-log.js";
+import { removePidFile } from "../service/pid-file.js";
+import { ServiceRunner } from "../service/runner.js";
+import { selectorOf } from "../service/tree-effects.js";
+import type { EventRecord, NewEvent, StateStore } from "../store/store.js";
+import { recoverService } from "./adopt.js";
+import { EventBus } from "./event-bus.js";
+
+/**
+ * The set of services of one config: a runner and a log per service, recovery at start-up,
+ * config changes, shutdown. Operator actions live in actions.ts, config reloads in
+ * apply-config.ts; both work through this class.
+ */
+export class Supervisor {
+  readonly runners = new Map<string, ServiceRunner>();
+  readonly logs = new Map<string, ServiceLog>();
+  readonly bus = new EventBus();
+  readonly bootId = readBootId();
+  readonly startedAt = Date.now();
+  private readonly watcher = new IdentityWatcher();
+  private readonly cgroupRoot = detectCgroupRoot();
+  /** A short hash of the state dir names this daemon's cgroup subtree. */
+  private readonly cgroupGroup: string;
+  shuttingDown = false;
+
+  constructor(
+    public config: Config,
+    readonly store: StateStore,
+  ) {
+    this.cgroupGroup = createHash("sha256").update(config.stateDir).digest("hex").slice(0, 12);
+  }
+
+  get logsDir(): string {
+    return join(this.config.stateDir, "logs");
+  }
+
+  /** Record an event and hand it to followers. */
+  async emit(event: Omit<NewEvent, "ts"> & { ts?: number }): Promise<EventRecord> {
+    const record = await this.store.appendEvent({ ts: Date.now(), ...event });
+    this.bus.publish(record);
+    return record;
+  }
+
+  /** Adopt or start every service of the config (SPEC §6 recovery). */
+  async start(): Promise<void> {
+    await this.emit({ service: null, kind: "daemon", reason: `daemon started (PID ${process.pid})` });
+    const records = new Map((await this.store.listProcesses()).map((r) => [r.service, r]));
+    await Promise.all(
+      this.config.services.map(async (svc) => {
+        const runner = await this.addRunner(svc);
+        await recoverService(runner, records.get(svc.name) ?? null, this.store, this.config.stateDir, (e) =>
+          this.bus.publish(e),
+        );
+        records.delete(svc.name);
+      }),
+    );
+    await this.recoverRemoved([...records.values()].map((r) => r.service));
+  }
+
+  /** Create the runner (and its log) of a service; its saved record restores desired state. */
+  async addRunner(svc: ServiceConfig): Promise<ServiceRunner> {
+    const log = ServiceLog.open({
+      logsDir: this.logsDir,
+      service: svc.name,
+      maxSizeBytes: svc.logs.maxSizeBytes,
+      keep: svc.logs.keep,
+      onDropped: (info) => {
+        void this.emit({
+          service: svc.name,
+          kind: "log_dropped",
+          reason: `${info.bytes} bytes of ${info.stream} output lost: ${info.error}`,
+          details: { ...info },
+        });
+      },
+    });
+    const saved = await this.store.getService(svc.name);
+    const cgroupPath = this.cgroupRoot ? this.serviceCgroup(svc.name) : null;
+    const runner = new ServiceRunner(svc, log, {
+      store: this.store,
+      publish: (e) => this.bus.publish(e),
+      stateDir: this.config.stateDir,
+      bootId: this.bootId,
+      cgroupPath,
+      watcher: this.watcher,
+      now: Date.now,
+      random: Math.random,
+      onFault: (service, err) => this.onFault(service, err),
+    }, saved);
+    this.runners.set(svc.name, runner);
+    this.logs.set(svc.name, log);
+    return runner;
+  }
+
+  /** Stop a service that left the config, then forget its runner (its events stay). */
+  async removeRunner(name: string): Promise<void> {
+    const runner = this.runners.get(name);
+    if (!runner) return;
+    await runner.send({ type: "stop_requested" });
+    await runner.waitUntil((r) => r.state === "stopped", runner.config.stop.timeoutMs + 10_000);
+    runner.dispose();
+    this.logs.get(name)?.remove();
+    this.runners.delete(name);
+    this.logs.delete(name);
+    await this.store.deleteService(name);
+  }
+
+  /**
+   * Stop every service (all at once: there are no dependencies between services yet, so
+   * reverse dependency order is any order), then release timers and logs. Desired states are
+   * kept, so the next daemon starts the same set.
+   */
+  async shutdown(): Promise<void> {
+    this.shuttingDown = true;
+    await this.emit({ service: null, kind: "daemon", reason: "daemon stopping: stopping all services" });
+    const runners = [...this.runners.values()].reverse();
+    await Promise.all(
+      runners.map(async (runner) => {
+        const desired = runner.context.desired;
+        await runner.send({ type: "stop_requested" });
+        await runner.waitUntil((r) => r.state === "stopped", runner.config.stop.timeoutMs + 10_000);
+        // A shutdown is not an operator stop of the service: keep what the operator wanted.
+        runner.context.desired = desired;
+        await this.store.putService({ ...(await this.store.getService(runner.name))!, desired });
+      }),
+    );
+    for (const runner of runners) runner.dispose();
+    for (const log of this.logs.values()) log.close();
+    this.watcher.close();
+    await this.emit({ service: null, kind: "daemon", reason: "daemon stopped" });
+  }
+
+  private serviceCgroup(name: string): string | null {
+    try {
+      return createServiceCgroup(this.cgroupRoot!, this.cgroupGroup, name);
+    } catch (err) {
+      this.onFault(name, err);
+      return null;
+    }
+  }
+
+  /** Records of services that are no longer in the config: stop what is left of them. */
+  private async recoverRemoved(names: string[]): Promise<void> {
+    for (const name of names) {
+      await this.emit({
+        service: name,
+        kind: "stale",
+        reason: `service ${name} has a process record but is no longer in the config: its processes are stopped`,
+      });
+      const record = await this.store.getProcess(name);
+      if (record) {
+        // Select by process group and session only while the recorded process is provably
+        // the same one: otherwise those numbers may belong to another program now.
+        const live = checkIdentity(record).status === "live";
+        await killTreeAndWait(live ? selectorOf(record) : { ...selectorOf(record), pgid: 0, sid: 0 }, 5_000);
+      }
+      removePidFile(this.config.stateDir, name);
+      await this.store.deleteProcess(name);
+    }
+  }
+
+  private onFault(service: string, err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    console.error(`upkeep: fault in service ${service}: ${err instanceof Error ? err.stack : message}`);
+    this.emit({ service, kind: "state", reason: `internal fault: ${message}` }).catch((e: unknown) => {
+      console.error(`upkeep: could not record a fault of ${service}: ${String(e)}`);
+    });
+  }
+}

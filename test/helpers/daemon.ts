@@ -1,0 +1,144 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { waitFor } from "./wait-for.js";
+
+/** Repository root (tests run from dist/test/helpers). */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+export const CLI = join(REPO_ROOT, "dist/src/cli/main.js");
+export const FIXTURES = join(REPO_ROOT, "test/fixtures/bin");
+
+/**
+ * One test's world: its own temp dir, config file and state dir, and a unique marker that
+ * every service of the test carries in its argv so teardown can find (and must not find) them.
+ */
+export class TestEnv {
+  readonly dir = mkdtempSync(join(tmpdir(), "upkeep-it-"));
+  readonly marker = `upkeep-test-${randomBytes(6).toString("hex")}`;
+  readonly configFile = join(this.dir, "upkeep.yaml");
+  readonly stateDir = join(this.dir, "state");
+  daemon: ChildProcess | null = null;
+  daemonOutput = "";
+
+  /** Write the config; `{marker}` and `{fixtures}` in the text are substituted. */
+  writeConfig(yaml: string): void {
+    const text = yaml.replaceAll("{marker}", this.marker).replaceAll("{fixtures}", FIXTURES);
+    writeFileSync(this.configFile, `state_dir: ./state\n${text}`);
+  }
+
+  /** Start `upkeep daemon` in the foreground (as a child of the test) and wait for its socket. */
+  async startDaemon(): Promise<ChildProcess> {
+    const child = spawn(process.execPath, [CLI, "--config", this.configFile, "daemon"], {
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+      // Every service inherits the daemon's environment, so every process of the test carries
+      // the marker, also grandchildren whose argv does not.
+      env: { ...process.env, UPKEEP_TEST_MARKER: this.marker },
+    });
+    child.stdout.on("data", (d: Buffer) => (this.daemonOutput += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (this.daemonOutput += d.toString()));
+    this.daemon = child;
+    await waitFor(async () => (await this.api("GET", "/api/v1/status").catch(() => null))?.status === 200, {
+      what: "the daemon's socket to answer",
+      timeout: 20_000,
+    });
+    return child;
+  }
+
+  /** SIGKILL the daemon (services must survive) and wait until it is gone. */
+  async killDaemon(): Promise<void> {
+    const child = this.daemon;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once("exit", r));
+    child.kill("SIGKILL");
+    await exited;
+    this.daemon = null;
+  }
+
+  /** Run the CLI and collect its result. */
+  cli(...args: string[]): { code: number; stdout: string; stderr: string } {
+    const r = spawnSync(process.execPath, [CLI, "--config", this.configFile, ...args], {
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  /** A request to the API over the control socket. */
+  api(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+    return new Promise((resolvePromise, reject) => {
+      const req = request({ socketPath: join(this.stateDir, "upkeep.sock"), method, path }, (res) => {
+        let text = "";
+        res.on("data", (d: Buffer) => (text += d.toString()));
+        res.on("end", () => resolvePromise({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : null }));
+      });
+      req.on("error", reject);
+      if (body !== undefined) req.end(JSON.stringify(body));
+      else req.end();
+    });
+  }
+
+  async status(name: string): Promise<any> {
+    const r = await this.api("GET", `/api/v1/services/${name}`);
+    return r.json;
+  }
+
+  /** PIDs of live processes whose argv carries this test's marker. */
+  markedPids(): number[] {
+    return findPidsWithArg(this.marker);
+  }
+
+  /** Stop the daemon and everything the test started; fail if a marked process survives. */
+  async teardown(): Promise<void> {
+    if (this.daemon && this.daemon.exitCode === null && this.daemon.signalCode === null) {
+      const exited = new Promise((r) => this.daemon!.once("exit", r));
+      this.daemon.kill("SIGTERM");
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000).unref())]);
+      await this.killDaemon();
+    }
+    const left = this.markedPids();
+    for (const pid of left) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // already gone between the scan and the kill: nothing to clean
+      }
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+    if (left.length) throw new Error(`processes of the test were left running: ${left.join(", ")}`);
+  }
+}
+
+/** Scan /proc for processes with `arg` somewhere in their argv or environment. */
+export function findPidsWithArg(arg: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const argv = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+      if (state === "Z" || Number(entry) === process.pid) continue;
+      if (argv.some((a) => a.includes(arg)) || readFileSync(`/proc/${entry}/environ`, "utf8").includes(arg)) {
+        pids.push(Number(entry));
+      }
+    } catch {
+      // the process ended during the scan: it is not left over
+    }
+  }
+  return pids;
+}
+
+/** True while a process with this PID exists (and is not a zombie). */
+export function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
+  }
+}
