@@ -179,8 +179,10 @@ export class ServiceRunner {
       case "spawn":
         return this.spawn();
       case "await_ready":
+        // A oneshot is never "ready": it stays starting until it exits (0 = success).
         // Readiness probes (tcp, http, log, notify) arrive with their own capability; until
-        // then a spawned process is ready at once.
+        // then a spawned long-running process is ready at once.
+        if (this.config.type === "oneshot") return;
         return this.handle({ type: "ready" });
       case "signal":
       case "kill_tree":

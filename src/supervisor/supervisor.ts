@@ -121,8 +121,10 @@ export class Supervisor {
     this.shuttingDown = true;
     await this.emit({ service: null, kind: "daemon", reason: "daemon stopping: stopping all services" });
     const runners = [...this.runners.values()].reverse();
+    const settled = new Set(["stopped", "exited", "failed"]);
     await Promise.all(
       runners.map(async (runner) => {
+        if (settled.has(runner.state)) return; // nothing runs: leave its state as it is
         const desired = runner.context.desired;
         await runner.send({ type: "stop_requested" });
         await runner.waitUntil((r) => r.state === "stopped", runner.config.stop.timeoutMs + 10_000);
