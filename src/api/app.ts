@@ -39,7 +39,8 @@ export function createApiHandler(ctx: ApiContext): (req: IncomingMessage, res: S
       return;
     }
     const params = (route.pattern.exec(url.pathname) ?? []).slice(1).map(decodeURIComponent);
-    Promise.resolve(route.handler(ctx, req, res, url, params)).catch((err: unknown) => {
+    // An async wrapper turns a synchronous throw into a rejection too: no request may crash the daemon.
+    (async () => route.handler(ctx, req, res, url, params))().catch((err: unknown) => {
       if (res.headersSent) res.destroy();
       else sendError(res, err);
     });

@@ -170,7 +170,10 @@ export class ServiceRunner {
     } else if (event.type === "adopted") {
       events.push({ ...base, kind: "adopted", reason: `adopted live PID ${event.pid}`, details: { pid: event.pid } });
     }
-    if (this.state !== before) events.push({ ...base, kind: "state", from: before, to: this.state, reason });
+    // Every change of state is an event; so are decisions that change nothing but tell the
+    // operator something (a stop timeout's SIGKILL, a request that found nothing to do).
+    const notable = event.type === "timer_fired" || event.type.endsWith("_requested");
+    if (this.state !== before || notable) events.push({ ...base, kind: "state", from: before, to: this.state, reason });
     for (const e of events) this.deps.publish(await store.appendEvent(e));
   }
 

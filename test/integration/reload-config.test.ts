@@ -7,7 +7,10 @@ const ticker = (extra = "") => `["{fixtures}/ticker", "{marker}", "0.5"${extra}]
 
 describe("SIGHUP and reload-config apply only the difference", () => {
   const env = new TestEnv();
-  after(() => env.teardown());
+  after(async () => {
+    if (process.env["UPKEEP_TEST_DEBUG"]) console.log(env.daemonOutput);
+    await env.teardown();
+  });
 
   test("changed restarts, unchanged keeps its PID, added starts, removed stops; a bad config keeps all", async () => {
     env.writeConfig(`

@@ -20,9 +20,20 @@ async function leaveStaleRecord(env: TestEnv): Promise<number> {
     return s.state === "running" ? s : null;
   }, { what: "victim running" });
   await env.killDaemon();
-  process.kill(pid, "SIGKILL");
-  await waitFor(() => !isAlive(pid), { what: `PID ${pid} to die` });
+  // Kill the whole process group: while any member lives, the kernel keeps its id (the dead
+  // PID) reserved and would not hand it to the decoy.
+  process.kill(-pid, "SIGKILL");
+  await waitFor(() => !isAlive(pid) && !groupExists(pid), { what: `PID ${pid} and its group to die` });
   return pid as number;
+}
+
+function groupExists(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 describe("stale records", () => {
@@ -61,7 +72,7 @@ describe("stale records", () => {
     for (let attempt = 0; attempt < 50 && decoy?.pid !== deadPid; attempt++) {
       decoy?.kill("SIGKILL");
       writeFileSync("/proc/sys/kernel/ns_last_pid", String(deadPid - 1));
-      decoy = spawn("sleep", ["1000", env.marker], { stdio: "ignore" });
+      decoy = spawn("sleep", ["1000"], { stdio: "ignore", env: { ...process.env, UPKEEP_TEST_MARKER: env.marker } });
     }
     assert.equal(decoy!.pid, deadPid, "the decoy took the dead service's PID");
 
