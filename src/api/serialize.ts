@@ -5,7 +5,11 @@ import type { Supervisor } from "../supervisor/supervisor.js";
 import type { DaemonStatusJson, EventJson, ServiceStatusJson } from "./wire.js";
 
 /** The one place runner state becomes wire JSON (snake_case, ISO times). */
-export function serializeService(supervisor: Supervisor, runner: ServiceRunner, now: number): ServiceStatusJson {
+export function serializeService(
+  supervisor: Supervisor,
+  runner: ServiceRunner,
+  now: number,
+): ServiceStatusJson {
   const { context: ctx } = runner;
   const log = supervisor.logs.get(runner.name);
   const usage = sampleUsage(runner, now);
@@ -26,7 +30,8 @@ export function serializeService(supervisor: Supervisor, runner: ServiceRunner, 
     cpu_percent: usage?.cpuPercent ?? null,
     log_file: log ? { ...log.files } : { out: "", err: "" },
     reason: runner.reason,
-    next_attempt_at: ctx.timerAt !== null && runner.state !== "stopping" ? new Date(ctx.timerAt).toISOString() : null,
+    next_attempt_at:
+      ctx.timerAt !== null && runner.state !== "stopping" ? new Date(ctx.timerAt).toISOString() : null,
   };
 }
 
@@ -67,7 +72,10 @@ const samples = new WeakMap<ServiceRunner, UsageSample>();
 const SAMPLE_TTL_MS = 1_000;
 
 /** RSS and CPU of the main process; CPU is the share since the previous sample. */
-function sampleUsage(runner: ServiceRunner, now: number): { rssBytes: number; cpuPercent: number | null } | null {
+function sampleUsage(
+  runner: ServiceRunner,
+  now: number,
+): { rssBytes: number; cpuPercent: number | null } | null {
   const pid = runner.context.pid;
   if (pid === null) return null;
   const last = samples.get(runner);
@@ -77,7 +85,8 @@ function sampleUsage(runner: ServiceRunner, now: number): { rssBytes: number; cp
   const cpuTicks = stat.utimeTicks + stat.stimeTicks;
   let cpuPercent: number | null = null;
   if (last && last.pid === pid && now > last.at) {
-    cpuPercent = Math.round(((cpuTicks - last.cpuTicks) / CLOCK_TICKS / ((now - last.at) / 1000)) * 1000) / 10;
+    cpuPercent =
+      Math.round(((cpuTicks - last.cpuTicks) / CLOCK_TICKS / ((now - last.at) / 1000)) * 1000) / 10;
   }
   const sample = { pid, at: now, cpuTicks, rssBytes: stat.rssPages * PAGE_SIZE, cpuPercent };
   samples.set(runner, sample);

@@ -17,7 +17,11 @@ export const ERROR_CATALOGUE = {
   DAEMON_START_FAILED: { exit: 1, http: 500, summary: "the daemon could not start" },
   DAEMON_SHUTTING_DOWN: { exit: 1, http: 503, summary: "the daemon is shutting down and takes no actions" },
   SERVICE_UNKNOWN: { exit: 1, http: 404, summary: "no service of that name in the config" },
-  SERVICE_ACTION_FAILED: { exit: 1, http: 409, summary: "the requested action did not reach the wanted state" },
+  SERVICE_ACTION_FAILED: {
+    exit: 1,
+    http: 409,
+    summary: "the requested action did not reach the wanted state",
+  },
   SERVICE_SPAWN_FAILED: { exit: 1, http: 500, summary: "the service's command could not be started" },
   SERVICE_USER_UNKNOWN: { exit: 1, http: 400, summary: "the service's user or group does not exist" },
   IDENTITY_UNPROVEN: { exit: 1, http: 409, summary: "a live process cannot be tied to the service" },
@@ -75,7 +79,12 @@ export class UpkeepError extends Error {
 
   /** The wire form used by the API: `{code, message, hint, details}`. */
   toJSON(): { code: ErrorCode; message: string; hint?: string; details: ErrorDetails } {
-    return { code: this.code, message: this.message, ...(this.hint ? { hint: this.hint } : {}), details: this.details };
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.hint ? { hint: this.hint } : {}),
+      details: this.details,
+    };
   }
 }
 

@@ -31,10 +31,14 @@ export async function acquireInstanceLock(stateDir: string): Promise<Server> {
   } catch (err) {
     if (errnoOf(err) !== "EADDRINUSE") throw err;
     const pid = await askHolderPid(name);
-    throw new UpkeepError("DAEMON_ALREADY_RUNNING", `upkeep daemon already running (PID ${pid ?? "unknown"}) for state dir ${stateDir}`, {
-      hint: `talk to it with \`upkeep status\`, or stop it first with \`upkeep shutdown\``,
-      details: { pid: pid ?? undefined, stateDir },
-    });
+    throw new UpkeepError(
+      "DAEMON_ALREADY_RUNNING",
+      `upkeep daemon already running (PID ${pid ?? "unknown"}) for state dir ${stateDir}`,
+      {
+        hint: `talk to it with \`upkeep status\`, or stop it first with \`upkeep shutdown\``,
+        details: { pid: pid ?? undefined, stateDir },
+      },
+    );
   }
   server.unref();
   return server;

@@ -30,7 +30,9 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   const loaded = loadConfig(options.configFile, stateDirOverride ? { stateDirOverride } : {});
   if (!loaded.ok) {
     for (const p of loaded.problems) console.error(formatProblem(p));
-    console.error(`upkeep: config ${options.configFile} has ${loaded.problems.length} problem(s); the daemon did not start`);
+    console.error(
+      `upkeep: config ${options.configFile} has ${loaded.problems.length} problem(s); the daemon did not start`,
+    );
     return 2;
   }
   const { config } = loaded;
@@ -85,8 +87,13 @@ async function runLocked(config: Config, lock: NetServer): Promise<number> {
     });
     void (async () => {
       await supervisor.start();
-      control = await listenControlSocket(socketPath, { supervisor, requestShutdown: () => shutdown("shutdown requested") });
-      console.error(`upkeep: daemon running (PID ${process.pid}), ${supervisor.runners.size} services, socket ${socketPath}`);
+      control = await listenControlSocket(socketPath, {
+        supervisor,
+        requestShutdown: () => shutdown("shutdown requested"),
+      });
+      console.error(
+        `upkeep: daemon running (PID ${process.pid}), ${supervisor.runners.size} services, socket ${socketPath}`,
+      );
     })().catch((err: unknown) => {
       console.error("upkeep: start-up failed:", err);
       shutdown("start-up failed");
@@ -100,10 +107,14 @@ function prepareStateDir(stateDir: string): void {
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
     mkdirSync(join(stateDir, "logs"), { recursive: true, mode: 0o700 });
   } catch (err) {
-    throw new UpkeepError("STATE_DIR_UNUSABLE", `cannot create state dir ${stateDir}: ${(err as Error).message}`, {
-      hint: `create it and make it writable by this user: mkdir -p ${stateDir} && chmod 700 ${stateDir}`,
-      cause: err,
-    });
+    throw new UpkeepError(
+      "STATE_DIR_UNUSABLE",
+      `cannot create state dir ${stateDir}: ${(err as Error).message}`,
+      {
+        hint: `create it and make it writable by this user: mkdir -p ${stateDir} && chmod 700 ${stateDir}`,
+        cause: err,
+      },
+    );
   }
 }
 

@@ -296,7 +296,13 @@ function onExited(s: Step, e: Extract<MachineEvent, { type: "exited" }>): Transi
 }
 
 /** After a crash or failed spawn: restart now, later (backoff), or give up (failed). */
-function afterEnd(s: Step, what: string, spawnFailed: boolean, before: Effect[], uptime: number | null = null): Transition {
+function afterEnd(
+  s: Step,
+  what: string,
+  spawnFailed: boolean,
+  before: Effect[],
+  uptime: number | null = null,
+): Transition {
   const { backoff, startLimit } = s.svc;
   s.ctx.attempts = attemptsInWindow(startLimit, s.ctx.attempts, s.now);
   if (isStartLimitHit(startLimit, s.ctx.attempts, s.now)) return giveUp(s, before);

@@ -124,7 +124,7 @@ export class ServiceRunner {
       this.output.marker(describeExitForLog(event));
     }
     const before = this.state;
-    const t = transition(before, this.context, event, this.config, now, this.deps.random);
+    const t = transition(before, this.context, event, this.config, now, () => this.deps.random());
     this.state = t.state;
     this.context = t.context;
     if (t.state !== before) {
@@ -146,7 +146,12 @@ export class ServiceRunner {
     }
   }
 
-  private async persist(before: ServiceState, reason: string, event: MachineEvent, now: number): Promise<void> {
+  private async persist(
+    before: ServiceState,
+    reason: string,
+    event: MachineEvent,
+    now: number,
+  ): Promise<void> {
     const { store } = this.deps;
     await store.putService({
       hostId: store.hostId,
@@ -163,17 +168,33 @@ export class ServiceRunner {
     const events: NewEvent[] = [];
     const base = { ts: now, service: this.name };
     if (event.type === "spawned") {
-      events.push({ ...base, kind: "spawn", reason: `started PID ${event.pid}`, details: { pid: event.pid, argv: this.config.command } });
+      events.push({
+        ...base,
+        kind: "spawn",
+        reason: `started PID ${event.pid}`,
+        details: { pid: event.pid, argv: this.config.command },
+      });
     } else if (event.type === "exited") {
       const { code, signal, statusKnown } = event;
-      events.push({ ...base, kind: "exit", reason: describeExitForLog(event), details: { code, signal, status_known: statusKnown } });
+      events.push({
+        ...base,
+        kind: "exit",
+        reason: describeExitForLog(event),
+        details: { code, signal, status_known: statusKnown },
+      });
     } else if (event.type === "adopted") {
-      events.push({ ...base, kind: "adopted", reason: `adopted live PID ${event.pid}`, details: { pid: event.pid } });
+      events.push({
+        ...base,
+        kind: "adopted",
+        reason: `adopted live PID ${event.pid}`,
+        details: { pid: event.pid },
+      });
     }
     // Every change of state is an event; so are decisions that change nothing but tell the
     // operator something (a stop timeout's SIGKILL, a request that found nothing to do).
     const notable = event.type === "timer_fired" || event.type.endsWith("_requested");
-    if (this.state !== before || notable) events.push({ ...base, kind: "state", from: before, to: this.state, reason });
+    if (this.state !== before || notable)
+      events.push({ ...base, kind: "state", from: before, to: this.state, reason });
     for (const e of events) this.deps.publish(await store.appendEvent(e));
   }
 
@@ -247,11 +268,22 @@ export class ServiceRunner {
     return this.handle({ type: "spawned", pid });
   }
 
-  private async treeEffect(record: ProcessRecord, effect: Extract<Effect, { type: "signal" | "kill_tree" }>): Promise<void> {
+  private async treeEffect(
+    record: ProcessRecord,
+    effect: Extract<Effect, { type: "signal" | "kill_tree" }>,
+  ): Promise<void> {
     const { survivors } = await performTreeEffect(selectorOf(record), effect);
     if (survivors.length === 0) return;
     const reason = `processes of the old tree survived SIGKILL: PIDs ${survivors.join(", ")}`;
-    const event = { ts: this.deps.now(), service: this.name, kind: "state" as const, from: this.state, to: this.state, reason, details: { survivors } };
+    const event = {
+      ts: this.deps.now(),
+      service: this.name,
+      kind: "state" as const,
+      from: this.state,
+      to: this.state,
+      reason,
+      details: { survivors },
+    };
     this.deps.publish(await this.deps.store.appendEvent(event));
   }
 

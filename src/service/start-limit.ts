@@ -6,7 +6,11 @@ import type { StartLimitConfig } from "../config/model.js";
  */
 
 /** Attempts still inside the window ending at `now`. */
-export function attemptsInWindow(config: StartLimitConfig, attempts: readonly number[], now: number): number[] {
+export function attemptsInWindow(
+  config: StartLimitConfig,
+  attempts: readonly number[],
+  now: number,
+): number[] {
   return attempts.filter((at) => now - at < config.intervalMs);
 }
 

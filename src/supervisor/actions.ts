@@ -54,7 +54,8 @@ export async function performAction(
     case "start":
     case "reset":
       await runner.send({ type: action === "start" ? "start_requested" : "reset_requested" });
-      if (runner.config.type === "oneshot") await runner.waitUntil((r) => r.state !== "starting", ONESHOT_WAIT_MS);
+      if (runner.config.type === "oneshot")
+        await runner.waitUntil((r) => r.state !== "starting", ONESHOT_WAIT_MS);
       return startResult(runner, action === "start" ? "started" : "reset and started");
     case "stop":
       await runner.send({ type: "stop_requested" });
@@ -105,6 +106,11 @@ function reload(runner: ServiceRunner): ActionResult {
   return result(runner, true, `${runner.name}: sent ${runner.config.reloadSignal} to PID ${pid}`);
 }
 
-function result(runner: ServiceRunner, ok: boolean, message: string, extra: { hint?: string } = {}): ActionResult {
+function result(
+  runner: ServiceRunner,
+  ok: boolean,
+  message: string,
+  extra: { hint?: string } = {},
+): ActionResult {
   return { name: runner.name, ok, state: runner.state, pid: runner.context.pid, message, ...extra };
 }

@@ -26,10 +26,14 @@ export async function reloadConfig(
         details: { problems },
       });
     }
-    throw new UpkeepError("CONFIG_INVALID", `config ${file} has ${problems.length} problem(s); nothing was changed`, {
-      hint: `fix them, check with: upkeep --config ${file} config check`,
-      details: { problems },
-    });
+    throw new UpkeepError(
+      "CONFIG_INVALID",
+      `config ${file} has ${problems.length} problem(s); nothing was changed`,
+      {
+        hint: `fix them, check with: upkeep --config ${file} config check`,
+        details: { problems },
+      },
+    );
   }
   const next = loaded.config;
   const plan = diffConfigs(supervisor.config, next);

@@ -83,17 +83,22 @@ export class Supervisor {
     });
     const saved = await this.store.getService(svc.name);
     const cgroupPath = this.cgroupRoot ? this.serviceCgroup(svc.name) : null;
-    const runner = new ServiceRunner(svc, log, {
-      store: this.store,
-      publish: (e) => this.bus.publish(e),
-      stateDir: this.config.stateDir,
-      bootId: this.bootId,
-      cgroupPath,
-      watcher: this.watcher,
-      now: Date.now,
-      random: Math.random,
-      onFault: (service, err) => this.onFault(service, err),
-    }, saved);
+    const runner = new ServiceRunner(
+      svc,
+      log,
+      {
+        store: this.store,
+        publish: (e) => this.bus.publish(e),
+        stateDir: this.config.stateDir,
+        bootId: this.bootId,
+        cgroupPath,
+        watcher: this.watcher,
+        now: Date.now,
+        random: Math.random,
+        onFault: (service, err) => this.onFault(service, err),
+      },
+      saved,
+    );
     this.runners.set(svc.name, runner);
     this.logs.set(svc.name, log);
     return runner;

@@ -74,7 +74,9 @@ export class TestEnv {
       const req = request({ socketPath: join(this.stateDir, "upkeep.sock"), method, path }, (res) => {
         let text = "";
         res.on("data", (d: Buffer) => (text += d.toString()));
-        res.on("end", () => resolvePromise({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : null }));
+        res.on("end", () =>
+          resolvePromise({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : null }),
+        );
       });
       req.on("error", reject);
       if (body !== undefined) req.end(JSON.stringify(body));

@@ -20,13 +20,18 @@ export async function waitFor<T>(
     try {
       const value = await predicate();
       last = value;
-      if (value) return value as NonNullable<T>;
+      if (value) return value;
     } catch (err) {
       lastError = err;
     }
     if (Date.now() >= deadline) {
-      const seen = lastError !== undefined ? `last error: ${String(lastError)}` : `last value: ${JSON.stringify(last)}`;
-      throw new Error(`timed out after ${options.timeout ?? 10_000} ms waiting for ${options.what} (${seen})`);
+      const seen =
+        lastError !== undefined
+          ? `last error: ${lastError instanceof Error ? lastError.message : JSON.stringify(lastError)}`
+          : `last value: ${JSON.stringify(last)}`;
+      throw new Error(
+        `timed out after ${options.timeout ?? 10_000} ms waiting for ${options.what} (${seen})`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, interval));
   }

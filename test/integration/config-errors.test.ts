@@ -47,7 +47,9 @@ describe("bad configs are rejected with file, line and column", () => {
   }
 
   test("every problem of a file is reported in one pass", () => {
-    env.writeConfig("services:\n  web:\n    comand: [sleep, '1']\n    restart: sometimes\n    stop: { timeout: 1x }\n");
+    env.writeConfig(
+      "services:\n  web:\n    comand: [sleep, '1']\n    restart: sometimes\n    stop: { timeout: 1x }\n",
+    );
     const check = env.cli("config", "check");
     assert.equal(check.code, 2);
     const out = check.stdout + check.stderr;

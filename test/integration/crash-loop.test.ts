@@ -16,10 +16,13 @@ services:
     start_limit: { burst: 3, interval: 60s }
 `);
     await env.startDaemon();
-    const failed = await waitFor(async () => {
-      const s = await env.status("flaky");
-      return s.state === "failed" ? s : null;
-    }, { what: "flaky failed" });
+    const failed = await waitFor(
+      async () => {
+        const s = await env.status("flaky");
+        return s.state === "failed" ? s : null;
+      },
+      { what: "flaky failed" },
+    );
     assert.match(failed.reason, /start limit hit: 3 attempts within 60s/);
     assert.equal(failed.exit_code, 3);
     assert.equal(failed.restarts, 2);
@@ -33,7 +36,10 @@ services:
     const r = env.cli("reset", "flaky");
     // The service crashes again at once: reset reports what happened (it restarted).
     const { json: after } = await env.api("GET", "/api/v1/events?service=flaky&n=200");
-    assert.ok(after.events.filter((e: { kind: string }) => e.kind === "spawn").length > 3, r.stdout + r.stderr);
+    assert.ok(
+      after.events.filter((e: { kind: string }) => e.kind === "spawn").length > 3,
+      r.stdout + r.stderr,
+    );
     await waitFor(async () => (await env.status("flaky")).state === "failed", { what: "flaky failed again" });
   });
 });

@@ -18,13 +18,18 @@ services:
     command: ["{fixtures}/ticker", "{marker}", "0.2"]
 `);
     await env.startDaemon();
-    const chatty = await waitFor(async () => {
-      const s = await env.status("chatty");
-      return s.state === "running" ? s : null;
-    }, { what: "chatty running" });
+    const chatty = await waitFor(
+      async () => {
+        const s = await env.status("chatty");
+        return s.state === "running" ? s : null;
+      },
+      { what: "chatty running" },
+    );
     const quiet = await env.status("quiet");
     const logFile = join(env.stateDir, "logs", "chatty.out.log");
-    await waitFor(() => readFileSync(logFile, "utf8").includes("line 1000\n"), { what: "chatty's output captured" });
+    await waitFor(() => readFileSync(logFile, "utf8").includes("line 1000\n"), {
+      what: "chatty's output captured",
+    });
 
     await env.killDaemon();
     assert.ok(isAlive(chatty.pid), "chatty must survive the daemon's death");
@@ -37,23 +42,33 @@ services:
     assert.equal(adopted.pid, chatty.pid, "the same process is adopted");
     assert.equal(adopted.state, "running");
     assert.equal((await env.status("quiet")).pid, quiet.pid);
-    const pidsOfChatty = env.markedPids().filter((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("counter"));
+    const pidsOfChatty = env
+      .markedPids()
+      .filter((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("counter"));
     assert.deepEqual(pidsOfChatty, [chatty.pid], "no duplicate was started");
 
     // Output written while the daemon was down arrives, every line, in order.
-    await waitFor(() => readFileSync(logFile).length > sizeAtDeath + 100_000, { what: "output written during the downtime to arrive" });
+    await waitFor(() => readFileSync(logFile).length > sizeAtDeath + 100_000, {
+      what: "output written during the downtime to arrive",
+    });
     const lines = readFileSync(logFile, "utf8").split("\n").slice(0, -1);
     lines.forEach((line, i) => assert.equal(line, `line ${i + 1}`, `line ${i + 1} lost or out of order`));
 
     const { json } = await env.api("GET", "/api/v1/events?service=chatty&n=20");
-    assert.ok(json.events.some((e: { kind: string }) => e.kind === "adopted"), "an adopted event is recorded");
+    assert.ok(
+      json.events.some((e: { kind: string }) => e.kind === "adopted"),
+      "an adopted event is recorded",
+    );
 
     // The adopted process is watched: when it dies it is restarted normally.
     process.kill(chatty.pid, "SIGKILL");
-    const restarted = await waitFor(async () => {
-      const s = await env.status("chatty");
-      return s.state === "running" && s.pid !== chatty.pid ? s : null;
-    }, { what: "the adopted service restarted after it died" });
+    const restarted = await waitFor(
+      async () => {
+        const s = await env.status("chatty");
+        return s.state === "running" && s.pid !== chatty.pid ? s : null;
+      },
+      { what: "the adopted service restarted after it died" },
+    );
     assert.ok(isAlive(restarted.pid));
   });
 });

@@ -11,7 +11,7 @@ describe("the daemon process", () => {
   after(() => env.teardown());
 
   test("the CLI exits 3 with the exact start command when no daemon runs", () => {
-    env.writeConfig("services:\n  t:\n    command: [\"{fixtures}/ticker\", \"{marker}\", \"0.5\"]\n");
+    env.writeConfig('services:\n  t:\n    command: ["{fixtures}/ticker", "{marker}", "0.5"]\n');
     const r = env.cli("status");
     assert.equal(r.code, 3);
     assert.match(r.stderr, /not running/);
@@ -34,18 +34,26 @@ describe("the daemon process", () => {
   });
 
   test("SIGUSR1 writes status.txt; SIGTERM stops the services and exits 0", async () => {
-    const pid = (await waitFor(async () => {
-      const s = await env.status("t");
-      return s.state === "running" ? s : null;
-    }, { what: "t running" })).pid;
+    const pid = (
+      await waitFor(
+        async () => {
+          const s = await env.status("t");
+          return s.state === "running" ? s : null;
+        },
+        { what: "t running" },
+      )
+    ).pid;
     process.kill(env.daemon!.pid!, "SIGUSR1");
-    const dump = await waitFor(() => {
-      try {
-        return readFileSync(join(env.stateDir, "status.txt"), "utf8");
-      } catch {
-        return null;
-      }
-    }, { what: "status.txt" });
+    const dump = await waitFor(
+      () => {
+        try {
+          return readFileSync(join(env.stateDir, "status.txt"), "utf8");
+        } catch {
+          return null;
+        }
+      },
+      { what: "status.txt" },
+    );
     assert.match(dump, new RegExp(`t\\tstate=running\\tdesired=up\\tpid=${pid}`));
     const exited = new Promise<number | null>((r) => env.daemon!.once("exit", (code) => r(code)));
     process.kill(env.daemon!.pid!, "SIGTERM");

@@ -26,7 +26,21 @@ services:
     assert.equal(status.daemon.pid, env.daemon!.pid);
     const names = status.services.map((s: { name: string }) => s.name);
     assert.deepEqual(names, ["ticker", "idle"]);
-    for (const field of ["name", "state", "pid", "since", "restarts", "exit_code", "signal", "ports", "children", "rss_bytes", "cpu_percent", "log_file", "reason"]) {
+    for (const field of [
+      "name",
+      "state",
+      "pid",
+      "since",
+      "restarts",
+      "exit_code",
+      "signal",
+      "ports",
+      "children",
+      "rss_bytes",
+      "cpu_percent",
+      "log_file",
+      "reason",
+    ]) {
       assert.ok(field in status.services[0], `status --json lacks ${field}`);
     }
     assert.ok(isAlive(status.services[0].pid));

@@ -28,10 +28,13 @@ services:
     stop: { timeout: 2s }
 `);
     await env.startDaemon();
-    const first = await waitFor(async () => {
-      const s = await env.status("tree");
-      return s.state === "running" ? s : null;
-    }, { what: "tree running" });
+    const first = await waitFor(
+      async () => {
+        const s = await env.status("tree");
+        return s.state === "running" ? s : null;
+      },
+      { what: "tree running" },
+    );
     const run1 = runIdOf(first.pid);
     const members = await waitFor(() => (pidsOfRun(run1).length >= 4 ? pidsOfRun(run1) : null), {
       what: "the script and its three grandchildren",
@@ -41,7 +44,8 @@ services:
 
     const r = env.cli("restart", "tree");
     assert.equal(r.code, 0, r.stderr);
-    for (const pid of members) assert.equal(isAlive(pid), false, `PID ${pid} of the old tree survived the restart`);
+    for (const pid of members)
+      assert.equal(isAlive(pid), false, `PID ${pid} of the old tree survived the restart`);
     const second = await env.status("tree");
     const run2 = runIdOf(second.pid);
     const members2 = await waitFor(() => (pidsOfRun(run2).length >= 4 ? pidsOfRun(run2) : null), {
@@ -63,17 +67,23 @@ services:
 `);
     const reload = env.cli("reload-config");
     assert.equal(reload.code, 0, reload.stderr);
-    const s = await waitFor(async () => {
-      const st = await env.status("stubborn");
-      return st.state === "running" ? st : null;
-    }, { what: "stubborn running" });
-    await waitFor(() => {
-      try {
-        return readFileSync(`${env.stateDir}/logs/stubborn.out.log`, "utf8").includes("trap set");
-      } catch {
-        return false;
-      }
-    }, { what: "the SIGTERM trap to be set" });
+    const s = await waitFor(
+      async () => {
+        const st = await env.status("stubborn");
+        return st.state === "running" ? st : null;
+      },
+      { what: "stubborn running" },
+    );
+    await waitFor(
+      () => {
+        try {
+          return readFileSync(`${env.stateDir}/logs/stubborn.out.log`, "utf8").includes("trap set");
+        } catch {
+          return false;
+        }
+      },
+      { what: "the SIGTERM trap to be set" },
+    );
     const r = env.cli("stop", "stubborn");
     assert.equal(r.code, 0, r.stderr);
     assert.equal(isAlive(s.pid), false);

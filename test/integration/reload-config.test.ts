@@ -23,11 +23,20 @@ services:
     command: ${ticker()}
 `);
     await env.startDaemon();
-    await waitFor(async () => (await env.api("GET", "/api/v1/status")).json.services.every((s: { state: string }) => s.state === "running"), {
-      what: "all running",
-    });
+    await waitFor(
+      async () =>
+        (await env.api("GET", "/api/v1/status")).json.services.every(
+          (s: { state: string }) => s.state === "running",
+        ),
+      {
+        what: "all running",
+      },
+    );
     const before = Object.fromEntries(
-      (await env.api("GET", "/api/v1/status")).json.services.map((s: { name: string; pid: number }) => [s.name, s.pid]),
+      (await env.api("GET", "/api/v1/status")).json.services.map((s: { name: string; pid: number }) => [
+        s.name,
+        s.pid,
+      ]),
     );
     env.writeConfig(`
 services:
@@ -48,7 +57,9 @@ services:
 
     process.kill(env.daemon!.pid!, "SIGHUP");
     await waitFor(async () => (await env.status("added")).state === "running", { what: "added running" });
-    await waitFor(async () => (await env.status("changed")).pid !== before.changed, { what: "changed restarted" });
+    await waitFor(async () => (await env.status("changed")).pid !== before.changed, {
+      what: "changed restarted",
+    });
     assert.equal((await env.status("same")).pid, before.same, "an unchanged service keeps its PID");
     await waitFor(() => !isAlive(before.removed), { what: "removed service stopped" });
     assert.equal((await env.api("GET", "/api/v1/services/removed")).status, 404);
@@ -56,10 +67,15 @@ services:
     const pids = (await env.api("GET", "/api/v1/status")).json.services.map((s: { pid: number }) => s.pid);
     env.writeConfig("services:\n  same:\n    command: [sleep, '1']\n    restart: sometimes\n");
     process.kill(env.daemon!.pid!, "SIGHUP");
-    await waitFor(async () => {
-      const { json } = await env.api("GET", "/api/v1/events?n=5");
-      return json.events.some((e: { kind: string; reason: string }) => e.kind === "config" && /rejected/.test(e.reason));
-    }, { what: "the bad config to be rejected with an event" });
+    await waitFor(
+      async () => {
+        const { json } = await env.api("GET", "/api/v1/events?n=5");
+        return json.events.some(
+          (e: { kind: string; reason: string }) => e.kind === "config" && /rejected/.test(e.reason),
+        );
+      },
+      { what: "the bad config to be rejected with an event" },
+    );
     const after = (await env.api("GET", "/api/v1/status")).json.services.map((s: { pid: number }) => s.pid);
     assert.deepEqual(after, pids, "the running set is kept");
     const r = env.cli("reload-config");

@@ -15,10 +15,13 @@ services:
 async function leaveStaleRecord(env: TestEnv): Promise<number> {
   env.writeConfig(CONFIG);
   await env.startDaemon();
-  const { pid } = await waitFor(async () => {
-    const s = await env.status("victim");
-    return s.state === "running" ? s : null;
-  }, { what: "victim running" });
+  const { pid } = await waitFor(
+    async () => {
+      const s = await env.status("victim");
+      return s.state === "running" ? s : null;
+    },
+    { what: "victim running" },
+  );
   await env.killDaemon();
   // Kill the whole process group: while any member lives, the kernel keeps its id (the dead
   // PID) reserved and would not hand it to the decoy.
@@ -54,10 +57,13 @@ describe("stale records", () => {
     assert.ok(stale, "a stale event is recorded");
     assert.match(stale.reason, new RegExp(`${deadPid}`));
     assert.equal(stale.details.status, "gone");
-    const s = await waitFor(async () => {
-      const st = await env.status("victim");
-      return st.state === "running" ? st : null;
-    }, { what: "victim started again" });
+    const s = await waitFor(
+      async () => {
+        const st = await env.status("victim");
+        return st.state === "running" ? st : null;
+      },
+      { what: "victim started again" },
+    );
     assert.notEqual(s.pid, deadPid);
   });
 
@@ -72,7 +78,10 @@ describe("stale records", () => {
     for (let attempt = 0; attempt < 50 && decoy?.pid !== deadPid; attempt++) {
       decoy?.kill("SIGKILL");
       writeFileSync("/proc/sys/kernel/ns_last_pid", String(deadPid - 1));
-      decoy = spawn("sleep", ["1000"], { stdio: "ignore", env: { ...process.env, UPKEEP_TEST_MARKER: env.marker } });
+      decoy = spawn("sleep", ["1000"], {
+        stdio: "ignore",
+        env: { ...process.env, UPKEEP_TEST_MARKER: env.marker },
+      });
     }
     assert.equal(decoy!.pid, deadPid, "the decoy took the dead service's PID");
 
@@ -82,10 +91,13 @@ describe("stale records", () => {
     assert.ok(stale, "a stale event is recorded");
     assert.equal(stale.details.status, "reused");
     assert.match(stale.reason, /sleep/);
-    const s = await waitFor(async () => {
-      const st = await env.status("victim");
-      return st.state === "running" ? st : null;
-    }, { what: "a new victim process" });
+    const s = await waitFor(
+      async () => {
+        const st = await env.status("victim");
+        return st.state === "running" ? st : null;
+      },
+      { what: "a new victim process" },
+    );
     assert.notEqual(s.pid, deadPid);
     assert.ok(isAlive(deadPid), "the decoy holding the reused PID was never signalled");
   });

@@ -1,18 +1,32 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { UpkeepError } from "../../core/errors.js";
-import { OPERATOR_ACTIONS, performAction, selectRunners, type OperatorAction } from "../../supervisor/actions.js";
+import {
+  OPERATOR_ACTIONS,
+  performAction,
+  selectRunners,
+  type OperatorAction,
+} from "../../supervisor/actions.js";
 import type { ApiContext } from "../app.js";
 import { readJsonBody, sendJson } from "../http-io.js";
 import type { ActionResponseJson } from "../wire.js";
 
 /** POST /api/v1/actions {action, names, all, force}: act on each service, wait, report each. */
-export async function handleActions(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+export async function handleActions(
+  ctx: ApiContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
   const body = await readJsonBody(req);
   const action = body["action"];
   if (typeof action !== "string" || !(OPERATOR_ACTIONS as readonly string[]).includes(action)) {
-    throw new UpkeepError("API_BAD_REQUEST", `field 'action' must be one of: ${OPERATOR_ACTIONS.join(", ")}`, {
-      details: { keyPath: "action", got: JSON.stringify(action) },
-    });
+    throw new UpkeepError(
+      "API_BAD_REQUEST",
+      `field 'action' must be one of: ${OPERATOR_ACTIONS.join(", ")}`,
+      {
+        details: { keyPath: "action", got: JSON.stringify(action) },
+      },
+    );
   }
   const names = body["names"] ?? [];
   if (!Array.isArray(names) || !names.every((n): n is string => typeof n === "string")) {
@@ -31,7 +45,9 @@ export async function handleActions(ctx: ApiContext, req: IncomingMessage, res: 
   // services); it is accepted here so clients need not know which services those are.
   void url;
   const runners = selectRunners(ctx.supervisor, names, all);
-  const results = await Promise.all(runners.map((r) => performAction(ctx.supervisor, r, action as OperatorAction)));
+  const results = await Promise.all(
+    runners.map((r) => performAction(ctx.supervisor, r, action as OperatorAction)),
+  );
   const response: ActionResponseJson = { results };
   sendJson(res, 200, response);
 }

@@ -10,7 +10,12 @@ import { serializeEvent } from "../serialize.js";
  * follow, a text/event-stream of those and then every new one (snapshot then live: the
  * subscription starts before the snapshot is read, and ids already sent are skipped).
  */
-export async function handleEvents(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+export async function handleEvents(
+  ctx: ApiContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
   const service = url.searchParams.get("service") ?? undefined;
   const nText = url.searchParams.get("n") ?? "50";
   const limit = Number(nText);

@@ -25,6 +25,7 @@ export function handleService(
   [name]: string[],
 ): void {
   // An exact name, else the first instance of `name@*` (an unknown name throws SERVICE_UNKNOWN).
-  const runner = ctx.supervisor.runners.get(name ?? "") ?? selectRunners(ctx.supervisor, [name ?? ""], false)[0]!;
+  const runner =
+    ctx.supervisor.runners.get(name ?? "") ?? selectRunners(ctx.supervisor, [name ?? ""], false)[0]!;
   sendJson(res, 200, serializeService(ctx.supervisor, runner, Date.now()));
 }
