@@ -26,7 +26,7 @@ export interface ProcessRecord extends ProcessIdentity {
   pgid: number;
   /** Per-start marker set as UPKEEP_RUN_ID in the service's environment. */
   runId: string;
-  /** The cgroup (v2 path relative to the mount) the service was started in, if any. */
+  /** The cgroup directory (absolute path under the cgroup2 mount) the service was started in, if any. */
   cgroup: string | null;
   /** Epoch milliseconds. */
   startedAt: number;

@@ -1,0 +1,115 @@
+/**
+ * The plan for applying a new config to a running daemon (`reload-config`, SIGHUP): which
+ * services to add, remove, restart (a key the running process was started with changed) or
+ * update live (a key upkeep applies itself), with the snake_case key paths that changed.
+ */
+import type { Config, ServiceConfig } from "./model.js";
+
+export interface ConfigPlan {
+  /** New services, in the new config's order. */
+  add: string[];
+  /** Services no longer in the config, in the old config's order. */
+  remove: string[];
+  /** A key the process was started with changed (command, type, cwd, env, env_file, user, group); `keys` lists every changed key. */
+  restart: { name: string; keys: string[] }[];
+  /** Only keys upkeep applies without touching the process changed (restart, backoff, start_limit, stop, reload_signal, logs, pending keys). */
+  live: { name: string; keys: string[] }[];
+  /** Services with no change at all. */
+  unchanged: string[];
+  /** Daemon-level keys that changed: state_dir, http / http.listen, socket_group, notify. */
+  daemon: { keys: string[] };
+}
+
+/** Structural equality for plain data (config values and verbatim pending keys). */
+export function sameData(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const aKeys = Object.keys(a);
+  const bKeys = Object.keys(b);
+  if (aKeys.length !== bKeys.length) return false;
+  const aRecord = a as Record<string, unknown>;
+  const bRecord = b as Record<string, unknown>;
+  return aKeys.every((key) => Object.hasOwn(bRecord, key) && sameData(aRecord[key], bRecord[key]));
+}
+
+function changedKeysOfMap(prefix: string, a: Record<string, unknown>, b: Record<string, unknown>): string[] {
+  const names = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+  return names.filter((name) => !sameData(a[name], b[name])).map((name) => `${prefix}${name}`);
+}
+
+/** Changed keys that need the process restarted to take effect. */
+function restartKeys(a: ServiceConfig, b: ServiceConfig): string[] {
+  const keys: string[] = [];
+  if (a.type !== b.type) keys.push("type");
+  if (!sameData(a.command, b.command)) keys.push("command");
+  if (a.cwd !== b.cwd) keys.push("cwd");
+  if (a.envFile !== b.envFile) keys.push("env_file");
+  keys.push(...changedKeysOfMap("env.", a.env, b.env));
+  if (a.user !== b.user) keys.push("user");
+  if (a.group !== b.group) keys.push("group");
+  return keys;
+}
+
+/** Changed keys that upkeep applies to a running service without restarting it. */
+function liveKeys(a: ServiceConfig, b: ServiceConfig): string[] {
+  const pairs: [string, unknown, unknown][] = [
+    ["restart", a.restart, b.restart],
+    ["backoff.initial", a.backoff.initialMs, b.backoff.initialMs],
+    ["backoff.max", a.backoff.maxMs, b.backoff.maxMs],
+    ["backoff.factor", a.backoff.factor, b.backoff.factor],
+    ["backoff.jitter", a.backoff.jitter, b.backoff.jitter],
+    ["backoff.reset_after", a.backoff.resetAfterMs, b.backoff.resetAfterMs],
+    ["start_limit.burst", a.startLimit.burst, b.startLimit.burst],
+    ["start_limit.interval", a.startLimit.intervalMs, b.startLimit.intervalMs],
+    ["start_limit.retry_after", a.startLimit.retryAfterMs, b.startLimit.retryAfterMs],
+    ["stop.signal", a.stop.signal, b.stop.signal],
+    ["stop.timeout", a.stop.timeoutMs, b.stop.timeoutMs],
+    ["reload_signal", a.reloadSignal, b.reloadSignal],
+    ["logs.max_size", a.logs.maxSizeBytes, b.logs.maxSizeBytes],
+    ["logs.keep", a.logs.keep, b.logs.keep],
+    ["logs.timestamps", a.logs.timestamps, b.logs.timestamps],
+  ];
+  const keys = pairs.filter(([, x, y]) => !sameData(x, y)).map(([key]) => key);
+  // Keys of later capabilities are not acted on yet, so changing them needs no restart.
+  return [...keys, ...changedKeysOfMap("", a.pending, b.pending)];
+}
+
+function daemonKeys(a: Config, b: Config): string[] {
+  const keys: string[] = [];
+  if (a.stateDir !== b.stateDir) keys.push("state_dir");
+  if (a.http.enabled !== b.http.enabled) keys.push("http");
+  else if (a.http.host !== b.http.host || a.http.port !== b.http.port) keys.push("http.listen");
+  if (a.socketGroup !== b.socketGroup) keys.push("socket_group");
+  keys.push(...changedKeysOfMap("", a.pending, b.pending));
+  return keys;
+}
+
+/** Compare two valid configs; every service lands in exactly one of add/remove/restart/live/unchanged. */
+export function diffConfigs(previous: Config, next: Config): ConfigPlan {
+  const before = new Map(previous.services.map((service) => [service.name, service]));
+  const nextNames = new Set(next.services.map((service) => service.name));
+  const plan: ConfigPlan = {
+    add: [],
+    remove: previous.services
+      .filter((service) => !nextNames.has(service.name))
+      .map((service) => service.name),
+    restart: [],
+    live: [],
+    unchanged: [],
+    daemon: { keys: daemonKeys(previous, next) },
+  };
+  for (const service of next.services) {
+    const old = before.get(service.name);
+    if (old === undefined) {
+      plan.add.push(service.name);
+      continue;
+    }
+    const needRestart = restartKeys(old, service);
+    const live = liveKeys(old, service);
+    if (needRestart.length > 0) plan.restart.push({ name: service.name, keys: [...needRestart, ...live] });
+    else if (live.length > 0) plan.live.push({ name: service.name, keys: live });
+    else plan.unchanged.push(service.name);
+  }
+  return plan;
+}

@@ -1,0 +1,183 @@
+import { test, type TestContext } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfig } from "./load.js";
+import type { Config } from "./model.js";
+import { DEFAULT_BACKOFF, DEFAULT_LOGS, DEFAULT_START_LIMIT } from "./schema.js";
+
+function tempDir(t: TestContext): string {
+  const dir = mkdtempSync(join(tmpdir(), "upkeep-load-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function loadOk(file: string, options: { stateDirOverride?: string } = {}): Config {
+  const result = loadConfig(file, options);
+  assert.ok(result.ok, JSON.stringify(result, null, 2));
+  return result.config;
+}
+
+test("a full service is resolved: durations in ms, sizes in bytes, paths absolute, env merged", (t) => {
+  const dir = tempDir(t);
+  mkdirSync(join(dir, "app"));
+  writeFileSync(join(dir, "web.env"), "PORT=1\nFROM_FILE=yes\n");
+  const file = join(dir, "upkeep.yaml");
+  writeFileSync(
+    file,
+    `state_dir: ./state
+http: { listen: "[::1]:9911" }
+socket_group: ops
+services:
+  web:
+    command: "node 'my server.js' --port 8080"
+    type: oneshot
+    cwd: ./app
+    env: { PORT: 8080, DEBUG: true }
+    env_file: ./web.env
+    user: www-data
+    group: 33
+    restart: on-failure
+    backoff: { initial: 250ms, max: 1m30s, factor: 1.5, jitter: 0, reset_after: 5m }
+    start_limit: { burst: 3, interval: 10s, retry_after: 10m }
+    stop: { signal: int, timeout: 0 }
+    reload_signal: USR1
+    logs: { max_size: 1MB, keep: 0, timestamps: true }
+`,
+  );
+  const config = loadOk(file);
+  assert.equal(config.file, file);
+  assert.equal(config.stateDir, join(dir, "state"));
+  assert.deepEqual(config.http, { enabled: true, host: "::1", port: 9911 });
+  assert.equal(config.socketGroup, "ops");
+  const [web] = config.services;
+  assert.ok(web);
+  assert.deepEqual(web.command, ["node", "my server.js", "--port", "8080"]);
+  assert.equal(web.type, "oneshot");
+  assert.equal(web.cwd, join(dir, "app"));
+  assert.deepEqual(web.env, { PORT: "8080", FROM_FILE: "yes", DEBUG: "true" });
+  assert.equal(web.envFile, join(dir, "web.env"));
+  assert.deepEqual([web.user, web.group, web.restart], ["www-data", "33", "on-failure"]);
+  assert.deepEqual(web.backoff, {
+    initialMs: 250,
+    maxMs: 90_000,
+    factor: 1.5,
+    jitter: 0,
+    resetAfterMs: 300_000,
+  });
+  assert.deepEqual(web.startLimit, { burst: 3, intervalMs: 10_000, retryAfterMs: 600_000 });
+  assert.deepEqual(web.stop, { signal: "SIGINT", timeoutMs: 0 });
+  assert.equal(web.reloadSignal, "SIGUSR1");
+  assert.deepEqual(web.logs, { maxSizeBytes: 1024 * 1024, keep: 0, timestamps: true });
+  assert.deepEqual(web.source, { file, line: 5, column: 3 });
+});
+
+test("absent keys take the documented defaults", (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, "upkeep.yaml");
+  writeFileSync(file, "services:\n  web:\n    command: [sleep, 5]\n");
+  const config = loadOk(file);
+  assert.equal(config.stateDir, join(dir, ".upkeep"));
+  assert.deepEqual(config.http, { enabled: true, host: "127.0.0.1", port: 9900 });
+  const web = config.services[0]!;
+  assert.deepEqual(web.command, ["sleep", "5"]);
+  assert.deepEqual([web.type, web.cwd, web.restart, web.reloadSignal], ["simple", dir, "always", "SIGHUP"]);
+  assert.deepEqual(
+    [web.backoff, web.startLimit, web.logs],
+    [DEFAULT_BACKOFF, DEFAULT_START_LIMIT, DEFAULT_LOGS],
+  );
+  assert.deepEqual(web.stop, { signal: "SIGTERM", timeoutMs: 10_000 });
+  assert.deepEqual([web.env, web.envFile, web.user, web.group, web.pending], [{}, null, null, null, {}]);
+});
+
+test("http: false turns the listener off, and the state dir override wins over state_dir", (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, "upkeep.yaml");
+  writeFileSync(file, "state_dir: ./ignored\nhttp: false\nservices: {}\n");
+  const config = loadOk(file, { stateDirOverride: join(dir, "chosen") });
+  assert.equal(config.http.enabled, false);
+  assert.equal(config.stateDir, join(dir, "chosen"));
+});
+
+test("keys of later capabilities are kept verbatim, each with a note", (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, "upkeep.yaml");
+  writeFileSync(
+    file,
+    `services:
+  apache:
+    type: external
+    pidfile: /var/run/apache2.pid
+    start: [/usr/sbin/apachectl, start]
+    stop: [/usr/sbin/apachectl, stop]
+    listen: [80]
+    children:
+      - { name: worker, count: 2 }
+notify:
+  on: [crash]
+`,
+  );
+  const result = loadConfig(file);
+  assert.ok(result.ok, JSON.stringify(result));
+  const apache = result.config.services[0]!;
+  assert.deepEqual(apache.pending, {
+    pidfile: "/var/run/apache2.pid",
+    start: ["/usr/sbin/apachectl", "start"],
+    stop: ["/usr/sbin/apachectl", "stop"],
+    listen: [80],
+    children: [{ name: "worker", count: 2 }],
+  });
+  assert.deepEqual(result.config.pending, { notify: { on: ["crash"] } });
+  assert.deepEqual(
+    result.notes.map((n) => `${n.line}:${n.column} ${n.keyPath}`),
+    [
+      "3:11 services.apache.type",
+      "4:5 services.apache.pidfile",
+      "5:5 services.apache.start",
+      "6:11 services.apache.stop",
+      "7:5 services.apache.listen",
+      "8:5 services.apache.children",
+      "10:1 notify",
+    ],
+  );
+  assert.ok(result.notes.every((n) => /not yet acted on/.test(n.message)));
+});
+
+test("anchors and aliases are followed", (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, "upkeep.yaml");
+  writeFileSync(
+    file,
+    "services:\n  a:\n    command: [sleep, 1]\n    env: &shared { MODE: prod }\n  b:\n    command: [sleep, 2]\n    env: *shared\n",
+  );
+  const config = loadOk(file);
+  assert.deepEqual(config.services[1]!.env, { MODE: "prod" });
+});
+
+test("a missing config file is one CONFIG_NOT_FOUND problem at 1:1", (t) => {
+  const file = join(tempDir(t), "nope.yaml");
+  const result = loadConfig(file);
+  assert.equal(result.ok, false);
+  if (result.ok) return;
+  assert.equal(result.problems.length, 1);
+  assert.deepEqual(
+    [
+      result.problems[0]!.code,
+      result.problems[0]!.file,
+      result.problems[0]!.line,
+      result.problems[0]!.column,
+    ],
+    ["CONFIG_NOT_FOUND", file, 1, 1],
+  );
+  assert.match(result.problems[0]!.message, /ENOENT/);
+});
+
+test("an empty config file is valid, with a note that no services are declared", (t) => {
+  const file = join(tempDir(t), "upkeep.yaml");
+  writeFileSync(file, "# nothing yet\n");
+  const result = loadConfig(file);
+  assert.ok(result.ok);
+  assert.deepEqual(result.config.services, []);
+  assert.match(result.notes[0]!.message, /no services/);
+});

@@ -1,0 +1,64 @@
+/**
+ * Load a config file: read it, parse the YAML keeping every node's position (LineCounter),
+ * turn syntax errors into CONFIG_SYNTAX problems with line:col, then validate.
+ */
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { LineCounter, parseDocument } from "yaml";
+import { errnoOf } from "../core/errors.js";
+import type { ConfigNote, ConfigProblem } from "./model.js";
+import { validateDocument, type LoadResult, type ValidateOptions } from "./validate.js";
+
+export type { LoadResult, ValidateOptions } from "./validate.js";
+
+/** Parse and validate the config at `file`; never throws for a bad or missing file. */
+export function loadConfig(file: string, options: ValidateOptions = {}): LoadResult {
+  const path = resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    const problem: ConfigProblem = {
+      code: "CONFIG_NOT_FOUND",
+      file: path,
+      line: 1,
+      column: 1,
+      keyPath: "",
+      message: `cannot read the config file: ${errnoOf(err) ?? String(err)}`,
+      expected: "a readable YAML file, given by --config FILE, $UPKEEP_CONFIG, or ./upkeep.yaml",
+    };
+    return { ok: false, problems: [problem], notes: [] };
+  }
+  return loadConfigText(text, path, options);
+}
+
+/** Parse and validate config text as if read from `file` (for tests and reload dry-runs). */
+export function loadConfigText(text: string, file: string, options: ValidateOptions = {}): LoadResult {
+  const path = resolve(file);
+  const lineCounter = new LineCounter();
+  // prettyErrors off: the messages stay one line; positions come from the LineCounter.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const at = (offset: number): { line: number; column: number } => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { line, column: col };
+  };
+  const notes: ConfigNote[] = doc.warnings.map((warning) => ({
+    file: path,
+    ...at(warning.pos[0]),
+    keyPath: "",
+    message: warning.message,
+  }));
+  if (doc.errors.length > 0) {
+    const problems: ConfigProblem[] = doc.errors.map((error) => ({
+      code: "CONFIG_SYNTAX",
+      file: path,
+      ...at(error.pos[0]),
+      keyPath: "",
+      message: `YAML syntax: ${error.message}`,
+      expected: "valid YAML: indent with spaces, not tabs, and quote values that contain ': ' or ' #'",
+    }));
+    return { ok: false, problems, notes };
+  }
+  const result = validateDocument(doc, lineCounter, path, options);
+  return { ...result, notes: [...notes, ...result.notes] };
+}

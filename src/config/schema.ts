@@ -1,0 +1,76 @@
+/**
+ * The config's keys and defaults, in one place: validate*.ts read against these lists, diff.ts
+ * classifies changes with them, and docs/config.md describes each of them.
+ */
+import type { BackoffConfig, HttpConfig, LogsConfig, StartLimitConfig, StopConfig } from "./model.js";
+
+export const TOP_LEVEL_KEYS = ["state_dir", "http", "socket_group", "services", "notify"] as const;
+/** Top-level keys of later capabilities: accepted and kept verbatim in Config.pending. */
+export const PENDING_TOP_LEVEL_KEYS: readonly string[] = ["notify"];
+
+/** Service keys of later capabilities: accepted and kept verbatim in ServiceConfig.pending. */
+export const PENDING_SERVICE_KEYS = [
+  "pidfile",
+  "match",
+  "start",
+  "listen",
+  "children",
+  "ready",
+  "health",
+  "after",
+  "requires",
+  "condition",
+  "limits",
+  "instances",
+] as const;
+
+export const SERVICE_KEYS = [
+  "command",
+  "type",
+  "cwd",
+  "env",
+  "env_file",
+  "user",
+  "group",
+  "restart",
+  "backoff",
+  "start_limit",
+  "stop",
+  "reload_signal",
+  "logs",
+  ...PENDING_SERVICE_KEYS,
+] as const;
+
+export const HTTP_KEYS = ["listen"] as const;
+export const BACKOFF_KEYS = ["initial", "max", "factor", "jitter", "reset_after"] as const;
+export const START_LIMIT_KEYS = ["burst", "interval", "retry_after"] as const;
+export const STOP_KEYS = ["signal", "timeout"] as const;
+export const LOGS_KEYS = ["max_size", "keep", "timestamps"] as const;
+
+/** Service names: also file names (pids/NAME.pid, logs) and URL segments; '@' is kept for instances. */
+export const SERVICE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+export const DEFAULT_STATE_DIR_NAME = ".upkeep";
+export const DEFAULT_HTTP: Readonly<HttpConfig> = { enabled: true, host: "127.0.0.1", port: 9900 };
+export const DEFAULT_BACKOFF: Readonly<BackoffConfig> = {
+  initialMs: 100,
+  maxMs: 30_000,
+  factor: 2,
+  jitter: 0.2,
+  resetAfterMs: 30_000,
+};
+export const DEFAULT_START_LIMIT: Readonly<StartLimitConfig> = {
+  burst: 5,
+  intervalMs: 60_000,
+  retryAfterMs: null,
+};
+export const DEFAULT_STOP: Readonly<StopConfig> = { signal: "SIGTERM", timeoutMs: 10_000 };
+export const DEFAULT_RELOAD_SIGNAL: NodeJS.Signals = "SIGHUP";
+export const DEFAULT_LOGS: Readonly<LogsConfig> = {
+  maxSizeBytes: 10 * 1024 * 1024,
+  keep: 5,
+  timestamps: false,
+};
+
+/** The message of every note about a key of a later capability. */
+export const NOT_YET_ACTED_ON = "accepted, not yet acted on in this version";

@@ -1,0 +1,110 @@
+/**
+ * One entry of `services`: its name, the keys acted on now, and the keys of later capabilities
+ * (kept verbatim in `pending`, each with a note).
+ */
+import { statSync } from "node:fs";
+import { errnoOf } from "../core/errors.js";
+import { RESTART_POLICIES, SERVICE_TYPES, type ServiceConfig, type ServiceType } from "./model.js";
+import type { Field, ProblemSink } from "./problem-sink.js";
+import { readSection } from "./read-map.js";
+import { readEnum, readText } from "./read-scalars.js";
+import { readPath, readSignal } from "./read-typed.js";
+import {
+  DEFAULT_RELOAD_SIGNAL,
+  NOT_YET_ACTED_ON,
+  PENDING_SERVICE_KEYS,
+  SERVICE_KEYS,
+  SERVICE_NAME_PATTERN,
+} from "./schema.js";
+import { readCommand } from "./validate-command.js";
+import { readEnvFileField, readEnvMap } from "./validate-env.js";
+import { pick, readBackoff, readStartLimit } from "./validate-policies.js";
+import { readLogs, readStop } from "./validate-stop-logs.js";
+
+/** Types that spawn `command` themselves; `external` services are started by their `start` list. */
+const TYPES_NEEDING_COMMAND: readonly ServiceType[] = ["simple", "oneshot", "forking", "notify"];
+const TYPES_ACTED_ON: readonly ServiceType[] = ["simple", "oneshot"];
+
+function checkName(sink: ProblemSink, entry: Field): void {
+  if (SERVICE_NAME_PATTERN.test(entry.key)) return;
+  const expected = "a name of letters, digits, '_', '.' and '-', starting with a letter or digit";
+  const message = entry.key.includes("@")
+    ? "a service name cannot contain '@': it is kept for instances (web@hostA); use instances: instead"
+    : "not a valid service name";
+  sink.problem("CONFIG_BAD_VALUE", entry.keyWhere, entry.path, message, expected, JSON.stringify(entry.key));
+}
+
+function checkCwd(sink: ProblemSink, field: Field | undefined, cwd: string): void {
+  try {
+    if (statSync(cwd).isDirectory()) return;
+    if (field !== undefined)
+      sink.note(field.where, field.path, `cwd ${cwd} is not a directory; the service cannot start`);
+  } catch (err) {
+    // Not an error at load time: the folder may be created before the service starts.
+    const code = errnoOf(err) ?? String(err);
+    const what = code === "ENOENT" ? "does not exist yet" : `cannot be used now (${code})`;
+    if (field !== undefined)
+      sink.note(field.where, field.path, `cwd ${cwd} ${what}; the service cannot start until it does`);
+  }
+}
+
+/** Validate one service; undefined only when its value is not a map at all. */
+export function readService(sink: ProblemSink, entry: Field, baseDir: string): ServiceConfig | undefined {
+  checkName(sink, entry);
+  const section = readSection(sink, entry, SERVICE_KEYS);
+  if (section === undefined) return undefined;
+
+  const type = pick(section, "type", (f) => readEnum(sink, f, SERVICE_TYPES)) ?? "simple";
+  const typeField = section.get("type");
+  if (typeField !== undefined && !TYPES_ACTED_ON.includes(type)) {
+    sink.note(typeField.where, typeField.path, `type '${type}' is ${NOT_YET_ACTED_ON}`);
+  }
+  const commandField = section.get("command");
+  if (commandField === undefined && TYPES_NEEDING_COMMAND.includes(type)) {
+    sink.problem(
+      "CONFIG_MISSING_KEY",
+      entry.keyWhere,
+      `${entry.path}.command`,
+      `service '${entry.key}' has no command`,
+      "command: an argv list like [node, server.js], or a string",
+    );
+  }
+  const cwdField = section.get("cwd");
+  const cwd = cwdField === undefined ? baseDir : readPath(sink, cwdField, baseDir);
+  if (cwd !== undefined) checkCwd(sink, cwdField, cwd);
+  const envFile = pick(section, "env_file", (f) => readEnvFileField(sink, f, baseDir));
+  const env = pick(section, "env", (f) => readEnvMap(sink, f));
+  const stop = readStop(sink, section.get("stop"));
+  const idExpected = "a name or a numeric id";
+
+  const pending: Record<string, unknown> = {};
+  for (const key of PENDING_SERVICE_KEYS) {
+    const field = section.get(key);
+    if (field === undefined) continue;
+    pending[key] = sink.toData(field.value);
+    sink.note(field.keyWhere, field.path, NOT_YET_ACTED_ON);
+  }
+  if (stop.command !== undefined) pending["stop"] = stop.command;
+
+  return {
+    name: entry.key,
+    type,
+    command: (commandField === undefined ? undefined : readCommand(sink, commandField)) ?? [],
+    cwd: cwd ?? baseDir,
+    env: { ...envFile?.env, ...env },
+    envFile: envFile?.path ?? null,
+    user: pick(section, "user", (f) => readText(sink, f, idExpected)) ?? null,
+    group: pick(section, "group", (f) => readText(sink, f, idExpected)) ?? null,
+    restart: pick(section, "restart", (f) => readEnum(sink, f, RESTART_POLICIES)) ?? "always",
+    backoff: readBackoff(sink, section.get("backoff")),
+    startLimit: readStartLimit(sink, section.get("start_limit")),
+    stop: stop.stop,
+    // SIGKILL and SIGSTOP cannot be handled, so as a reload they would only kill or freeze.
+    reloadSignal:
+      pick(section, "reload_signal", (f) => readSignal(sink, f, ["SIGKILL", "SIGSTOP"])) ??
+      DEFAULT_RELOAD_SIGNAL,
+    logs: readLogs(sink, section.get("logs")),
+    pending,
+    source: { file: sink.file, line: entry.keyWhere.line, column: entry.keyWhere.column },
+  };
+}

@@ -1,0 +1,107 @@
+/**
+ * Validate a parsed config document in one pass: every problem is collected (with its
+ * position, key path, the value found and what would be valid) before anything is decided.
+ * A config with any problem is rejected whole; nothing is replaced by a default.
+ */
+import { isMap, isScalar, type Document, type LineCounter } from "yaml";
+import type { Config, ConfigNote, ConfigProblem, ServiceConfig } from "./model.js";
+import { ProblemSink, describeNode, type Field } from "./problem-sink.js";
+import { readEntries, readSection, rootField } from "./read-map.js";
+import { isNullValue, readText } from "./read-scalars.js";
+import { readPath } from "./read-typed.js";
+import { configBaseDir } from "./resolve-paths.js";
+import {
+  DEFAULT_STATE_DIR_NAME,
+  NOT_YET_ACTED_ON,
+  PENDING_TOP_LEVEL_KEYS,
+  TOP_LEVEL_KEYS,
+} from "./schema.js";
+import { readHttp } from "./validate-http.js";
+import { readService } from "./validate-service.js";
+import { resolve } from "node:path";
+
+export type LoadResult =
+  | { ok: true; config: Config; notes: ConfigNote[] }
+  | { ok: false; problems: ConfigProblem[]; notes: ConfigNote[] };
+
+export interface ValidateOptions {
+  /** A state dir chosen on the command line or in the environment; wins over `state_dir`. */
+  stateDirOverride?: string;
+}
+
+/** In file order: the config's own entries first, then those in other files (env files). */
+function sortByPosition<T extends { file: string; line: number; column: number }>(
+  file: string,
+  items: T[],
+): T[] {
+  const rank = (item: T): number => (item.file === file ? 0 : 1);
+  return [...items].sort(
+    (a, b) => rank(a) - rank(b) || a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column,
+  );
+}
+
+function readServices(sink: ProblemSink, field: Field | undefined, baseDir: string): ServiceConfig[] {
+  if (field === undefined || isNullValue(field)) {
+    sink.note(field?.where ?? { line: 1, column: 1 }, "services", "no services are declared");
+    return [];
+  }
+  const entries = readEntries(sink, field, "a map of service names to service settings");
+  const services: ServiceConfig[] = [];
+  for (const entry of entries ?? []) {
+    const service = readService(sink, entry, baseDir);
+    if (service !== undefined) services.push(service);
+  }
+  return services;
+}
+
+/** Validate `doc` (parsed from `file`) into a Config, or the complete list of its problems. */
+export function validateDocument(
+  doc: Document,
+  lineCounter: LineCounter,
+  file: string,
+  options: ValidateOptions = {},
+): LoadResult {
+  const sink = new ProblemSink(file, lineCounter, doc);
+  const baseDir = configBaseDir(file);
+  const start = { line: 1, column: 1 };
+  const root = sink.resolve(doc.contents);
+  if (root !== null && !isMap(root) && !(isScalar(root) && root.value === null)) {
+    const expected = "a map with keys: " + TOP_LEVEL_KEYS.join(", ");
+    sink.problem(
+      "CONFIG_WRONG_TYPE",
+      sink.whereNode(root, start),
+      "",
+      "the config must be a map",
+      expected,
+      describeNode(root),
+    );
+    return { ok: false, problems: sink.problems, notes: sink.notes };
+  }
+  const top = readSection(sink, rootField(root, start), TOP_LEVEL_KEYS) ?? new Map<string, Field>();
+
+  const stateDirField = top.get("state_dir");
+  const stateDirFromFile = stateDirField === undefined ? undefined : readPath(sink, stateDirField, baseDir);
+  const stateDir =
+    options.stateDirOverride !== undefined && options.stateDirOverride !== ""
+      ? resolve(options.stateDirOverride)
+      : (stateDirFromFile ?? resolve(baseDir, DEFAULT_STATE_DIR_NAME));
+  const socketGroupField = top.get("socket_group");
+  const socketGroup =
+    socketGroupField === undefined
+      ? null
+      : (readText(sink, socketGroupField, "a group name or a numeric gid") ?? null);
+  const http = readHttp(sink, top.get("http"));
+  const services = readServices(sink, top.get("services"), baseDir);
+
+  const pending: Record<string, unknown> = {};
+  for (const key of PENDING_TOP_LEVEL_KEYS) {
+    const field = top.get(key);
+    if (field === undefined) continue;
+    pending[key] = sink.toData(field.value);
+    sink.note(field.keyWhere, field.path, NOT_YET_ACTED_ON);
+  }
+
+  const notes = sortByPosition(file, sink.notes);
+  if (sink.problems.length > 0) return { ok: false, problems: sortByPosition(file, sink.problems), notes };
+  return { ok: true, config: { file, stateDir, http, socketGroup, services, pending }, notes };
+}

@@ -1,0 +1,188 @@
+/**
+ * A cgroup v2 per service: every process a service forks stays in it (escaping needs write
+ * access to another cgroup's cgroup.procs), so the tree is known exactly and can be killed at
+ * once with cgroup.kill. Available when upkeep runs as root with a writable cgroup2 mount.
+ */
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { UpkeepError, errnoOf } from "../core/errors.js";
+import { cgroupFsPath, findCgroup2Mount, readProcCgroup } from "./cgroup-mount.js";
+
+export { cgroupFsPath, cgroupRecordPath, detectCgroupRoot, readProcCgroup } from "./cgroup-mount.js";
+
+/** Creates (mkdir -p) `<root>/upkeep/<group>/<service>` and returns its path. */
+export function createServiceCgroup(root: string, group: string, service: string): string {
+  for (const name of [group, service]) {
+    if (name === "" || name === "." || name === ".." || name.includes("/") || name.startsWith("cgroup.")) {
+      throw new UpkeepError("INTERNAL", `cannot use "${name}" as a cgroup directory name`, {
+        hint: "service names must not contain '/' nor start with 'cgroup.'",
+        details: { service },
+      });
+    }
+  }
+  const path = join(root, "upkeep", group, service);
+  try {
+    mkdirSync(path, { recursive: true });
+  } catch (err) {
+    throw new UpkeepError(
+      "SERVICE_SPAWN_FAILED",
+      `cannot create the cgroup ${path} for ${service}: ${errnoOf(err)}`,
+      {
+        hint: "check that the cgroup2 mount is writable by root, or run without cgroups (the tree is then found by scan)",
+        details: { service, errno: errnoOf(err), path },
+        cause: err,
+      },
+    );
+  }
+  return path;
+}
+
+/** The result of runInCgroup: fn's value, and whether what fn spawned landed in the cgroup. */
+export interface CgroupPlacement<T> {
+  value: T;
+  placed: boolean;
+  /** Why the process could not be placed (errno), when `placed` is false. */
+  reason?: string;
+}
+
+/** Moves this whole process (all its threads) into a cgroup. */
+function moveSelf(cgroupPath: string): void {
+  writeFileSync(join(cgroupPath, "cgroup.procs"), String(process.pid));
+}
+
+/**
+ * Runs fn (a synchronous spawn) with this process inside the cgroup, so the child is born there:
+ * Node cannot run code between fork and exec, and moving the child after spawn would race with
+ * its first fork. The process moves back to its own cgroup in a finally. When the move in fails
+ * (EBUSY, EACCES, EOPNOTSUPP...) fn still runs and `placed` is false: the caller then writes the
+ * child's PID into cgroup.procs itself. Throws only if this process cannot leave the cgroup.
+ */
+export function runInCgroup<T>(cgroupPath: string, fn: () => T): CgroupPlacement<T> {
+  const ownRecord = readProcCgroup("self");
+  const home = ownRecord === null ? null : cgroupFsPath(ownRecord);
+  if (home === null) return { value: fn(), placed: false, reason: "this process has no cgroup v2 path" };
+  try {
+    moveSelf(cgroupPath);
+  } catch (err) {
+    return { value: fn(), placed: false, reason: errnoOf(err) ?? String(err) };
+  }
+  try {
+    return { value: fn(), placed: true };
+  } finally {
+    moveBack(home);
+  }
+}
+
+/**
+ * Moves an already started process into the cgroup: the fallback when runInCgroup could not
+ * place it (anything it forked before the move stays outside; the run-id marker finds those).
+ * Returns false when the process is gone or the kernel refused (EBUSY, EACCES...): never throws,
+ * since the service already runs and its tree is still found by process group and marker.
+ */
+export function placeInCgroup(cgroupPath: string, pid: number): boolean {
+  try {
+    writeFileSync(join(cgroupPath, "cgroup.procs"), String(pid));
+    return true;
+  } catch (err) {
+    if (errnoOf(err) === undefined) throw err; // not a system error: a bug
+    return false; // ESRCH (gone), EBUSY, EACCES, EOPNOTSUPP: the caller runs without the cgroup
+  }
+}
+
+/** Leaves the service's cgroup: to where we came from, else to the hierarchy's top. */
+function moveBack(home: string): void {
+  try {
+    moveSelf(home);
+    return;
+  } catch (err) {
+    // Our old cgroup may have gained controllers (no processes allowed in inner nodes): use the top.
+    const top = findCgroup2Mount()?.mountPoint;
+    try {
+      if (top === undefined) throw err;
+      moveSelf(top);
+    } catch (err2) {
+      throw new UpkeepError(
+        "INTERNAL",
+        `cannot move upkeep (PID ${process.pid}) back out of a service cgroup`,
+        {
+          hint: `move it by hand: echo ${process.pid} > ${home}/cgroup.procs`,
+          details: { pid: process.pid, errno: errnoOf(err2) },
+          cause: err2,
+        },
+      );
+    }
+  }
+}
+
+/** The PIDs in the cgroup and its sub-cgroups ([] when it does not exist). */
+export function cgroupPids(cgroupPath: string): number[] {
+  let text: string;
+  let entries;
+  try {
+    text = readFileSync(join(cgroupPath, "cgroup.procs"), "utf8");
+    entries = readdirSync(cgroupPath, { withFileTypes: true });
+  } catch (err) {
+    if (errnoOf(err) === "ENOENT") return [];
+    throw err;
+  }
+  const pids = text
+    .split("\n")
+    .filter((l) => l !== "")
+    .map(Number);
+  for (const entry of entries)
+    if (entry.isDirectory()) pids.push(...cgroupPids(join(cgroupPath, entry.name)));
+  return pids;
+}
+
+/** True when no live process is in the cgroup or below it (cgroup.events: populated 0). */
+export function isCgroupEmpty(cgroupPath: string): boolean {
+  try {
+    return /^populated 0$/m.test(readFileSync(join(cgroupPath, "cgroup.events"), "utf8"));
+  } catch (err) {
+    if (errnoOf(err) === "ENOENT") return true; // removed: nothing can be in it
+    throw err;
+  }
+}
+
+/** SIGKILLs every process in the cgroup (cgroup.kill since Linux 5.14, else one by one). */
+export function killCgroup(cgroupPath: string): "cgroup.kill" | "pids" {
+  const own = readProcCgroup("self");
+  const ownPath = own === null ? null : cgroupFsPath(own);
+  if (ownPath !== null && (ownPath === cgroupPath || ownPath.startsWith(cgroupPath + "/"))) {
+    throw new UpkeepError("INTERNAL", `refusing to kill cgroup ${cgroupPath}: upkeep itself is in it`, {
+      hint: `move upkeep out first: echo ${process.pid} > ${findCgroup2Mount()?.mountPoint ?? "<cgroup2 mount>"}/cgroup.procs`,
+      details: { pid: process.pid },
+    });
+  }
+  if (existsSync(join(cgroupPath, "cgroup.kill"))) {
+    try {
+      writeFileSync(join(cgroupPath, "cgroup.kill"), "1");
+      return "cgroup.kill";
+    } catch (err) {
+      if (errnoOf(err) !== "ENOENT") throw err; // ENOENT: removed meanwhile; the loop finds nothing
+    }
+  }
+  for (const pid of cgroupPids(cgroupPath)) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch (err) {
+      if (errnoOf(err) !== "ESRCH") throw err; // ESRCH: exited between listing and kill
+    }
+  }
+  return "pids";
+}
+
+/** Removes the cgroup and its sub-cgroups; false when a process is still in it (EBUSY). */
+export function removeCgroup(cgroupPath: string): boolean {
+  try {
+    for (const entry of readdirSync(cgroupPath, { withFileTypes: true })) {
+      if (entry.isDirectory() && !removeCgroup(join(cgroupPath, entry.name))) return false;
+    }
+    rmdirSync(cgroupPath);
+    return true;
+  } catch (err) {
+    if (errnoOf(err) === "ENOENT") return true; // already gone
+    if (errnoOf(err) === "EBUSY") return false; // still populated
+    throw err;
+  }
+}

@@ -1,0 +1,91 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import {
+  CLOCK_TICKS,
+  PAGE_SIZE,
+  environContains,
+  parseProcStat,
+  readCmdline,
+  readProcStat,
+} from "./proc-stat.js";
+import { createMarker, killMarked, waitForExit } from "./test-fixtures.js";
+
+const marker = createMarker();
+const dir = mkdtempSync(join(tmpdir(), "upkeep-proc-stat-"));
+after(async () => {
+  await killMarked(marker);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test("readProcStat reads this process: pid, parent, group, session, running state", () => {
+  const stat = readProcStat(process.pid);
+  assert.ok(stat);
+  assert.equal(stat.pid, process.pid);
+  assert.equal(stat.ppid, process.ppid);
+  assert.equal(stat.comm, readFileSync("/proc/self/comm", "utf8").trim());
+  assert.equal(stat.state, "R"); // we are running while we read it
+  assert.ok(stat.pgid > 0 && stat.sid > 0);
+  assert.ok(stat.rssPages * PAGE_SIZE > 10 * 1024 * 1024, "node uses more than 10 MB");
+  assert.ok(stat.vsizeBytes > stat.rssPages * PAGE_SIZE);
+  const uptimeTicks = Number(readFileSync("/proc/uptime", "utf8").split(" ")[0]) * CLOCK_TICKS;
+  assert.ok(stat.startTime > 0 && stat.startTime <= uptimeTicks + 1, "start time is ticks since boot");
+});
+
+test("readProcStat parses after the last ')' when the command name holds spaces and parentheses", async () => {
+  const odd = join(dir, "a) (b c)");
+  copyFileSync("/bin/sleep", odd);
+  const child = spawn(odd, [marker], { stdio: "ignore" });
+  try {
+    const stat = readProcStat(child.pid!);
+    assert.ok(stat);
+    assert.equal(stat.comm, "a) (b c)");
+    assert.equal(stat.ppid, process.pid);
+    assert.equal(stat.pgid, readProcStat(process.pid)!.pgid);
+  } finally {
+    child.kill("SIGKILL");
+    await waitForExit(child);
+  }
+});
+
+test("parseProcStat rejects a line without fields after the name", () => {
+  assert.equal(parseProcStat("12 (x) S 1"), null);
+  assert.equal(parseProcStat("garbage"), null);
+});
+
+test("readProcStat and readCmdline return null once the process is gone", async () => {
+  const child = spawn("sleep", [marker], { stdio: "ignore" });
+  const pid = child.pid!;
+  assert.deepEqual(readCmdline(pid), ["sleep", marker]);
+  child.kill("SIGKILL");
+  await waitForExit(child);
+  assert.equal(readProcStat(pid), null);
+  assert.equal(readCmdline(pid), null);
+});
+
+test("readCmdline gives [] for a kernel thread", () => {
+  assert.deepEqual(readCmdline(2), []);
+});
+
+test("CLOCK_TICKS and PAGE_SIZE come from the auxiliary vector (100 and 4096 on x86_64)", () => {
+  assert.equal(CLOCK_TICKS, 100);
+  assert.equal(PAGE_SIZE, 4096);
+});
+
+test("environContains matches a whole NAME=value entry only", async () => {
+  const child = spawn("sleep", [marker], { stdio: "ignore", env: { A: "1", UPKEEP_RUN_ID: "abc", Z: "2" } });
+  try {
+    assert.ok(environContains(child.pid!, "UPKEEP_RUN_ID=abc"));
+    assert.ok(environContains(child.pid!, "A=1"), "first entry");
+    assert.ok(environContains(child.pid!, "Z=2"), "last entry");
+    assert.ok(!environContains(child.pid!, "UPKEEP_RUN_ID=ab"), "prefix of the value");
+    assert.ok(!environContains(child.pid!, "RUN_ID=abc"), "suffix of the name");
+  } finally {
+    child.kill("SIGKILL");
+    await waitForExit(child);
+  }
+  assert.ok(!environContains(child.pid!, "UPKEEP_RUN_ID=abc"), "gone process");
+});

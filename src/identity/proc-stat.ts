@@ -1,0 +1,126 @@
+/**
+ * Reading one process's facts from /proc/PID: stat (state, parents, group, session, CPU,
+ * memory, start time), cmdline and environ. No external tools: /proc is the source of truth.
+ */
+import { readFileSync } from "node:fs";
+import { UpkeepError, errnoOf } from "../core/errors.js";
+
+/** The fields of /proc/PID/stat that upkeep uses. */
+export interface ProcStat {
+  pid: number;
+  /** The kernel's command name (at most 15 bytes; may contain spaces and parentheses). */
+  comm: string;
+  /** R running, S sleeping, D disk sleep, Z zombie, T stopped, X dead, I idle, ... */
+  state: string;
+  ppid: number;
+  pgid: number;
+  sid: number;
+  utimeTicks: number;
+  stimeTicks: number;
+  /** Field 22: start time in clock ticks since boot. */
+  startTime: number;
+  rssPages: number;
+  vsizeBytes: number;
+}
+
+/**
+ * Reads one native-word value from the ELF auxiliary vector the kernel handed this process.
+ * /proc/self/auxv holds (type, value) pairs of 8-byte words on 64-bit Linux.
+ */
+function readAuxv(type: number): number | null {
+  const buf = readFileSync("/proc/self/auxv");
+  for (let off = 0; off + 16 <= buf.length; off += 16) {
+    const key = Number(buf.readBigUInt64LE(off));
+    if (key === 0) break; // AT_NULL ends the vector
+    if (key === type) return Number(buf.readBigUInt64LE(off + 8));
+  }
+  return null;
+}
+
+/**
+ * Clock ticks per second (USER_HZ) that /proc times are counted in. It is part of the kernel's
+ * user ABI, fixed at 100 on x86_64 and arm64 whatever CONFIG_HZ is; `getconf CLK_TCK` reads the
+ * same value from the auxiliary vector (AT_CLKTCK = 17), which is what we read, with 100 as the
+ * fallback for a kernel that does not provide it.
+ */
+export const CLOCK_TICKS: number = readAuxv(17) ?? 100;
+
+/** Bytes per page for rssPages (AT_PAGESZ = 6 in the auxiliary vector; 4096 on x86_64). */
+export const PAGE_SIZE: number = readAuxv(6) ?? 4096;
+
+/** Reads a /proc file, or null when the process is gone (ENOENT, or ESRCH while it exits). */
+function readProcFile(pid: number, name: string): Buffer | null {
+  try {
+    return readFileSync(`/proc/${pid}/${name}`);
+  } catch (err) {
+    const code = errnoOf(err);
+    if (code === "ENOENT" || code === "ESRCH") return null;
+    throw new UpkeepError("INTERNAL", `cannot read /proc/${pid}/${name}: ${code ?? String(err)}`, {
+      hint: "upkeep needs read access to /proc; check that /proc is mounted and not restricted (hidepid)",
+      details: { pid, errno: code },
+      cause: err,
+    });
+  }
+}
+
+/** Parses the text of /proc/PID/stat; exported for tests of odd command names. */
+export function parseProcStat(text: string): ProcStat | null {
+  // comm is inside parentheses and may itself contain ") (": the fields resume after the LAST ')'.
+  const open = text.indexOf("(");
+  const close = text.lastIndexOf(")");
+  if (open < 0 || close < open) return null;
+  const rest = text
+    .slice(close + 2)
+    .trim()
+    .split(" ");
+  // rest[0] is field 3 (state), so field N is rest[N - 3].
+  const field = (n: number): number => Number(rest[n - 3]);
+  if (rest.length < 22) return null;
+  return {
+    pid: Number(text.slice(0, open).trim()),
+    comm: text.slice(open + 1, close),
+    state: rest[0] ?? "?",
+    ppid: field(4),
+    pgid: field(5),
+    sid: field(6),
+    utimeTicks: field(14),
+    stimeTicks: field(15),
+    startTime: field(22),
+    vsizeBytes: field(23),
+    rssPages: field(24),
+  };
+}
+
+/** Reads /proc/PID/stat; null when the process does not exist (any more). */
+export function readProcStat(pid: number): ProcStat | null {
+  const buf = readProcFile(pid, "stat");
+  return buf === null ? null : parseProcStat(buf.toString("utf8"));
+}
+
+/** The process's argv from /proc/PID/cmdline ([] for kernel threads and zombies); null when gone. */
+export function readCmdline(pid: number): string[] | null {
+  const buf = readProcFile(pid, "cmdline");
+  if (buf === null) return null;
+  const parts = buf.toString("utf8").split("\0");
+  if (parts.at(-1) === "") parts.pop(); // argv ends with a NUL
+  return parts;
+}
+
+/**
+ * True when the process's initial environment holds exactly `entry` ("NAME=value").
+ * Unreadable (gone, or another user's process when not root) counts as false: the marker is
+ * one of several ways to find a tree, never the only one.
+ */
+export function environContains(pid: number, entry: string): boolean {
+  let buf: Buffer | null;
+  try {
+    buf = readProcFile(pid, "environ");
+  } catch (err) {
+    if (err instanceof UpkeepError && err.details.errno === "EACCES") return false;
+    throw err;
+  }
+  if (buf === null) return false;
+  const needle = Buffer.from(entry + "\0");
+  if (buf.subarray(0, needle.length).equals(needle)) return true;
+  return buf.includes(Buffer.from("\0" + entry + "\0"));
+}

@@ -1,0 +1,116 @@
+/**
+ * Finding every live process of a service's tree. Descendants can leave the process group
+ * (setsid, double fork), so several sources are combined: the service's cgroup, its recorded
+ * process group and session, descendants by parent PID, and the per-start environment marker.
+ */
+import { existsSync } from "node:fs";
+import { cgroupPids } from "./cgroup.js";
+import { environContains, readProcStat, type ProcStat } from "./proc-stat.js";
+import { isKernelThread, scanProcesses } from "./process-table.js";
+
+/** The variable upkeep sets in each service's environment, one value per start. */
+export const RUN_ID_ENV = "UPKEEP_RUN_ID";
+
+/** What upkeep recorded about one start of a service, enough to find its whole tree. */
+export interface TreeSelector {
+  /** Main process and its start time. No process found by group, session or marker may have
+   *  started before `startTime`: that rules out older holders of a reused number. */
+  pid: number;
+  startTime: number;
+  pgid: number;
+  sid: number;
+  /** The UPKEEP_RUN_ID value of this start. */
+  runId: string;
+  /** The service's cgroup directory (absolute, e.g. /sys/fs/cgroup/unified/upkeep/ab12/web), or null. */
+  cgroup: string | null;
+}
+
+/** One process and its children, for display (`upkeep ps`). */
+export interface TreeNode {
+  stat: ProcStat;
+  children: TreeNode[];
+}
+
+/** The `NAME=value` entry that marks a start's processes. */
+export function runIdEntry(runId: string): string {
+  return `${RUN_ID_ENV}=${runId}`;
+}
+
+/** True when the cgroup directory exists, which makes it the authority on membership. */
+export function isCgroupUsable(sel: TreeSelector): sel is TreeSelector & { cgroup: string } {
+  return sel.cgroup !== null && existsSync(sel.cgroup);
+}
+
+/**
+ * Whether a process-group or session id still means this service's group. The number is held
+ * while any member lives; once all are gone the kernel may hand it to a new process. So: if a
+ * process with that PID exists it must be our main process, or a younger process carrying our
+ * marker; if none exists, the surviving members keep the number reserved and it is ours.
+ */
+function isOurGroupId(id: number, sel: TreeSelector, byPid: Map<number, ProcStat>): boolean {
+  if (id <= 1) return false;
+  const leader = byPid.get(id);
+  if (leader === undefined) return true;
+  if (id === sel.pid) return leader.startTime === sel.startTime;
+  if (leader.startTime < sel.startTime) return false;
+  return environContains(id, runIdEntry(sel.runId));
+}
+
+/** Every live process of the service's tree (zombies included, marked by state Z). */
+export function findTreeMembers(sel: TreeSelector, table: ProcStat[] = scanProcesses()): ProcStat[] {
+  const byPid = new Map(table.map((s) => [s.pid, s]));
+  const members = new Map<number, ProcStat>();
+  const add = (s: ProcStat | null | undefined): void => {
+    if (s && s.pid !== process.pid && s.pid !== 1 && !isKernelThread(s)) members.set(s.pid, s);
+  };
+
+  const cgroupUsable = isCgroupUsable(sel);
+  if (cgroupUsable) for (const pid of cgroupPids(sel.cgroup)) add(byPid.get(pid) ?? readProcStat(pid));
+
+  const main = byPid.get(sel.pid);
+  if (main?.startTime === sel.startTime) add(main);
+
+  const pgidOurs = isOurGroupId(sel.pgid, sel, byPid);
+  const sidOurs = sel.sid === sel.pgid ? pgidOurs : isOurGroupId(sel.sid, sel, byPid);
+  const entry = runIdEntry(sel.runId);
+  for (const s of table) {
+    if (members.has(s.pid) || s.startTime < sel.startTime) continue;
+    if ((pgidOurs && s.pgid === sel.pgid) || (sidOurs && s.sid === sel.sid)) add(s);
+    // The marker search reads one environ per candidate: only needed when no cgroup holds the tree.
+    else if (!cgroupUsable && s.pid !== process.pid && !isKernelThread(s) && environContains(s.pid, entry))
+      add(s);
+  }
+
+  addDescendants(members, table, add);
+  return [...members.values()].sort((a, b) => a.pid - b.pid);
+}
+
+/** Adds every descendant (by parent PID) of the members found so far. */
+function addDescendants(members: Map<number, ProcStat>, table: ProcStat[], add: (s: ProcStat) => void): void {
+  const childrenOf = new Map<number, ProcStat[]>();
+  for (const s of table) {
+    const list = childrenOf.get(s.ppid);
+    if (list) list.push(s);
+    else childrenOf.set(s.ppid, [s]);
+  }
+  const queue = [...members.keys()];
+  for (let pid = queue.pop(); pid !== undefined; pid = queue.pop()) {
+    for (const child of childrenOf.get(pid) ?? []) {
+      if (members.has(child.pid)) continue;
+      add(child);
+      if (members.has(child.pid)) queue.push(child.pid); // add() refuses upkeep itself
+    }
+  }
+}
+
+/** Nests members under their parents; processes whose parent is not a member are roots. */
+export function buildTree(members: ProcStat[]): TreeNode[] {
+  const nodes = new Map(members.map((stat) => [stat.pid, { stat, children: [] as TreeNode[] }]));
+  const roots: TreeNode[] = [];
+  for (const node of [...nodes.values()].sort((a, b) => a.stat.pid - b.stat.pid)) {
+    const parent = nodes.get(node.stat.ppid);
+    if (parent !== undefined && parent !== node) parent.children.push(node);
+    else roots.push(node);
+  }
+  return roots;
+}
