@@ -114,9 +114,10 @@ function attemptStart(s: Step, reason: string, before: Effect[] = []): Transitio
   return go(s, "starting", reason, [...before, { type: "cancel_timer" }, { type: "spawn" }]);
 }
 
-function giveUp(s: Step, before: Effect[]): Transition {
+function giveUp(s: Step, before: Effect[], lastEnd?: string): Transition {
   const { burst, intervalMs, retryAfterMs } = s.svc.startLimit;
-  const why = `start limit hit: ${burst} attempts within ${intervalMs / 1000}s`;
+  const limit = `start limit hit: ${burst} attempts within ${intervalMs / 1000}s`;
+  const why = lastEnd ? `${lastEnd}; ${limit}` : limit;
   if (retryAfterMs === null) {
     s.ctx.timerAt = null;
     return go(s, "failed", `${why}; stays failed until \`upkeep start\` or \`upkeep reset\``, [
@@ -305,7 +306,7 @@ function afterEnd(
 ): Transition {
   const { backoff, startLimit } = s.svc;
   s.ctx.attempts = attemptsInWindow(startLimit, s.ctx.attempts, s.now);
-  if (isStartLimitHit(startLimit, s.ctx.attempts, s.now)) return giveUp(s, before);
+  if (isStartLimitHit(startLimit, s.ctx.attempts, s.now)) return giveUp(s, before, what);
   const step = backoffStepFor(backoff, s.ctx.quickCrashes, spawnFailed ? null : uptime);
   s.ctx.quickCrashes = step + 1;
   s.ctx.restarts += 1;

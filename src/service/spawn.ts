@@ -32,12 +32,13 @@ export function spawnService(
     const start = (): ChildProcess =>
       spawn(file, args, {
         cwd: config.cwd,
-        env: { ...process.env, ...config.env, UPKEEP_SERVICE: config.name, UPKEEP_RUN_ID: runId },
+        env: { ...process.env, ...ids.env, ...config.env, UPKEEP_SERVICE: config.name, UPKEEP_RUN_ID: runId },
         stdio: ["ignore", stdio.out, stdio.err],
         // Own session and process group: terminal signals meant for the daemon never reach the
         // service, and a stop can signal the whole group.
         detached: true,
-        ...ids,
+        ...(ids.uid !== undefined ? { uid: ids.uid } : {}),
+        ...(ids.gid !== undefined ? { gid: ids.gid } : {}),
       });
     if (cgroupPath === null) {
       child = start();
@@ -61,12 +62,14 @@ export function spawnService(
   });
 }
 
-function resolveIds(config: ServiceConfig): { uid?: number; gid?: number } {
-  const ids: { uid?: number; gid?: number } = {};
+/** uid/gid to drop to (as root), and the login variables a program run as that user expects. */
+function resolveIds(config: ServiceConfig): { uid?: number; gid?: number; env: Record<string, string> } {
+  const ids: { uid?: number; gid?: number; env: Record<string, string> } = { env: {} };
   if (config.user !== null) {
     const user = resolveUser(config.user);
     ids.uid = user.uid;
     ids.gid = user.gid;
+    ids.env = { HOME: user.home, USER: config.user, LOGNAME: config.user };
   }
   if (config.group !== null) ids.gid = resolveGroup(config.group).gid;
   return ids;
