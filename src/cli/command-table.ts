@@ -1,0 +1,191 @@
+/**
+ * Every command of this version (SPEC §4): its flags, positionals and help text, and a loader
+ * that imports its module only when that command runs. docs/cli/<command>.md mirrors this
+ * table; command-table.test.ts fails when a page is missing.
+ */
+import type { CommandModule, CommandSpec, FlagSpec } from "./command-spec.js";
+
+const JSON_FLAG: FlagSpec = {
+  key: "json",
+  long: "--json",
+  kind: "boolean",
+  help: "print JSON instead of a table",
+};
+const ALL_FLAG: FlagSpec = {
+  key: "all",
+  long: "--all",
+  kind: "boolean",
+  help: "every service in the config",
+};
+const FORCE_FLAG: FlagSpec = {
+  key: "force",
+  long: "--force",
+  kind: "boolean",
+  help: "act even where a live process cannot be tied to the service (see SPEC §6)",
+};
+const FOLLOW_FLAG: FlagSpec = {
+  key: "follow",
+  short: "-f",
+  long: "--follow",
+  kind: "boolean",
+  help: "keep printing new entries until Ctrl-C",
+};
+
+function lines(key: "lines", fallback: number, what: string): FlagSpec {
+  return {
+    key,
+    short: "-n",
+    long: "--lines",
+    kind: "integer",
+    valueName: "N",
+    help: `show the last N ${what} (default ${fallback})`,
+  };
+}
+
+const loadAction = (): Promise<CommandModule> => import("./commands/action.js");
+
+function actionSpec(
+  name: "start" | "stop" | "restart" | "reload",
+  summary: string,
+  description: string,
+): CommandSpec {
+  return {
+    name,
+    summary,
+    usage: "NAME…|--all [--force]",
+    description,
+    flags: [ALL_FLAG, FORCE_FLAG],
+    positionals: { name: "NAME", min: 0, max: Infinity },
+    namesOrAll: true,
+    load: loadAction,
+  };
+}
+
+export const COMMANDS: readonly CommandSpec[] = [
+  {
+    name: "daemon",
+    summary: "run the supervisor",
+    usage: "[--detach] [--force]",
+    description:
+      "Runs the supervisor in the foreground until SIGTERM, SIGINT or `upkeep shutdown`.\n" +
+      "With --detach it starts in the background, waits until its socket answers, and returns.",
+    flags: [
+      {
+        key: "detach",
+        long: "--detach",
+        kind: "boolean",
+        help: "run in the background; return once the socket answers",
+      },
+      FORCE_FLAG,
+    ],
+    positionals: { name: "", min: 0, max: 0 },
+    load: () => import("./commands/daemon.js"),
+  },
+  {
+    name: "status",
+    summary: "show the services: state, PID, uptime, restarts, CPU, memory, ports",
+    usage: "[NAME…] [--json]",
+    description:
+      "Shows the services (all, or the NAMEs given; `web` also selects its instances `web@…`).\n" +
+      "Failed, backoff and waiting services get a line with the reason.",
+    flags: [JSON_FLAG],
+    positionals: { name: "NAME", min: 0, max: Infinity },
+    load: () => import("./commands/status.js"),
+  },
+  actionSpec(
+    "start",
+    "start services and wait for the result",
+    "Starts the services and waits until each one is running, or says why not.",
+  ),
+  actionSpec(
+    "stop",
+    "stop services and wait until they are down",
+    "Stops the services; they stay stopped until started again.",
+  ),
+  actionSpec(
+    "restart",
+    "stop then start services",
+    "Restarts the services and waits until each one is running again.",
+  ),
+  actionSpec(
+    "reload",
+    "send each service its reload_signal",
+    "Sends each service its reload_signal (default SIGHUP).",
+  ),
+  {
+    name: "reset",
+    summary: "clear failed and the attempt counter, then start",
+    usage: "NAME…|--all",
+    description: "Clears `failed` and the attempt counter of the services, then starts them again.",
+    flags: [ALL_FLAG],
+    positionals: { name: "NAME", min: 0, max: Infinity },
+    namesOrAll: true,
+    load: loadAction,
+  },
+  {
+    name: "logs",
+    summary: "print a service's output (works without the daemon)",
+    usage: "NAME [-n N] [-f] [--timestamps] [--stream out|err]",
+    description:
+      "Prints the last lines the service wrote, exactly as written (stdout and stderr merged).\n" +
+      "--timestamps shows when each line was captured, from which stream, and upkeep's markers.",
+    flags: [
+      lines("lines", 50, "lines"),
+      FOLLOW_FLAG,
+      {
+        key: "timestamps",
+        long: "--timestamps",
+        kind: "boolean",
+        help: "show capture time, stream and lifecycle markers",
+      },
+      {
+        key: "stream",
+        long: "--stream",
+        kind: "string",
+        choices: ["out", "err"],
+        valueName: "out|err",
+        help: "only stdout or only stderr",
+      },
+    ],
+    positionals: { name: "NAME", min: 1, max: 1 },
+    load: () => import("./commands/logs.js"),
+  },
+  {
+    name: "events",
+    summary: "print the event timeline",
+    usage: "[NAME] [-n N] [-f] [--json]",
+    description: "Prints the last events (of one service, or all), oldest first.",
+    flags: [lines("lines", 20, "events"), FOLLOW_FLAG, { ...JSON_FLAG, help: "one JSON object per line" }],
+    positionals: { name: "NAME", min: 0, max: 1 },
+    load: () => import("./commands/events.js"),
+  },
+  {
+    name: "config check",
+    summary: "validate the config; print problems with file:line:col",
+    usage: "",
+    description: "Reads and validates the config without a daemon. Prints every problem found, one per line.",
+    flags: [],
+    positionals: { name: "", min: 0, max: 0 },
+    load: () => import("./commands/config-check.js"),
+  },
+  {
+    name: "reload-config",
+    summary: "re-read the config and apply the difference (same as SIGHUP)",
+    usage: "[--dry-run]",
+    description:
+      "Asks the daemon to re-read its config and apply the difference: which services start, stop,\n" +
+      "restart, or take changes live. A bad config is rejected and the running set is kept.",
+    flags: [{ key: "dryRun", long: "--dry-run", kind: "boolean", help: "print the plan and change nothing" }],
+    positionals: { name: "", min: 0, max: 0 },
+    load: () => import("./commands/reload-config.js"),
+  },
+  {
+    name: "shutdown",
+    summary: "stop all services (reverse dependency order), then the daemon",
+    usage: "",
+    description: "Stops every service in reverse dependency order, then the daemon; waits until it is gone.",
+    flags: [],
+    positionals: { name: "", min: 0, max: 0 },
+    load: () => import("./commands/shutdown.js"),
+  },
+];

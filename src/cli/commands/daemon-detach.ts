@@ -1,0 +1,112 @@
+/**
+ * `upkeep daemon --detach`: starts `upkeep daemon` in a new session (setsid) with its output
+ * appended to `<state_dir>/daemon.log`, then returns once its socket answers, or, when it
+ * exits first, prints the end of its log and returns its exit code (1 for "already running").
+ */
+import { spawn } from "node:child_process";
+import { closeSync, fstatSync, mkdirSync, openSync, readSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { StatusJson } from "../../api/wire.js";
+import { UpkeepError } from "../../core/errors.js";
+import { requestJson } from "../client.js";
+import { writeLine, type CliIo } from "../io.js";
+import { pollUntil } from "../poll.js";
+import { endpointFor, type Target } from "../target.js";
+
+const START_DEADLINE_MS = 15_000;
+const TAIL_LINES = 20;
+const TAIL_BYTES = 64 * 1024;
+
+/** The last lines written to `file` since `fromOffset` (what this start wrote). */
+function readLogTail(file: string, fromOffset: number): string[] {
+  const fd = openSync(file, "r");
+  try {
+    const size = fstatSync(fd).size;
+    const start = Math.max(fromOffset, size - TAIL_BYTES);
+    const buffer = Buffer.alloc(size - start);
+    const read = readSync(fd, buffer, 0, buffer.length, start);
+    const lines = buffer.subarray(0, read).toString("utf8").split("\n");
+    if (lines.at(-1) === "") lines.pop();
+    return lines.slice(-TAIL_LINES);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The argv of the detached daemon: this CLI's main.js with the same target. */
+function daemonArgv(target: Target, force: boolean): string[] {
+  const main = fileURLToPath(new URL("../main.js", import.meta.url));
+  return [
+    main,
+    "--config",
+    target.configFile,
+    ...(target.stateDirFromFlag ? ["--state-dir", target.stateDir] : []),
+    "daemon",
+    ...(force ? ["--force"] : []),
+  ];
+}
+
+/** Starts the daemon in the background and waits until it answers (or exits). */
+export async function startDetached(target: Target, options: { force: boolean }, io: CliIo): Promise<number> {
+  mkdirSync(target.stateDir, { recursive: true, mode: 0o700 });
+  const logFile = join(target.stateDir, "daemon.log");
+  const fd = openSync(logFile, "a", 0o600);
+  const startOffset = fstatSync(fd).size;
+  // detached: setsid, so the daemon outlives this terminal and its Ctrl-C never reaches it.
+  const child = spawn(process.execPath, daemonArgv(target, options.force), {
+    detached: true,
+    stdio: ["ignore", fd, fd],
+    env: io.env,
+    cwd: io.cwd,
+  });
+  closeSync(fd);
+  let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  let spawnError: Error | undefined;
+  child.once("exit", (code, signal) => (exit = { code, signal }));
+  child.once("error", (err) => (spawnError = err));
+  const endpoint = endpointFor(target);
+  const outcome = await pollUntil(
+    async () => {
+      if (exit !== undefined || spawnError !== undefined) return "exited";
+      try {
+        const status = await requestJson<StatusJson>(endpoint, "GET", "/api/v1/status", undefined, {
+          timeoutMs: 2000,
+        });
+        // Another daemon may answer on this socket: only our child's answer counts.
+        if (status.daemon.pid === child.pid) return "up";
+      } catch (err) {
+        if (!(err instanceof UpkeepError)) throw err;
+        // Not answering yet (no socket, refused, slow): the poll tries again.
+      }
+      return exit !== undefined ? "exited" : undefined;
+    },
+    { deadlineMs: START_DEADLINE_MS, intervalMs: 50 },
+  );
+  if (spawnError !== undefined) {
+    throw new UpkeepError("DAEMON_START_FAILED", `cannot start ${process.execPath}: ${spawnError.message}`, {
+      hint: "check that node is installed and executable",
+      cause: spawnError,
+    });
+  }
+  if (outcome === "up") {
+    child.unref();
+    writeLine(io.stdout, `upkeep daemon started (PID ${child.pid ?? "?"}), socket ${target.socketPath}`);
+    return 0;
+  }
+  if (outcome === "exited" && exit !== undefined) {
+    for (const line of readLogTail(logFile, startOffset)) writeLine(io.stderr, line);
+    const how = exit.code !== null ? `exit code ${exit.code}` : `signal ${exit.signal ?? "?"}`;
+    writeLine(io.stderr, `upkeep: the daemon did not start (${how}); its log: ${logFile}`);
+    return exit.code !== null && exit.code !== 0 ? exit.code : 1;
+  }
+  child.unref();
+  throw new UpkeepError(
+    "DAEMON_START_FAILED",
+    `the daemon (PID ${child.pid ?? "?"}) did not answer on ${target.socketPath} within ${START_DEADLINE_MS / 1000} s`,
+    {
+      hint: `it is still running: see ${logFile}, and stop it with: kill ${child.pid ?? "<pid>"}`,
+      details: { pid: child.pid },
+    },
+  );
+}

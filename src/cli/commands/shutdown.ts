@@ -1,0 +1,47 @@
+/**
+ * `upkeep shutdown`: the daemon stops every service in reverse dependency order, then exits;
+ * this command waits until the socket stops answering (at most 60 s) and says so.
+ */
+import { UpkeepError } from "../../core/errors.js";
+import type { ParsedCommand } from "../command-spec.js";
+import { requestJson, type Endpoint } from "../client.js";
+import { writeLine, type CliIo } from "../io.js";
+import { pollUntil } from "../poll.js";
+import { endpointFor, resolveTarget } from "../target.js";
+
+const SHUTDOWN_DEADLINE_MS = 60_000;
+const PROBE_TIMEOUT_MS = 2000;
+
+/** True once nothing answers on the socket; false while the daemon (still) answers. */
+export async function daemonGone(endpoint: Endpoint): Promise<boolean> {
+  try {
+    await requestJson(endpoint, "GET", "/api/v1/status", undefined, { timeoutMs: PROBE_TIMEOUT_MS });
+    return false;
+  } catch (err) {
+    if (err instanceof UpkeepError && err.code === "DAEMON_NOT_RUNNING") return true;
+    // Any other failure (a connection reset, a slow answer) happens while it is stopping.
+    return false;
+  }
+}
+
+/** Asks the daemon to shut down and waits until it is gone. */
+export async function run(command: ParsedCommand, io: CliIo): Promise<number> {
+  const target = resolveTarget(command.globals, io.env, io.cwd);
+  const endpoint = endpointFor(target);
+  await requestJson<{ ok: boolean }>(endpoint, "POST", "/api/v1/shutdown", {});
+  const gone = await pollUntil(async () => ((await daemonGone(endpoint)) ? true : undefined), {
+    deadlineMs: SHUTDOWN_DEADLINE_MS,
+    intervalMs: 100,
+  });
+  if (!gone) {
+    throw new UpkeepError(
+      "DAEMON_SHUTTING_DOWN",
+      `the daemon still answers on ${target.socketPath} after 60 s of shutting down`,
+      {
+        hint: `see what it waits for with: upkeep status; its log is ${target.stateDir}/daemon.log`,
+      },
+    );
+  }
+  writeLine(io.stdout, "upkeep daemon stopped");
+  return 0;
+}

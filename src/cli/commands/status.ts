@@ -1,0 +1,43 @@
+/**
+ * `upkeep status [NAME…] [--json]`: the services as the daemon sees them. Without names,
+ * --json passes the daemon's body through untouched: exact, and cheap for 1000 services. That
+ * path is the start-up benchmark (SPEC: within 1.4× a bare `node -e 0`), so the table
+ * renderer and the name filter are imported only when needed.
+ */
+import type { StatusJson } from "../../api/wire.js";
+import type { ParsedCommand } from "../command-spec.js";
+import { requestBody } from "../client.js";
+import type { CliIo } from "../io.js";
+import { endpointFor, resolveTarget } from "../target.js";
+
+const STATUS_TIMEOUT_MS = 30_000;
+
+/** Prints the status table, or the StatusJson; exit 1 when a NAME selects nothing. */
+export async function run(command: ParsedCommand, io: CliIo): Promise<number> {
+  const endpoint = endpointFor(resolveTarget(command.globals, io.env, io.cwd));
+  const raw = await requestBody(endpoint, "GET", "/api/v1/status", undefined, {
+    timeoutMs: STATUS_TIMEOUT_MS,
+  });
+  const json = command.flags.json === true;
+  if (json && command.positionals.length === 0) {
+    io.stdout.write(raw);
+    if (raw.at(-1) !== 0x0a) io.stdout.write("\n");
+    return 0;
+  }
+  const body = raw.toString("utf8");
+  const status = JSON.parse(body) as StatusJson;
+  const { selectByName } = await import("../select-services.js");
+  const services = selectByName(status.services, command.positionals);
+  if (json) {
+    // Keep the daemon's layout: indented if it indents, compact if not.
+    const indent = body.includes("\n  ") ? 2 : undefined;
+    io.stdout.write(`${JSON.stringify({ daemon: status.daemon, services }, null, indent)}\n`);
+    return 0;
+  }
+  const [{ renderStatusTable }, { colourEnabled }] = await Promise.all([
+    import("../render/status-table.js"),
+    import("../render/colour.js"),
+  ]);
+  io.stdout.write(renderStatusTable(services, { now: Date.now(), colour: colourEnabled(io.stdout, io.env) }));
+  return 0;
+}
