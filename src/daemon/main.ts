@@ -15,6 +15,9 @@ import { listenControlSocket } from "./control-socket.js";
 import { acquireInstanceLock } from "./instance-lock.js";
 import { writeStatusDump } from "./status-dump.js";
 
+/** How often old events beyond the kept number are deleted. */
+const EVENT_PRUNE_INTERVAL_MS = 10 * 60_000;
+
 export interface DaemonOptions {
   configFile: string;
   stateDirFlag?: string;
@@ -52,6 +55,11 @@ async function runLocked(config: Config, lock: NetServer): Promise<number> {
   const store = openSqliteStore(config.stateDir);
   writeFileAtomic(join(config.stateDir, "upkeep.pid"), String(process.pid));
   const supervisor = new Supervisor(config, store);
+  // Keep the event table bounded; pruning is cheap and needs no precise schedule.
+  const pruning = setInterval(() => {
+    store.pruneEvents().catch((err: unknown) => console.error("upkeep: could not prune events:", err));
+  }, EVENT_PRUNE_INTERVAL_MS);
+  pruning.unref();
   supervisor.bus.subscribe(printEvent);
   let stopping: Promise<number> | null = null;
   let control: Server | null = null;

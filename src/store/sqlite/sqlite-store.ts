@@ -1,0 +1,189 @@
+/**
+ * The SQLite state store. better-sqlite3 is synchronous: each method does its work at call time
+ * (so calls take effect in call order) and hands back a settled promise, which keeps the async
+ * interface a networked backend needs. Open it with openSqliteStore (open.ts).
+ */
+import type Database from "better-sqlite3";
+import { UpkeepError } from "../../core/errors.js";
+import type {
+  EventQuery,
+  EventRecord,
+  NewEvent,
+  ProcessRecord,
+  ServiceRecord,
+  StateStore,
+} from "../store.js";
+import type { Queries } from "./queries.js";
+import {
+  RowDecodeError,
+  eventFromRow,
+  eventToRow,
+  processFromRow,
+  processToRow,
+  serviceFromRow,
+  serviceToRow,
+} from "./rows.js";
+import { storeCorruptError, translateStoreError } from "./store-errors.js";
+
+/** How many events pruneEvents keeps when not told otherwise. */
+export const DEFAULT_EVENTS_KEPT = 100_000;
+
+/** A StateStore on one SQLite file, plus SQLite-only upkeep (pruning). */
+export class SqliteStore implements StateStore {
+  readonly hostId: string;
+  /** The database file, for messages. */
+  readonly file: string;
+  readonly readOnly: boolean;
+  readonly #db: Database.Database;
+  readonly #q: Queries;
+
+  constructor(
+    db: Database.Database,
+    queries: Queries,
+    options: { file: string; hostId: string; readOnly: boolean },
+  ) {
+    this.#db = db;
+    this.#q = queries;
+    this.file = options.file;
+    this.hostId = options.hostId;
+    this.readOnly = options.readOnly;
+  }
+
+  getService(service: string): Promise<ServiceRecord | null> {
+    return this.#run(`read service ${service}`, () => {
+      const row = this.#q.getService.get({ host_id: this.hostId, service });
+      return row ? serviceFromRow(row) : null;
+    });
+  }
+
+  listServices(): Promise<ServiceRecord[]> {
+    return this.#run("list services", () =>
+      this.#q.listServices.all({ host_id: this.hostId }).map(serviceFromRow),
+    );
+  }
+
+  putService(record: ServiceRecord): Promise<void> {
+    return this.#run(`write service ${record.service}`, () => {
+      this.#checkHost(record.hostId, `service ${record.service}`);
+      this.#q.putService.run(serviceToRow(record));
+    });
+  }
+
+  deleteService(service: string): Promise<void> {
+    return this.#run(`delete service ${service}`, () => {
+      this.#q.deleteService.run({ host_id: this.hostId, service });
+    });
+  }
+
+  getProcess(service: string): Promise<ProcessRecord | null> {
+    return this.#run(`read the process of ${service}`, () => {
+      const row = this.#q.getProcess.get({ host_id: this.hostId, service });
+      return row ? processFromRow(row) : null;
+    });
+  }
+
+  listProcesses(): Promise<ProcessRecord[]> {
+    return this.#run("list processes", () =>
+      this.#q.listProcesses.all({ host_id: this.hostId }).map(processFromRow),
+    );
+  }
+
+  putProcess(record: ProcessRecord): Promise<void> {
+    return this.#run(`write the process of ${record.service}`, () => {
+      this.#checkHost(record.hostId, `the process of ${record.service}`);
+      this.#q.putProcess.run(processToRow(record));
+    });
+  }
+
+  deleteProcess(service: string): Promise<void> {
+    return this.#run(`delete the process of ${service}`, () => {
+      this.#q.deleteProcess.run({ host_id: this.hostId, service });
+    });
+  }
+
+  appendEvent(event: NewEvent): Promise<EventRecord> {
+    return this.#run(`append a ${event.kind} event`, () => {
+      const row = eventToRow(this.hostId, event);
+      const info = this.#q.insertEvent.run(row);
+      // Decode what was stored, so the caller gets exactly what listEvents will return later.
+      return eventFromRow({ ...row, id: Number(info.lastInsertRowid) });
+    });
+  }
+
+  listEvents(query: EventQuery): Promise<EventRecord[]> {
+    return this.#run("list events", () => {
+      const window = {
+        host_id: this.hostId,
+        after_id: checkCount("afterId", query.afterId ?? 0),
+        limit: query.limit === undefined ? -1 : checkCount("limit", query.limit),
+      };
+      const service = query.service;
+      let rows;
+      if (service === undefined) rows = this.#q.eventsAll.all(window);
+      else if (service.endsWith("@")) {
+        // Every name starting with "web@" sorts in ["web@", "webA"): '@' is 0x40, 'A' is 0x41,
+        // and TEXT compares bytewise. A range, unlike LIKE, needs no escaping of % and _.
+        rows = this.#q.eventsOfRange.all({ ...window, low: service, high: `${service.slice(0, -1)}A` });
+      } else rows = this.#q.eventsOfService.all({ ...window, service });
+      return rows.reverse().map(eventFromRow);
+    });
+  }
+
+  /**
+   * Deletes all but the newest `keep` events (at least 1 is always kept, so event ids never
+   * repeat; see schema.ts). Returns how many were deleted. The daemon calls it now and then.
+   */
+  pruneEvents(keep: number = DEFAULT_EVENTS_KEPT): Promise<number> {
+    return this.#run("prune events", () => {
+      const kept = Math.max(1, checkCount("keep", keep));
+      const boundary = this.#q.eventIdAtOffset.get({ offset: kept });
+      return boundary ? this.#q.deleteEventsUpTo.run({ id: boundary.id }).changes : 0;
+    });
+  }
+
+  /** Every host id that has records in this file, to spot a host whose name changed. */
+  listHostIds(): Promise<string[]> {
+    return this.#run("list host ids", () => this.#q.listHostIds.all().map((row) => row.host_id));
+  }
+
+  /** Closes the database (a second call does nothing). */
+  close(): Promise<void> {
+    return this.#run("close", () => {
+      if (this.#db.open) this.#db.close();
+    });
+  }
+
+  // A record of another host would be written but never read back by this store: a caller bug.
+  #checkHost(hostId: string, what: string): void {
+    if (hostId !== this.hostId) {
+      throw new UpkeepError(
+        "INTERNAL",
+        `cannot write ${what}: its hostId "${hostId}" is not this store's host "${this.hostId}"`,
+        { details: { file: this.file, expected: this.hostId, got: hostId } },
+      );
+    }
+  }
+
+  #run<T>(action: string, work: () => T): Promise<T> {
+    try {
+      return Promise.resolve(work());
+    } catch (err) {
+      if (err instanceof RowDecodeError)
+        return Promise.reject(storeCorruptError(this.file, err.message, err));
+      return Promise.reject(translateStoreError(err, this.file, action, this.readOnly));
+    }
+  }
+}
+
+function checkCount(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new UpkeepError(
+      "INTERNAL",
+      `state store query: ${name} must be a whole number >= 0, got ${value}`,
+      {
+        details: { expected: "integer >= 0", got: String(value) },
+      },
+    );
+  }
+  return value;
+}
