@@ -1,0 +1,129 @@
+/**
+ * The FIFOs between a service and the daemon (DESIGN-NOTES, "Output that survives the daemon's
+ * death"). The service writes into a named FIFO in the state dir; the daemon reads it. When the
+ * daemon dies, output waits in the pipe buffer (a writer that fills it blocks) and the next
+ * daemon reopens the FIFO by its path and drains it: nothing is lost, and the service never
+ * gets SIGPIPE because it holds a reading end itself (see openChildEnd).
+ */
+import { execFileSync } from "node:child_process";
+import { closeSync, constants, lstatSync, openSync, readSync } from "node:fs";
+import { Socket, type SocketConstructorOpts } from "node:net";
+import { UpkeepError, errnoOf, isErrno } from "../core/errors.js";
+
+/** The size of one read; a pipe holds 64 KiB by default, so larger reads gain nothing. */
+export const READ_CHUNK_BYTES = 64 * 1024;
+
+// One read buffer for all FIFOs, and one for drainSync: libuv reads one handle at a time on
+// the loop thread and each chunk is consumed synchronously before the next read, so sharing
+// is safe, and a daemon with many services does not hold 128 KiB per service.
+const READ_BUFFER = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+const DRAIN_BUFFER = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+
+/** Creates the FIFO at `path` (mode 0600) unless a FIFO is already there. */
+export function ensureFifo(path: string): void {
+  try {
+    if (lstatSync(path).isFIFO()) return;
+    throw new UpkeepError("STATE_DIR_UNUSABLE", `log FIFO ${path} exists but is not a FIFO`, {
+      hint: `Remove ${path} (upkeep recreates it), or move the state dir elsewhere.`,
+      details: { file: path },
+    });
+  } catch (err) {
+    if (!isErrno(err, "ENOENT")) throw err;
+  }
+  try {
+    // Node has no mkfifo(3) binding; the coreutils program is the only way without a native
+    // addon, and it runs once per FIFO for the life of the state dir, not per start.
+    execFileSync("mkfifo", ["-m", "600", path], { stdio: ["ignore", "ignore", "pipe"] });
+  } catch (err) {
+    throw new UpkeepError("STATE_DIR_UNUSABLE", `cannot create log FIFO ${path}: mkfifo failed`, {
+      hint: "Check that the state dir is writable and that the `mkfifo` program (coreutils) is installed.",
+      details: { file: path },
+      cause: err,
+    });
+  }
+}
+
+/**
+ * Opens the service's end: O_RDWR, so the open never blocks and the service itself always holds
+ * a reader (no SIGPIPE, ever, even while no daemon reads). Blocking mode: services expect a
+ * blocking stdout, and a full pipe then pauses them instead of failing their writes.
+ */
+export function openChildEnd(path: string): number {
+  return openSync(path, constants.O_RDWR);
+}
+
+/**
+ * `onread` is accepted by the net.Socket constructor since Node 12 (it is documented for
+ * socket.connect()), but @types/node 20 leaves it out of the constructor's options.
+ */
+interface SocketWithOnRead extends SocketConstructorOpts {
+  onread: { buffer: Uint8Array; callback: (bytes: number, buffer: Uint8Array) => boolean };
+}
+
+/** Reads a FIFO without a threadpool thread and hands each chunk to `onChunk`, synchronously. */
+export class FifoReader {
+  private readonly socket: Socket;
+  private readonly fd: number;
+  private readonly keepalive: number;
+  private closed = false;
+
+  private constructor(
+    readonly path: string,
+    private readonly onChunk: (data: Buffer) => void,
+    onError: (error: Error) => void,
+  ) {
+    this.fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    // Without a writer the reader would see EOF whenever no service holds the FIFO (between
+    // runs), and net.Socket would then close the fd. The daemon's own write end, never written
+    // to, keeps the FIFO "connected"; ends of output come from the service's exit instead.
+    this.keepalive = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
+    // libuv polls the fd (epoll) and reads into one reused buffer: no copy, no stream buffering,
+    // so `onChunk` sees every chunk in order and before drainSync can read a later one.
+    const options: SocketWithOnRead = {
+      fd: this.fd,
+      readable: true,
+      writable: false,
+      onread: {
+        buffer: READ_BUFFER,
+        callback: (bytes: number, buffer: Uint8Array): boolean => {
+          this.onChunk(Buffer.from(buffer.buffer, buffer.byteOffset, bytes));
+          return true;
+        },
+      },
+    };
+    this.socket = new Socket(options);
+    this.socket.on("error", onError);
+    this.socket.on("end", () => onError(new Error(`log FIFO ${path} reached end of file`)));
+  }
+
+  /** Opens the FIFO at `path` for reading and starts delivering chunks. */
+  static open(path: string, onChunk: (data: Buffer) => void, onError: (error: Error) => void): FifoReader {
+    return new FifoReader(path, onChunk, onError);
+  }
+
+  /** Reads what the pipe holds right now (until EAGAIN, at most `maxBytes`); returns the byte count. */
+  drainSync(maxBytes: number): number {
+    let total = 0;
+    while (!this.closed && total < maxBytes) {
+      let bytes: number;
+      try {
+        bytes = readSync(this.fd, DRAIN_BUFFER, 0, DRAIN_BUFFER.length, null);
+      } catch (err) {
+        if (errnoOf(err) === "EAGAIN" || errnoOf(err) === "EWOULDBLOCK") break; // the pipe is empty
+        throw err;
+      }
+      if (bytes === 0) break;
+      total += bytes;
+      this.onChunk(DRAIN_BUFFER.subarray(0, bytes));
+    }
+    return total;
+  }
+
+  /** Stops reading; what the pipe holds stays there for the next reader. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.destroy(); // closes this.fd
+    closeSync(this.keepalive);
+  }
+}

@@ -1,0 +1,228 @@
+/**
+ * Appends captured output to a service's live generation: the exact bytes to the stream's data
+ * file, then one index line saying when and where they landed. Synchronous writes on O_APPEND
+ * descriptors: ordered, cheap (two syscalls per chunk of up to 64 KiB), and done before the
+ * next chunk is read, so the index is never behind by more than the chunk in hand. Rotates the
+ * whole generation when a data file (or the index) would pass the size limit.
+ */
+import { closeSync, constants, fstatSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
+import { formatChunkEntry, formatIndexHeader, formatMarkerEntry } from "./index-format.js";
+import { generationFiles, type GenerationFiles, type LogStream } from "./log-files.js";
+import type { OutputLoss } from "./output-loss.js";
+import { pruneGenerations, shiftGenerations } from "./rotate.js";
+
+type FileKind = keyof GenerationFiles;
+const FILE_MODE = 0o640;
+/** Room kept for one index line when deciding whether the index is full. */
+const INDEX_LINE_RESERVE = 64;
+
+export interface LogLimits {
+  maxSizeBytes: number;
+  keep: number;
+}
+
+/** The writing side of one service's log files. */
+export class LogWriter {
+  private fds: Record<FileKind, number> | null = null;
+  private readonly sizes: Record<FileKind, number> = { idx: 0, out: 0, err: 0 };
+  /** A partial index line was written (disk full): the next line must start on a new line. */
+  private indexLineOpen = false;
+  private lastError: unknown = null;
+
+  constructor(
+    private readonly logsDir: string,
+    private readonly service: string,
+    private limits: LogLimits,
+    private readonly loss: OutputLoss,
+  ) {}
+
+  /** Opens (or creates) the live generation now, so that set-up problems surface at once. */
+  open(): void {
+    this.ensureOpen();
+  }
+
+  /**
+   * Appends a chunk of `stream` captured at `now`; what cannot be written is counted as lost.
+   * During an outage the data write itself is the probe: once it succeeds, the index gets the
+   * "output lost" markers and then this chunk's line, so the markers sit where output went
+   * missing. (Probing with the small index line instead would end the outage too early on a
+   * disk with room left only in the index's last block.)
+   */
+  append(stream: LogStream, data: Buffer, now: number): void {
+    if (data.length === 0) return;
+    let offset = 0;
+    let written = 0;
+    try {
+      this.ensureOpen();
+      const size = this.sizes[stream];
+      if ((size > 0 && size + data.length > this.limits.maxSizeBytes) || this.indexFull()) this.rotate();
+      const fds = this.ensureOpen();
+      offset = this.sizes[stream];
+      written = writeFully(fds[stream], data);
+    } catch (err) {
+      written = err instanceof PartialWriteError ? err.written : 0;
+      this.lastError = err instanceof PartialWriteError ? err.cause : err;
+    }
+    if (written > 0) {
+      this.sizes[stream] += written;
+      const closing = this.loss.active ? this.loss.closingLines(now) : "";
+      // If this index write fails, no output is lost: readers show bytes that no index line
+      // describes with the entry before them (tail-window.ts), and the outage stays open.
+      const error = this.writeIndex(closing + formatChunkEntry(now, stream, offset, written));
+      if (closing !== "" && error === null) this.loss.end();
+    }
+    if (written < data.length) this.loss.record(stream, data.length - written, this.lastError, now);
+  }
+
+  /** Writes a lifecycle marker; while writes fail it is kept and written when they work again. */
+  marker(text: string, now: number): void {
+    const line = formatMarkerEntry(now, text);
+    if (this.loss.active && !this.endLoss(now)) {
+      this.loss.deferMarker(line, this.lastError, now);
+      return;
+    }
+    const error = this.writeIndex(line);
+    if (error !== null) this.loss.deferMarker(line, error, now);
+  }
+
+  /** New limits apply from the next write; generations above a lowered `keep` go at once. */
+  updateLimits(limits: LogLimits): void {
+    this.limits = limits;
+    pruneGenerations(this.logsDir, this.service, limits.keep);
+  }
+
+  /** Closes the files, after one last try to record an outage in progress. */
+  close(): void {
+    if (this.loss.active) this.endLoss(Date.now());
+    this.loss.flushReports();
+    this.closeFiles();
+  }
+
+  /**
+   * The index is bounded by the same limit as the data files: a service writing many tiny
+   * chunks must not grow it without end. Leaves room for one more line.
+   */
+  private indexFull(): boolean {
+    return (
+      this.sizes.idx > INDEX_LINE_RESERVE && this.sizes.idx + INDEX_LINE_RESERVE > this.limits.maxSizeBytes
+    );
+  }
+
+  /** Starts a new live generation: shift the old ones, or with keep 0 truncate in place. */
+  private rotate(): void {
+    if (this.limits.keep <= 0 && this.fds) {
+      // keep 0: no rotated copy. Truncating keeps the inodes, so followers notice it by the
+      // index shrinking or by its new header id (follow.ts).
+      for (const kind of ["out", "err", "idx"] as const) ftruncateSync(this.fds[kind], 0);
+      this.sizes.out = this.sizes.err = this.sizes.idx = 0;
+      this.indexLineOpen = false;
+      this.writeHeader();
+      return;
+    }
+    this.closeFiles();
+    shiftGenerations(this.logsDir, this.service, this.limits.keep);
+    this.ensureOpen();
+  }
+
+  private ensureOpen(): Record<FileKind, number> {
+    if (this.fds) return this.fds;
+    const files = generationFiles(this.logsDir, this.service, 0);
+    const opened: Partial<Record<FileKind, number>> = {};
+    try {
+      for (const kind of ["idx", "out", "err"] as const) {
+        opened[kind] = openSync(
+          files[kind],
+          constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT,
+          FILE_MODE,
+        );
+        this.sizes[kind] = fstatSync(opened[kind]).size;
+      }
+    } catch (err) {
+      for (const fd of Object.values(opened)) closeSync(fd);
+      throw err;
+    }
+    this.fds = opened as Record<FileKind, number>;
+    if (this.sizes.idx === 0) this.writeHeader();
+    else this.indexLineOpen = !endsWithNewline(files.idx, this.sizes.idx);
+    return this.fds;
+  }
+
+  private writeHeader(): void {
+    this.writeIndex(formatIndexHeader());
+  }
+
+  /** Appends index text; returns the error, or null. A partial line is closed by the next write. */
+  private writeIndex(text: string): unknown {
+    if (!this.fds) return new Error("log files are not open");
+    const data = Buffer.from(this.indexLineOpen ? `\n${text}` : text);
+    try {
+      this.sizes.idx += writeFully(this.fds.idx, data);
+      this.indexLineOpen = false;
+      return null;
+    } catch (err) {
+      const written = err instanceof PartialWriteError ? err.written : 0;
+      this.sizes.idx += written;
+      if (written > 0) this.indexLineOpen = true;
+      return err instanceof PartialWriteError ? err.cause : err;
+    }
+  }
+
+  /** Writes the markers that close an outage; true when writing works again. */
+  private endLoss(now: number): boolean {
+    try {
+      this.ensureOpen();
+      if (this.indexFull()) this.rotate();
+    } catch (err) {
+      this.lastError = err;
+      return false;
+    }
+    const error = this.writeIndex(this.loss.closingLines(now));
+    if (error !== null) {
+      this.lastError = error;
+      return false;
+    }
+    this.loss.end();
+    return true;
+  }
+
+  private closeFiles(): void {
+    if (!this.fds) return;
+    for (const fd of Object.values(this.fds)) closeSync(fd);
+    this.fds = null;
+  }
+}
+
+/** Thrown by writeFully when only part of the data could be written. */
+class PartialWriteError extends Error {
+  constructor(
+    readonly written: number,
+    override readonly cause: unknown,
+  ) {
+    super(`wrote ${written} bytes, then failed`, { cause });
+  }
+}
+
+/** fs.writeSync may write less than asked (a disk filling up): loop, and say how far it got. */
+function writeFully(fd: number, data: Buffer): number {
+  let written = 0;
+  while (written < data.length) {
+    try {
+      written += writeSync(fd, data, written, data.length - written);
+    } catch (err) {
+      if (written === 0) throw err;
+      throw new PartialWriteError(written, err);
+    }
+  }
+  return written;
+}
+
+function endsWithNewline(path: string, size: number): boolean {
+  const fd = openSync(path, constants.O_RDONLY);
+  try {
+    const last = Buffer.alloc(1);
+    readSync(fd, last, 0, 1, size - 1);
+    return last[0] === 10;
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,94 @@
+import assert from "node:assert/strict";
+import { existsSync, readFileSync, statSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { ServiceLog } from "./service-log.js";
+import { makeTempDir } from "./service-fixtures.js";
+import { readLogTail } from "./tail.js";
+
+const cleanups: (() => void)[] = [];
+after(() => cleanups.forEach((cleanup) => cleanup()));
+
+/** A log plus a writer into its FIFOs: each say() is one captured chunk. */
+function setUp(maxSizeBytes: number, keep: number) {
+  const { dir, cleanup } = makeTempDir("rotate");
+  const log = ServiceLog.open({ logsDir: dir, service: "web", maxSizeBytes, keep });
+  cleanups.push(() => log.close(), cleanup);
+  const fds = log.childStdio();
+  const say = (stream: "out" | "err", text: string): void => {
+    writeSync(fds[stream], text);
+    log.drainNow();
+  };
+  return { dir, log, say };
+}
+
+/** A 100-byte numbered line. */
+function line(n: number, stream = "out"): string {
+  return `${stream} line ${String(n).padStart(4, "0")} `.padEnd(99, ".") + "\n";
+}
+
+function range(from: number, to: number, stream = "out"): string {
+  let text = "";
+  for (let n = from; n <= to; n++) text += line(n, stream);
+  return text;
+}
+
+test("rotation at max size keeps `keep` generations, and tail reads across them", () => {
+  const { dir, log, say } = setUp(1000, 2);
+  for (let n = 1; n <= 45; n++) say("out", line(n));
+  const file = (suffix: string): string => join(dir, `web.out.log${suffix}`);
+  assert.equal(readFileSync(file(""), "utf8"), range(41, 45));
+  assert.equal(readFileSync(file(".1"), "utf8"), range(31, 40));
+  assert.equal(readFileSync(file(".2"), "utf8"), range(21, 30));
+  assert.equal(existsSync(file(".3")), false, "older generations are dropped");
+  assert.ok(
+    existsSync(join(dir, "web.idx.2")) && !existsSync(join(dir, "web.idx.3")),
+    "the index rotates with the data",
+  );
+  for (const suffix of ["", ".1", ".2"]) assert.ok(statSync(file(suffix)).size <= 1000);
+  assert.equal(readLogTail(dir, "web", { lines: 15, timestamps: false }).toString(), range(31, 45));
+  assert.equal(readLogTail(dir, "web", { lines: Infinity, timestamps: false }).toString(), range(21, 45));
+  const stamped = readLogTail(dir, "web", { lines: 12, timestamps: true }).toString().split("\n");
+  assert.equal(stamped.length, 13);
+  assert.match(stamped[0]!, /Z out \| out line 0034 \.+$/);
+  assert.equal(log.files.out, file(""));
+});
+
+test("both streams rotate together and the merged tail keeps capture order across generations", () => {
+  const { dir, say } = setUp(1000, 5);
+  for (let n = 1; n <= 30; n++) say(n % 3 === 0 ? "err" : "out", line(n, n % 3 === 0 ? "err" : "out"));
+  let expected = "";
+  for (let n = 11; n <= 30; n++) expected += line(n, n % 3 === 0 ? "err" : "out");
+  assert.equal(readLogTail(dir, "web", { lines: 20, timestamps: false }).toString(), expected);
+  const errOnly = readLogTail(dir, "web", { lines: 4, stream: "err", timestamps: false }).toString();
+  assert.equal(
+    errOnly,
+    [18, 21, 24, 27, 30]
+      .slice(1)
+      .map((n) => line(n, "err"))
+      .join(""),
+  );
+});
+
+test("keep 0 truncates in place: no rotated files, the newest output stays readable", () => {
+  const { dir, say } = setUp(1000, 0);
+  for (let n = 1; n <= 25; n++) say("out", line(n));
+  assert.equal(existsSync(join(dir, "web.out.log.1")), false);
+  assert.equal(readFileSync(join(dir, "web.out.log"), "utf8"), range(21, 25));
+  assert.equal(readLogTail(dir, "web", { lines: Infinity, timestamps: false }).toString(), range(21, 25));
+  const index = readFileSync(join(dir, "web.idx"), "utf8").split("\n");
+  assert.match(index[0]!, /^# upkeep log index v1 [0-9a-f]+$/);
+  assert.equal(index.length, 7, "header, five chunk lines, and the empty end");
+});
+
+test("lowering keep with updateLimits deletes the generations above it at once", () => {
+  const { dir, log, say } = setUp(1000, 4);
+  for (let n = 1; n <= 45; n++) say("out", line(n));
+  assert.ok(existsSync(join(dir, "web.out.log.4")));
+  log.updateLimits(1000, 1);
+  assert.ok(existsSync(join(dir, "web.out.log.1")));
+  for (const name of ["web.out.log.2", "web.err.log.3", "web.idx.4"])
+    assert.equal(existsSync(join(dir, name)), false, name);
+  say("out", line(46));
+  assert.equal(readLogTail(dir, "web", { lines: Infinity, timestamps: false }).toString(), range(31, 46));
+});
