@@ -43,6 +43,39 @@ export function ensureFifo(path: string): void {
   }
 }
 
+/** How many paths one mkfifo call takes: far below the kernel's argument-size limit. */
+const FIFOS_PER_CALL = 256;
+
+/**
+ * Creates every missing FIFO of `paths` with as few mkfifo runs as possible: at the first start
+ * of a state dir with a thousand services, one program run per FIFO would cost seconds.
+ */
+export function ensureFifos(paths: readonly string[]): void {
+  const missing = paths.filter((path) => {
+    try {
+      lstatSync(path);
+      return false;
+    } catch (err) {
+      if (isErrno(err, "ENOENT")) return true;
+      throw err;
+    }
+  });
+  for (let i = 0; i < missing.length; i += FIFOS_PER_CALL) {
+    const batch = missing.slice(i, i + FIFOS_PER_CALL);
+    try {
+      execFileSync("mkfifo", ["-m", "600", "--", ...batch], { stdio: ["ignore", "ignore", "pipe"] });
+    } catch (err) {
+      throw new UpkeepError("STATE_DIR_UNUSABLE", `cannot create log FIFOs in ${batch[0] ?? "?"}'s folder`, {
+        hint: "Check that the state dir is writable and that the `mkfifo` program (coreutils) is installed.",
+        details: { file: batch[0] },
+        cause: err,
+      });
+    }
+  }
+  // Anything at those paths must be a FIFO now; ensureFifo says clearly what is not.
+  for (const path of paths) ensureFifo(path);
+}
+
 /**
  * Opens the service's end: O_RDWR, so the open never blocks and the service itself always holds
  * a reader (no SIGPIPE, ever, even while no daemon reads). Blocking mode: services expect a

@@ -6,7 +6,7 @@
  */
 import { closeSync, mkdirSync, unlinkSync } from "node:fs";
 import { UpkeepError, isErrno } from "../core/errors.js";
-import { FifoReader, ensureFifo, openChildEnd } from "./fifo.js";
+import { FifoReader, ensureFifo, ensureFifos, openChildEnd } from "./fifo.js";
 import { LOG_STREAMS, assertLogName, fifoPath, generationFiles, type LogStream } from "./log-files.js";
 import { LogWriter } from "./log-writer.js";
 import { OutputLoss, type DroppedInfo } from "./output-loss.js";
@@ -24,6 +24,13 @@ export interface ServiceLogOptions {
 
 /** Upper bound of one drainNow per stream, in case a surviving grandchild keeps writing. */
 const MAX_DRAIN_BYTES = 16 * 1024 * 1024;
+
+/** Create the FIFOs of many services at once (daemon start-up); ServiceLog.open then finds them. */
+export function prepareServiceFifos(logsDir: string, services: readonly string[]): void {
+  mkdirSync(logsDir, { recursive: true, mode: 0o700 });
+  for (const service of services) assertLogName(service);
+  ensureFifos(services.flatMap((service) => LOG_STREAMS.map((stream) => fifoPath(logsDir, service, stream))));
+}
 
 /** The daemon's side of one service's output. */
 export class ServiceLog {

@@ -55,6 +55,7 @@ export class ServiceRunner {
       this.context.attempts = saved.attempts;
       this.context.lastExitCode = saved.lastExitCode;
       this.context.lastSignal = saved.lastSignal;
+      if (saved.desired === "down") this.reason = "stopped by the operator: start it with `upkeep start`";
     }
   }
 

@@ -6,7 +6,7 @@ import { createServiceCgroup, detectCgroupRoot } from "../identity/cgroup.js";
 import { killTreeAndWait } from "../identity/kill-tree.js";
 import { checkIdentity } from "../identity/process-identity.js";
 import { IdentityWatcher } from "../identity/watch.js";
-import { ServiceLog } from "../logs/service-log.js";
+import { prepareServiceFifos, ServiceLog } from "../logs/service-log.js";
 import { removePidFile } from "../service/pid-file.js";
 import { ServiceRunner } from "../service/runner.js";
 import { selectorOf } from "../service/tree-effects.js";
@@ -52,6 +52,10 @@ export class Supervisor {
   /** Adopt or start every service of the config (SPEC §6 recovery). */
   async start(): Promise<void> {
     await this.emit({ service: null, kind: "daemon", reason: `daemon started (PID ${process.pid})` });
+    prepareServiceFifos(
+      this.logsDir,
+      this.config.services.map((s) => s.name),
+    );
     const records = new Map((await this.store.listProcesses()).map((r) => [r.service, r]));
     await Promise.all(
       this.config.services.map(async (svc) => {
