@@ -15,7 +15,7 @@ export interface BackoffConfig {
   maxMs: number; // default 30000
   factor: number; // default 2
   jitter: number; // 0..1, default 0.2
-  resetAfterMs: number; // default 30000: uptime after which the backoff and attempts reset
+  resetAfterMs: number; // default 30000: uptime after which the backoff step resets (attempts age out of start_limit's window)
 }
 
 export interface StartLimitConfig {

@@ -161,6 +161,8 @@ function onStart(s: Step): Transition {
     case "running":
       return stay(s, "start requested: already " + s.state);
     case "stopping":
+      // Operator intent: a start asked for by hand gets a fresh budget, whatever state it comes in.
+      clearBudget(s.ctx);
       s.ctx.startAfterStop = true;
       return stay(s, "start requested: will start once the stop completes");
     default:
@@ -194,9 +196,12 @@ function onRestart(s: Step): Transition {
   switch (s.state) {
     case "starting":
     case "running":
+      // As from stopped or failed: an operator's restart is not refused by the crash budget.
+      clearBudget(s.ctx);
       s.ctx.startAfterStop = true;
       return beginStop(s, "restart requested");
     case "stopping":
+      clearBudget(s.ctx);
       s.ctx.startAfterStop = true;
       return stay(s, "restart requested: will start once the stop completes");
     case "backoff":
@@ -243,6 +248,8 @@ function onSpawned(s: Step, pid: number): Transition {
 
 function onSpawnFailed(s: Step, error: string): Transition {
   if (s.state !== "starting") return stay(s, `ignored spawn failure while ${s.state}: ${error}`);
+  // With restart: no nothing tries again, so a command that cannot start is failed at once.
+  if (s.svc.restart === "no") return go(s, "failed", `cannot start: ${error}; restart: no`);
   return afterEnd(s, `cannot start: ${error}`, true, []);
 }
 
@@ -259,11 +266,13 @@ function describeExit(e: Extract<MachineEvent, { type: "exited" }>): string {
 
 function onExited(s: Step, e: Extract<MachineEvent, { type: "exited" }>): Transition {
   const uptime = s.ctx.startedAt === null ? null : s.now - s.ctx.startedAt;
-  s.ctx.pid = null;
-  s.ctx.lastExitCode = e.code;
-  s.ctx.lastSignal = e.signal;
   const what = describeExit(e);
   const cleanup: Effect[] = [{ type: "cancel_timer" }, { type: "kill_tree" }, { type: "clear_record" }];
+  if (s.state === "stopping" || s.state === "starting" || s.state === "running") {
+    s.ctx.pid = null;
+    s.ctx.lastExitCode = e.code;
+    s.ctx.lastSignal = e.signal;
+  }
   switch (s.state) {
     case "stopping":
       s.ctx.timerAt = null;
@@ -321,7 +330,10 @@ function afterEnd(
 
 function onTimer(s: Step, purpose: "backoff" | "stop_timeout" | "retry_after"): Transition {
   if (purpose === "backoff" && s.state === "backoff") {
-    if (s.ctx.desired === "down") return go(s, "stopped", "backoff over, but a stop was requested");
+    if (s.ctx.desired === "down") {
+      s.ctx.timerAt = null;
+      return go(s, "stopped", "backoff over, but a stop was requested");
+    }
     return attemptStart(s, "backoff over: restarting");
   }
   if (purpose === "retry_after" && s.state === "failed" && s.ctx.desired === "up") {
@@ -348,6 +360,7 @@ function onAdopted(s: Step, pid: number, startedAt: number): Transition {
     case "failed":
     case "exited":
       if (s.ctx.desired === "down") return beginStop(s, `adopted PID ${pid}, but the operator stopped it`);
+      s.ctx.timerAt = null;
       return go(s, "running", `adopted live PID ${pid} (identity proven)`, [{ type: "cancel_timer" }]);
     case "running":
     case "stopping":
