@@ -1,4 +1,5 @@
 import { UpkeepError } from "../core/errors.js";
+import { checkIdentity } from "../identity/process-identity.js";
 import type { ServiceRunner } from "../service/runner.js";
 import type { ServiceState } from "../service/states.js";
 import type { Supervisor } from "./supervisor.js";
@@ -101,6 +102,17 @@ function reload(runner: ServiceRunner): ActionResult {
     return result(runner, false, `${runner.name} is ${runner.state}: nothing to reload`, {
       hint: `start it first: upkeep start ${runner.name}`,
     });
+  }
+  // Signal only the process whose identity is proven: a PID alone may name another program.
+  if (runner.record === null || checkIdentity(runner.record).status !== "live") {
+    return result(
+      runner,
+      false,
+      `${runner.name}: PID ${pid} is no longer the service's process; not signalled`,
+      {
+        hint: `check its state with: upkeep status ${runner.name}`,
+      },
+    );
   }
   process.kill(pid, runner.config.reloadSignal);
   return result(runner, true, `${runner.name}: sent ${runner.config.reloadSignal} to PID ${pid}`);

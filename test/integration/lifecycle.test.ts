@@ -90,6 +90,22 @@ services:
     assert.equal(isAlive(before.pid), false);
   });
 
+  test("reload sends the reload signal to the service's main process", async () => {
+    const before = await env.status("idle");
+    const r = env.cli("reload", "idle");
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`sent SIGHUP to PID ${before.pid}`));
+    // The ticker shell has no HUP handler, so SIGHUP ends it: the exit shows the signal.
+    const after = await waitFor(
+      async () => {
+        const s = await env.status("idle");
+        return s.state === "running" && s.pid !== before.pid ? s : null;
+      },
+      { what: "idle restarted after SIGHUP ended it" },
+    );
+    assert.equal(after.signal, "SIGHUP");
+  });
+
   test("an unknown service name is an error naming the known services", () => {
     const r = env.cli("stop", "nope");
     assert.equal(r.code, 1);
