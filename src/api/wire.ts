@@ -3,6 +3,7 @@
  * the CLI (over the UNIX socket) and the dashboard (over HTTP). snake_case, as on the wire.
  */
 
+import type { ConfigPlan } from "../config/diff.js";
 import type { ServiceState } from "../service/states.js";
 export { SERVICE_STATES, type ServiceState } from "../service/states.js";
 
@@ -77,14 +78,8 @@ export interface EventJson {
   details: Record<string, unknown>;
 }
 
-export interface ConfigPlanJson {
-  add: string[];
-  remove: string[];
-  restart: { name: string; keys: string[] }[];
-  live: { name: string; keys: string[] }[];
-  unchanged: string[];
-  daemon: { keys: string[] };
-}
+/** The plan of a config reload: the same shape as config/diff.ts makes it, snake_case already. */
+export type ConfigPlanJson = ConfigPlan;
 
 export interface ReloadConfigResponseJson {
   plan: ConfigPlanJson;
