@@ -68,8 +68,12 @@ interface UsageSample {
   cpuPercent: number | null;
 }
 const samples = new WeakMap<ServiceRunner, UsageSample>();
-/** Samples younger than this are reused: status of 1000 services must not read /proc 1000 times a call. */
-const SAMPLE_TTL_MS = 1_000;
+/**
+ * Samples younger than this are reused: reading /proc for 1000 services costs tens of ms, which
+ * a monitoring loop calling `status` every few seconds should not pay each time. CPU and MEM
+ * are therefore at most this old.
+ */
+const SAMPLE_TTL_MS = 5_000;
 
 /** RSS and CPU of the main process; CPU is the share since the previous sample. */
 function sampleUsage(

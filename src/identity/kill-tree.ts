@@ -5,7 +5,7 @@
  */
 import { setTimeout as delay } from "node:timers/promises";
 import { errnoOf } from "../core/errors.js";
-import { isCgroupEmpty, killCgroup } from "./cgroup.js";
+import { cgroupPids, isCgroupEmpty, killCgroup } from "./cgroup.js";
 import { readProcStat, type ProcStat } from "./proc-stat.js";
 import { isDeadState } from "./process-identity.js";
 import { findTreeMembers, isCgroupUsable, type TreeSelector } from "./process-tree.js";
@@ -39,6 +39,18 @@ export function signalMembers(members: ProcStat[], signal: NodeJS.Signals): numb
 
 /** Sends `signal` to every live member of the tree; returns the PIDs signalled. */
 export function signalTree(sel: TreeSelector, signal: NodeJS.Signals): number[] {
+  // When the main process sits in the service's cgroup, the cgroup holds the whole tree (a
+  // fork cannot leave it): reading cgroup.procs replaces a scan of every process on the host,
+  // which made stopping a thousand services quadratic.
+  if (isCgroupUsable(sel)) {
+    const pids = cgroupPids(sel.cgroup);
+    if (pids.includes(sel.pid)) {
+      const members = pids
+        .map((pid) => readProcStat(pid))
+        .filter((s): s is ProcStat => s !== null && !isDeadState(s) && s.startTime >= sel.startTime);
+      return signalMembers(members, signal);
+    }
+  }
   return signalMembers(findTreeMembers(sel), signal);
 }
 

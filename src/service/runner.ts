@@ -59,6 +59,11 @@ export class ServiceRunner {
     }
   }
 
+  /** The service's cgroup directory, when it runs in one. */
+  get cgroupPath(): string | null {
+    return this.deps.cgroupPath;
+  }
+
   get name(): string {
     return this.config.name;
   }

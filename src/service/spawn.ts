@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { resolveExecutable } from "./resolve-executable.js";
 import type { ServiceConfig } from "../config/model.js";
 import { runInCgroup, placeInCgroup } from "../identity/cgroup.js";
 import { resolveGroup, resolveUser } from "../identity/users.js";
@@ -23,8 +24,9 @@ export function spawnService(
   cgroupPath: string | null,
 ): Promise<Spawned> {
   const runId = randomUUID();
-  const [file, ...args] = config.command;
-  if (file === undefined) return Promise.reject(new Error("the command is empty"));
+  const [command, ...args] = config.command;
+  if (command === undefined) return Promise.reject(new Error("the command is empty"));
+  const file = resolveExecutable(command, config.env["PATH"] ?? process.env["PATH"] ?? "", config.cwd);
   const ids = resolveIds(config);
   const stdio = output.childStdio();
   let child: ChildProcess;
@@ -36,6 +38,8 @@ export function spawnService(
         stdio: ["ignore", stdio.out, stdio.err],
         // Own session and process group: terminal signals meant for the daemon never reach the
         // service, and a stop can signal the whole group.
+        // argv[0] stays as the operator wrote it; only the lookup in PATH was done ahead.
+        argv0: command,
         detached: true,
         ...(ids.uid !== undefined ? { uid: ids.uid } : {}),
         ...(ids.gid !== undefined ? { gid: ids.gid } : {}),

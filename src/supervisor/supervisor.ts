@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { Config, ServiceConfig } from "../config/model.js";
 import { readBootId } from "../identity/boot-id.js";
-import { createServiceCgroup, detectCgroupRoot } from "../identity/cgroup.js";
+import { createServiceCgroup, detectCgroupRoot, removeCgroup } from "../identity/cgroup.js";
 import { killTreeAndWait } from "../identity/kill-tree.js";
 import { checkIdentity } from "../identity/process-identity.js";
 import { IdentityWatcher } from "../identity/watch.js";
@@ -115,6 +115,7 @@ export class Supervisor {
     await runner.send({ type: "stop_requested" });
     await runner.waitUntil((r) => r.state === "stopped", runner.config.stop.timeoutMs + 10_000);
     runner.dispose();
+    this.removeServiceCgroup(runner);
     this.logs.get(name)?.remove();
     this.runners.delete(name);
     this.logs.delete(name);
@@ -142,10 +143,24 @@ export class Supervisor {
         await this.store.putService({ ...(await this.store.getService(runner.name))!, desired });
       }),
     );
-    for (const runner of runners) runner.dispose();
+    for (const runner of runners) {
+      runner.dispose();
+      this.removeServiceCgroup(runner);
+    }
     for (const log of this.logs.values()) log.close();
     this.watcher.close();
     await this.emit({ service: null, kind: "daemon", reason: "daemon stopped" });
+  }
+
+  /** Remove a stopped service's cgroup; one still populated (a service left running) stays. */
+  private removeServiceCgroup(runner: ServiceRunner): void {
+    const path = runner.cgroupPath;
+    if (path === null || runner.record !== null) return;
+    try {
+      removeCgroup(path);
+    } catch (err) {
+      this.onFault(runner.name, err);
+    }
   }
 
   private serviceCgroup(name: string): string | null {

@@ -41,6 +41,8 @@ export async function handleEvents(
   const unsubscribe = ctx.supervisor.bus.subscribe((e) => (live ? write(e) : pending.push(e)));
   req.on("close", unsubscribe);
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+  // Send the headers now: with n=0 on a quiet daemon nothing else would, and the client would wait.
+  res.flushHeaders();
   for (const e of await ctx.supervisor.store.listEvents(query)) write(e);
   for (const e of pending) write(e);
   live = true;

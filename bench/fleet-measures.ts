@@ -1,0 +1,77 @@
+/**
+ * Measures 2, 3, 4 and 6 share their daemons: a fleet of N services is started once (cold
+ * start), then its RSS is read, and the 200-service fleet idles for the CPU figure while the
+ * 1000-service one answers `status --json`. Order inside a fleet matters: RSS first, before
+ * any client request grows the heap. Each fleet's shutdown (SIGTERM → daemon exit) is reported
+ * too, without a target, and the 200-service cold start is repeated with cgroup placement off.
+ */
+import { coldStartRow, startFleet, type Fleet } from "./cold-start.js";
+import { measureDaemonRss } from "./daemon-rss.js";
+import { measureIdleCpu } from "./idle-cpu.js";
+import { errorRow, progress, type Row } from "./report.js";
+import { measureStatusLatency } from "./status-latency.js";
+
+/** Seconds of idling for measure 3 (BENCH_IDLE_SECONDS, default 60). */
+const IDLE_SECONDS = Number(process.env["BENCH_IDLE_SECONDS"] ?? 60);
+const STATUS_RUNS = 25;
+
+async function withFleet(
+  services: number,
+  measure: (fleet: Fleet) => Promise<Row[]>,
+  cgroups = true,
+): Promise<Row[]> {
+  progress(`  starting a fleet of ${services} services${cgroups ? "" : " (cgroup placement off)"}`);
+  const fleet = await startFleet(services, { cgroups });
+  let rows: Row[];
+  try {
+    rows = await measure(fleet);
+  } finally {
+    progress(`  stopping the fleet of ${services}`);
+    await fleet.bench.teardown();
+  }
+  const shutdown = fleet.bench.shutdown;
+  if (cgroups && shutdown && services > 1) {
+    rows.push({
+      measure: `  shutdown, ${services} service${services === 1 ? "" : "s"} (SIGTERM → daemon exit)`,
+      result: shutdown.killed
+        ? `> ${shutdown.ms / 1000} s (SIGKILLed)`
+        : `${(shutdown.ms / 1000).toFixed(2)} s`,
+      target: "",
+      met: null,
+      peer: "",
+      order: 4.5, // after the cold starts
+    });
+  }
+  return rows;
+}
+
+/** All rows of the fleet measures (run.ts sorts them by measure number). */
+export async function measureFleets(): Promise<Row[]> {
+  const rows: Row[] = [];
+  rows.push(...(await withFleet(1, async (fleet) => [await measureDaemonRss(fleet)])));
+  rows.push(
+    ...(await withFleet(200, async (fleet) => {
+      const rss = await measureDaemonRss(fleet);
+      progress(`  idling ${IDLE_SECONDS} s for the CPU figure`);
+      return [coldStartRow(fleet), rss, await measureIdleCpu(fleet, IDLE_SECONDS)];
+    })),
+  );
+  const diagnostic = await withFleet(
+    200,
+    (fleet) => {
+      const row = coldStartRow(fleet);
+      return Promise.resolve([
+        { ...row, measure: "  same, cgroup placement off (diagnostic)", target: "", met: null, peer: "" },
+      ]);
+    },
+    false,
+  ).catch((err: unknown) => [errorRow("  cold start, cgroup placement off", err, 4)]);
+  rows.push(...diagnostic);
+  rows.push(
+    ...(await withFleet(1000, async (fleet) => {
+      const rss = await measureDaemonRss(fleet);
+      return [coldStartRow(fleet), rss, ...measureStatusLatency(fleet, STATUS_RUNS)];
+    })),
+  );
+  return rows;
+}
