@@ -4,6 +4,7 @@
  * services, the services' cgroups, the temp dir). Every live BenchDaemon is tracked so that
  * run.ts can clean up after an error or Ctrl-C.
  */
+import { DAEMON_NODE_FLAGS } from "../src/daemon/node-flags.js";
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -112,7 +113,7 @@ export class BenchDaemon {
 
   /** The daemon's argv; `unshare` and `sh` exec into it, so the child's PID is the daemon's. */
   private daemonArgv(): string[] {
-    const daemon = [process.execPath, CLI, "--config", this.configFile, "daemon"];
+    const daemon = [process.execPath, ...DAEMON_NODE_FLAGS, CLI, "--config", this.configFile, "daemon"];
     const mount = findCgroup2Mount();
     if (this.cgroups || mount === null) return daemon;
     const script = 'mount -o remount,bind,ro "$0" && exec "$@"';

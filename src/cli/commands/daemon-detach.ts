@@ -3,6 +3,7 @@
  * appended to `<state_dir>/daemon.log`, then returns once its socket answers, or, when it
  * exits first, prints the end of its log and returns its exit code (1 for "already running").
  */
+import { DAEMON_NODE_FLAGS } from "../../daemon/node-flags.js";
 import { spawn } from "node:child_process";
 import { closeSync, fstatSync, mkdirSync, openSync, readSync } from "node:fs";
 import { join } from "node:path";
@@ -38,6 +39,7 @@ function readLogTail(file: string, fromOffset: number): string[] {
 function daemonArgv(target: Target, force: boolean): string[] {
   const main = fileURLToPath(new URL("../main.js", import.meta.url));
   return [
+    ...DAEMON_NODE_FLAGS,
     main,
     "--config",
     target.configFile,
