@@ -10,8 +10,8 @@ function follow(env: TestEnv, ...args: string[]): { child: ChildProcess; output:
   const child = spawn(process.execPath, [CLI, "--config", env.configFile, ...args], {
     stdio: ["ignore", "pipe", "pipe"],
   });
-  child.stdout!.on("data", (d: Buffer) => (text += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (text += d.toString()));
+  child.stdout.on("data", (d: Buffer) => (text += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (text += d.toString()));
   return { child, output: () => text };
 }
 
@@ -42,6 +42,10 @@ services:
     await waitFor(() => logs.output().includes(`tick ${Number(first) + 3}\n`), {
       what: "later lines followed",
     });
+    const numbers = [...logs.output().matchAll(/tick (\d+)/g)].map((m) => Number(m[1]));
+    numbers.forEach((n, i) =>
+      assert.equal(n, Number(first) + i, "followed lines arrive once each, in order"),
+    );
 
     const { pid } = await env.status("ticker");
     process.kill(pid, "SIGKILL");
