@@ -89,6 +89,20 @@ export class TestEnv {
     return r.json;
   }
 
+  /**
+   * Wait until the service is in `state` (and, given `notPid`, runs another process than that
+   * one); returns its status.
+   */
+  waitForService(name: string, state: string, what: string, notPid?: number): Promise<any> {
+    return waitFor(
+      async () => {
+        const s = await this.status(name);
+        return s.state === state && (notPid === undefined || s.pid !== notPid) ? s : null;
+      },
+      { what },
+    );
+  }
+
   /** PIDs of live processes whose argv carries this test's marker. */
   markedPids(): number[] {
     return findPidsWithArg(this.marker);

@@ -16,13 +16,7 @@ services:
     start_limit: { burst: 3, interval: 60s }
 `);
     await env.startDaemon();
-    const failed = await waitFor(
-      async () => {
-        const s = await env.status("flaky");
-        return s.state === "failed" ? s : null;
-      },
-      { what: "flaky failed" },
-    );
+    const failed = await env.waitForService("flaky", "failed", "flaky failed");
     assert.match(failed.reason, /start limit hit: 3 attempts within 60s/);
     assert.equal(failed.exit_code, 3);
     assert.equal(failed.restarts, 2);

@@ -18,13 +18,7 @@ services:
     command: ["{fixtures}/ticker", "{marker}", "0.2"]
 `);
     await env.startDaemon();
-    const chatty = await waitFor(
-      async () => {
-        const s = await env.status("chatty");
-        return s.state === "running" ? s : null;
-      },
-      { what: "chatty running" },
-    );
+    const chatty = await env.waitForService("chatty", "running", "chatty running");
     const quiet = await env.status("quiet");
     const logFile = join(env.stateDir, "logs", "chatty.out.log");
     await waitFor(() => readFileSync(logFile, "utf8").includes("line 1000\n"), {
@@ -62,12 +56,11 @@ services:
 
     // The adopted process is watched: when it dies it is restarted normally.
     process.kill(chatty.pid, "SIGKILL");
-    const restarted = await waitFor(
-      async () => {
-        const s = await env.status("chatty");
-        return s.state === "running" && s.pid !== chatty.pid ? s : null;
-      },
-      { what: "the adopted service restarted after it died" },
+    const restarted = await env.waitForService(
+      "chatty",
+      "running",
+      "the adopted service restarted after it died",
+      chatty.pid,
     );
     assert.ok(isAlive(restarted.pid));
   });

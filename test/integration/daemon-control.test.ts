@@ -34,15 +34,7 @@ describe("the daemon process", () => {
   });
 
   test("SIGUSR1 writes status.txt; SIGTERM stops the services and exits 0", async () => {
-    const pid = (
-      await waitFor(
-        async () => {
-          const s = await env.status("t");
-          return s.state === "running" ? s : null;
-        },
-        { what: "t running" },
-      )
-    ).pid;
+    const pid = (await env.waitForService("t", "running", "t running")).pid;
     process.kill(env.daemon!.pid!, "SIGUSR1");
     const dump = await waitFor(
       () => {

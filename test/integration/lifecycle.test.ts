@@ -49,12 +49,11 @@ services:
   test("kill -9 of a service restarts it: a new PID, exactly one process, the exit recorded", async () => {
     const before = await env.status("ticker");
     process.kill(before.pid, "SIGKILL");
-    const after = await waitFor(
-      async () => {
-        const s = await env.status("ticker");
-        return s.state === "running" && s.pid !== before.pid ? s : null;
-      },
-      { what: "ticker restarted with a new PID" },
+    const after = await env.waitForService(
+      "ticker",
+      "running",
+      "ticker restarted with a new PID",
+      before.pid,
     );
     assert.equal(after.signal, "SIGKILL");
     assert.equal(after.restarts, before.restarts + 1);
@@ -96,12 +95,11 @@ services:
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`sent SIGHUP to PID ${before.pid}`));
     // The ticker shell has no HUP handler, so SIGHUP ends it: the exit shows the signal.
-    const after = await waitFor(
-      async () => {
-        const s = await env.status("idle");
-        return s.state === "running" && s.pid !== before.pid ? s : null;
-      },
-      { what: "idle restarted after SIGHUP ended it" },
+    const after = await env.waitForService(
+      "idle",
+      "running",
+      "idle restarted after SIGHUP ended it",
+      before.pid,
     );
     assert.equal(after.signal, "SIGHUP");
   });

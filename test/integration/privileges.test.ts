@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, test } from "node:test";
 import { TestEnv } from "../helpers/daemon.js";
-import { waitFor } from "../helpers/wait-for.js";
 
 const env = new TestEnv();
 after(() => env.teardown());
@@ -23,13 +22,7 @@ services:
     start_limit: { burst: 1 }
 `);
   await env.startDaemon();
-  const s = await waitFor(
-    async () => {
-      const st = await env.status("dropped");
-      return st.state === "running" ? st : null;
-    },
-    { what: "dropped running" },
-  );
+  const s = await env.waitForService("dropped", "running", "dropped running");
   const status = readFileSync(`/proc/${s.pid}/status`, "utf8");
   const nobody = readFileSync("/etc/passwd", "utf8")
     .split("\n")
@@ -38,12 +31,6 @@ services:
   assert.match(status, new RegExp(`^Uid:\\t${nobody[2]}\\t`, "m"));
   assert.match(status, new RegExp(`^Gid:\\t${nobody[3]}\\t`, "m"));
   assert.ok(readFileSync(`/proc/${s.pid}/environ`, "utf8").split("\0").includes(`HOME=${nobody[5]}`));
-  const bad = await waitFor(
-    async () => {
-      const st = await env.status("unknown");
-      return st.state === "failed" ? st : null;
-    },
-    { what: "the service with an unknown user to fail" },
-  );
+  const bad = await env.waitForService("unknown", "failed", "the service with an unknown user to fail");
   assert.match(bad.reason, /no-such-user-here/);
 });

@@ -28,13 +28,7 @@ services:
     stop: { timeout: 2s }
 `);
     await env.startDaemon();
-    const first = await waitFor(
-      async () => {
-        const s = await env.status("tree");
-        return s.state === "running" ? s : null;
-      },
-      { what: "tree running" },
-    );
+    const first = await env.waitForService("tree", "running", "tree running");
     const run1 = runIdOf(first.pid);
     const members = await waitFor(() => (pidsOfRun(run1).length >= 4 ? pidsOfRun(run1) : null), {
       what: "the script and its three grandchildren",
@@ -67,13 +61,7 @@ services:
 `);
     const reload = env.cli("reload-config");
     assert.equal(reload.code, 0, reload.stderr);
-    const s = await waitFor(
-      async () => {
-        const st = await env.status("stubborn");
-        return st.state === "running" ? st : null;
-      },
-      { what: "stubborn running" },
-    );
+    const s = await env.waitForService("stubborn", "running", "stubborn running");
     await waitFor(
       () => {
         try {

@@ -15,13 +15,7 @@ services:
 async function leaveStaleRecord(env: TestEnv): Promise<number> {
   env.writeConfig(CONFIG);
   await env.startDaemon();
-  const { pid } = await waitFor(
-    async () => {
-      const s = await env.status("victim");
-      return s.state === "running" ? s : null;
-    },
-    { what: "victim running" },
-  );
+  const { pid } = await env.waitForService("victim", "running", "victim running");
   await env.killDaemon();
   // Kill the whole process group: while any member lives, the kernel keeps its id (the dead
   // PID) reserved and would not hand it to the decoy.
@@ -57,13 +51,7 @@ describe("stale records", () => {
     assert.ok(stale, "a stale event is recorded");
     assert.match(stale.reason, new RegExp(`${deadPid}`));
     assert.equal(stale.details.status, "gone");
-    const s = await waitFor(
-      async () => {
-        const st = await env.status("victim");
-        return st.state === "running" ? st : null;
-      },
-      { what: "victim started again" },
-    );
+    const s = await env.waitForService("victim", "running", "victim started again");
     assert.notEqual(s.pid, deadPid);
   });
 
@@ -91,13 +79,7 @@ describe("stale records", () => {
     assert.ok(stale, "a stale event is recorded");
     assert.equal(stale.details.status, "reused");
     assert.match(stale.reason, /sleep/);
-    const s = await waitFor(
-      async () => {
-        const st = await env.status("victim");
-        return st.state === "running" ? st : null;
-      },
-      { what: "a new victim process" },
-    );
+    const s = await env.waitForService("victim", "running", "a new victim process");
     assert.notEqual(s.pid, deadPid);
     assert.ok(isAlive(deadPid), "the decoy holding the reused PID was never signalled");
   });
