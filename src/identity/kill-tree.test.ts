@@ -7,7 +7,7 @@ import { waitFor } from "../../test/helpers/wait-for.js";
 import { createServiceCgroup, detectCgroupRoot, isCgroupEmpty, removeCgroup } from "./cgroup.js";
 import { isTreeGoneFast, killTreeAndWait, signalMembers, signalTree } from "./kill-tree.js";
 import { readProcStat } from "./proc-stat.js";
-import { findTreeMembers, type TreeSelector } from "./process-tree.js";
+import { findTreeMembers } from "./process-tree.js";
 import { scanProcesses } from "./process-table.js";
 import {
   createMarker,
@@ -15,9 +15,10 @@ import {
   isAlive,
   killMarked,
   startScript,
+  startTree,
+  treeSelectorOf,
   waitForComm,
   waitForExit,
-  type StartedScript,
 } from "./test-fixtures.js";
 
 const marker = createMarker();
@@ -37,25 +38,11 @@ sh -c 'env -i setsid sleep ${marker} >/dev/null & echo bare $!'
 echo ready
 exec sleep ${marker}`;
 
-async function startTree(runId: string, cgroup?: string): Promise<StartedScript> {
-  const started = await startScript(TREE_SCRIPT, {
-    env: { UPKEEP_RUN_ID: runId },
-    ...(cgroup ? { cgroup } : {}),
-  });
-  await waitForComm([started.child.pid!, ...started.pids.values()], "sleep");
-  return started;
-}
-
-function selectorOf(started: StartedScript, runId: string, cgroup: string | null): TreeSelector {
-  const stat = readProcStat(started.child.pid!)!;
-  return { pid: stat.pid, startTime: stat.startTime, pgid: stat.pgid, sid: stat.sid, runId, cgroup };
-}
-
 test("signalTree sends the signal to the main process, its group and marked escapees", async () => {
   const runId = randomUUID();
-  const started = await startTree(runId);
+  const started = await startTree(TREE_SCRIPT, runId);
   try {
-    const sent = signalTree(selectorOf(started, runId, null), "SIGTERM");
+    const sent = signalTree(treeSelectorOf(started, runId, null), "SIGTERM");
     const expected = [started.child.pid!, started.pids.get("child")!, started.pids.get("escaped")!];
     assert.deepEqual(
       sent,
@@ -89,16 +76,16 @@ test("signalTree continues stopped processes after SIGTERM so they can act on it
   await waitForComm([started.child.pid!], "sleep");
   process.kill(started.child.pid!, "SIGSTOP");
   await waitFor(() => readProcStat(started.child.pid!)?.state === "T", { what: "the process to stop" });
-  assert.deepEqual(signalTree(selectorOf(started, runId, null), "SIGTERM"), [started.child.pid]);
+  assert.deepEqual(signalTree(treeSelectorOf(started, runId, null), "SIGTERM"), [started.child.pid]);
   await waitForExit(started.child);
   assert.equal(started.child.signalCode, "SIGTERM");
 });
 
 test("killTreeAndWait without a cgroup kills the scan-found tree and waits until it is gone", async (t) => {
   const runId = randomUUID();
-  const started = await startTree(runId);
+  const started = await startTree(TREE_SCRIPT, runId);
   try {
-    const sel = selectorOf(started, runId, null);
+    const sel = treeSelectorOf(started, runId, null);
     const t0 = performance.now();
     const members = findTreeMembers(sel);
     const scanMs = performance.now() - t0;
@@ -127,7 +114,7 @@ test("killTreeAndWait catches processes forked while the tree is being killed", 
     { env: { UPKEEP_RUN_ID: runId } },
   );
   await waitFor(() => findMarked(marker).length >= 3, { what: "a few forked children" });
-  const result = await killTreeAndWait(selectorOf(started, runId, null), 3000);
+  const result = await killTreeAndWait(treeSelectorOf(started, runId, null), 3000);
   assert.deepEqual(result.survivors, []);
   assert.ok(result.killed.length >= 4);
   assert.deepEqual(findMarked(marker), [], "no child of the forking loop is left");
@@ -140,9 +127,9 @@ test(
   async () => {
     const runId = randomUUID();
     const cgroup = createServiceCgroup(root!, group, "kill");
-    const started = await startTree(runId, cgroup);
+    const started = await startTree(TREE_SCRIPT, runId, cgroup);
     const bare = started.pids.get("bare")!;
-    const result = await killTreeAndWait(selectorOf(started, runId, cgroup), 2000);
+    const result = await killTreeAndWait(treeSelectorOf(started, runId, cgroup), 2000);
     assert.deepEqual(result.survivors, []);
     assert.ok(result.killed.includes(bare));
     assert.ok(!isAlive(bare));
@@ -163,7 +150,7 @@ test(
       cgroup,
     });
     await waitForComm([started.child.pid!], "sleep");
-    const sel = selectorOf(started, runId, cgroup);
+    const sel = treeSelectorOf(started, runId, cgroup);
     process.kill(sel.pid, "SIGKILL"); // the crash
     await waitForExit(started.child);
     await waitFor(() => isCgroupEmpty(cgroup), { what: "the cgroup to empty" });

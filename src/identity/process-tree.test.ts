@@ -4,14 +4,14 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { createServiceCgroup, detectCgroupRoot, killCgroup, removeCgroup } from "./cgroup.js";
 import { readProcStat } from "./proc-stat.js";
-import { buildTree, findTreeMembers, runIdEntry, type TreeSelector } from "./process-tree.js";
+import { buildTree, findTreeMembers, runIdEntry } from "./process-tree.js";
 import {
   createMarker,
   killMarked,
   startScript,
-  waitForComm,
+  startTree,
+  treeSelectorOf,
   waitForExit,
-  type StartedScript,
 } from "./test-fixtures.js";
 
 const marker = createMarker();
@@ -36,25 +36,12 @@ echo ready
 exec sleep ${marker}`;
 
 /** Starts TREE_SCRIPT and waits until every process has finished its setsid/env/exec chain. */
-async function startTree(runId: string, cgroup?: string): Promise<StartedScript> {
-  const started = await startScript(TREE_SCRIPT, {
-    env: { UPKEEP_RUN_ID: runId },
-    ...(cgroup ? { cgroup } : {}),
-  });
-  await waitForComm([started.child.pid!, ...started.pids.values()], "sleep");
-  return started;
-}
-
-function selectorOf(started: StartedScript, runId: string, cgroup: string | null): TreeSelector {
-  const stat = readProcStat(started.child.pid!)!;
-  return { pid: stat.pid, startTime: stat.startTime, pgid: stat.pgid, sid: stat.sid, runId, cgroup };
-}
 
 test("without a cgroup, the tree is found by group, session, parentage and the run-id marker", async () => {
   const runId = randomUUID();
-  const started = await startTree(runId);
+  const started = await startTree(TREE_SCRIPT, runId);
   try {
-    const sel = selectorOf(started, runId, null);
+    const sel = treeSelectorOf(started, runId, null);
     assert.equal(sel.pgid, sel.pid, "spawned in its own group");
     const found = findTreeMembers(sel).map((s) => s.pid);
     const { pids } = started;
@@ -77,9 +64,9 @@ test(
   async () => {
     const runId = randomUUID();
     const cgroup = createServiceCgroup(root!, group, "tree");
-    const started = await startTree(runId, cgroup);
+    const started = await startTree(TREE_SCRIPT, runId, cgroup);
     try {
-      const found = findTreeMembers(selectorOf(started, runId, cgroup)).map((s) => s.pid);
+      const found = findTreeMembers(treeSelectorOf(started, runId, cgroup)).map((s) => s.pid);
       for (const name of ["child", "setsid", "escaped", "bare"])
         assert.ok(found.includes(started.pids.get(name)!), name);
       assert.equal(found.length, 5);
@@ -92,9 +79,9 @@ test(
 
 test("buildTree nests members under their parents; reparented ones become roots", async () => {
   const runId = randomUUID();
-  const started = await startTree(runId);
+  const started = await startTree(TREE_SCRIPT, runId);
   try {
-    const sel = selectorOf(started, runId, null);
+    const sel = treeSelectorOf(started, runId, null);
     const roots = buildTree(findTreeMembers(sel));
     const main = roots.find((n) => n.stat.pid === sel.pid)!;
     assert.deepEqual(
@@ -116,7 +103,7 @@ test("a PID that names another process (start time differs) does not bring in it
     `sleep ${marker} >/dev/null & echo child $!; echo ready; exec sleep ${marker}`,
   );
   try {
-    const sel = { ...selectorOf(started, randomUUID(), null) };
+    const sel = { ...treeSelectorOf(started, randomUUID(), null) };
     sel.startTime -= 1; // the record predates what holds the PID and its group now
     assert.deepEqual(findTreeMembers(sel), []);
     assert.equal(

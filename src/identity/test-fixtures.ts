@@ -11,6 +11,7 @@ import { errnoOf } from "../core/errors.js";
 import { runInCgroup } from "./cgroup.js";
 import { readCmdline, readProcStat } from "./proc-stat.js";
 import { isDeadState } from "./process-identity.js";
+import type { TreeSelector } from "./process-tree.js";
 import { listPids } from "./process-table.js";
 
 /** A started script: the `sh` child and the PIDs it reported ("name pid" lines before "ready"). */
@@ -94,4 +95,20 @@ export async function waitForComm(pids: Iterable<number>, comm: string): Promise
   for (const pid of pids) {
     await waitFor(() => readProcStat(pid)?.comm === comm, { what: `PID ${pid} to exec ${comm}` });
   }
+}
+
+/** Starts a tree script with UPKEEP_RUN_ID set (in a cgroup if given) and waits until each of its processes is `sleep`. */
+export async function startTree(script: string, runId: string, cgroup?: string): Promise<StartedScript> {
+  const started = await startScript(script, {
+    env: { UPKEEP_RUN_ID: runId },
+    ...(cgroup ? { cgroup } : {}),
+  });
+  await waitForComm([started.child.pid!, ...started.pids.values()], "sleep");
+  return started;
+}
+
+/** The selector of a started script's tree, as the daemon records it. */
+export function treeSelectorOf(started: StartedScript, runId: string, cgroup: string | null): TreeSelector {
+  const stat = readProcStat(started.child.pid!)!;
+  return { pid: stat.pid, startTime: stat.startTime, pgid: stat.pgid, sid: stat.sid, runId, cgroup };
 }
