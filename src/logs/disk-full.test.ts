@@ -15,7 +15,7 @@ function mountTinyFs(dir: string): string | null {
     execFileSync("mount", ["-t", "tmpfs", "-o", "size=128k", "tmpfs", dir], { stdio: "pipe" });
     return null;
   } catch (err) {
-    return `cannot mount a tmpfs here (${String(err)})`;
+    return `needs root to mount a tiny tmpfs that can fill up (${String(err)})`;
   }
 }
 

@@ -1,24 +1,14 @@
 import assert from "node:assert/strict";
-import { writeSync } from "node:fs";
 import { after, test } from "node:test";
 import { waitFor } from "../../test/helpers/wait-for.js";
 import { followLog } from "./follow.js";
-import { ServiceLog } from "./service-log.js";
-import { makeTempDir } from "./service-fixtures.js";
+import { openTestLog } from "./service-fixtures.js";
 
 const cleanups: (() => void)[] = [];
 after(() => cleanups.forEach((cleanup) => cleanup()));
 
 function setUp(maxSizeBytes: number, keep: number) {
-  const { dir, cleanup } = makeTempDir("follow");
-  const log = ServiceLog.open({ logsDir: dir, service: "web", maxSizeBytes, keep });
-  cleanups.push(() => log.close(), cleanup);
-  const fds = log.childStdio();
-  const say = (stream: "out" | "err", text: string): void => {
-    writeSync(fds[stream], text);
-    log.drainNow();
-  };
-  return { dir, log, say };
+  return openTestLog("follow", maxSizeBytes, keep, cleanups);
 }
 
 /** Follows the log, collecting what it shows; stopped at teardown. */

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, statSync, writeSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { ServiceLog } from "./service-log.js";
-import { makeTempDir } from "./service-fixtures.js";
+import { openTestLog } from "./service-fixtures.js";
 import { readLogTail } from "./tail.js";
 
 const cleanups: (() => void)[] = [];
@@ -11,15 +10,7 @@ after(() => cleanups.forEach((cleanup) => cleanup()));
 
 /** A log plus a writer into its FIFOs: each say() is one captured chunk. */
 function setUp(maxSizeBytes: number, keep: number) {
-  const { dir, cleanup } = makeTempDir("rotate");
-  const log = ServiceLog.open({ logsDir: dir, service: "web", maxSizeBytes, keep });
-  cleanups.push(() => log.close(), cleanup);
-  const fds = log.childStdio();
-  const say = (stream: "out" | "err", text: string): void => {
-    writeSync(fds[stream], text);
-    log.drainNow();
-  };
-  return { dir, log, say };
+  return openTestLog("rotate", maxSizeBytes, keep, cleanups);
 }
 
 /** A 100-byte numbered line. */

@@ -1,3 +1,4 @@
+import { writeSync } from "node:fs";
 /**
  * Shared by the tests of src/logs (not used by upkeep itself): temp logs dirs, services that
  * write through a ServiceLog's FIFOs, and the exit handling the daemon does (drain, then marker).
@@ -6,7 +7,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ServiceLog } from "./service-log.js";
+import { ServiceLog } from "./service-log.js";
 
 /** A fresh temp dir and its removal. */
 export function makeTempDir(prefix: string): { dir: string; cleanup: () => void } {
@@ -50,4 +51,25 @@ export async function runNode(log: ServiceLog, script: string): Promise<number |
 /** Kills a child if it still runs (test teardown). */
 export function killIfRunning(child: ChildProcess | undefined): void {
   if (child && child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+}
+
+/**
+ * A log in a fresh temp dir plus a writer into its FIFOs: each say() is one captured chunk.
+ * Its close and the dir's removal are pushed onto `cleanups`.
+ */
+export function openTestLog(
+  prefix: string,
+  maxSizeBytes: number,
+  keep: number,
+  cleanups: (() => void)[],
+): { dir: string; log: ServiceLog; say: (stream: "out" | "err", text: string) => void } {
+  const { dir, cleanup } = makeTempDir(prefix);
+  const log = ServiceLog.open({ logsDir: dir, service: "web", maxSizeBytes, keep });
+  cleanups.push(() => log.close(), cleanup);
+  const fds = log.childStdio();
+  const say = (stream: "out" | "err", text: string): void => {
+    writeSync(fds[stream], text);
+    log.drainNow();
+  };
+  return { dir, log, say };
 }

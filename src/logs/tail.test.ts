@@ -1,25 +1,16 @@
 import assert from "node:assert/strict";
-import { appendFileSync, writeSync } from "node:fs";
+import { appendFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { UpkeepError } from "../core/errors.js";
-import { ServiceLog } from "./service-log.js";
-import { makeTempDir } from "./service-fixtures.js";
+import { openTestLog } from "./service-fixtures.js";
 import { readLogTail } from "./tail.js";
 
 const cleanups: (() => void)[] = [];
 after(() => cleanups.forEach((cleanup) => cleanup()));
 
 function setUp() {
-  const { dir, cleanup } = makeTempDir("tail");
-  const log = ServiceLog.open({ logsDir: dir, service: "web", maxSizeBytes: 1 << 20, keep: 2 });
-  cleanups.push(() => log.close(), cleanup);
-  const fds = log.childStdio();
-  const say = (stream: "out" | "err", text: string): void => {
-    writeSync(fds[stream], text);
-    log.drainNow();
-  };
-  return { dir, log, say };
+  return openTestLog("tail", 1 << 20, 2, cleanups);
 }
 
 test("a line takes its place when its newline arrives, even if it began long before", () => {
