@@ -1,7 +1,7 @@
 /**
  * A cgroup v2 per service: every process a service forks stays in it (escaping needs write
  * access to another cgroup's cgroup.procs), so the tree is known exactly and can be killed at
- * once with cgroup.kill. Available when upkeep runs as root with a writable cgroup2 mount.
+ * once. Available when upkeep runs as root with a writable cgroup2 mount.
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -22,6 +22,9 @@ export function createServiceCgroup(root: string, group: string, service: string
   }
   const path = join(root, "upkeep", group, service);
   try {
+    // A leftover of an earlier daemon is made anew when empty, so no kill state of its past
+    // (see killCgroup) reaches the processes born into it; a populated one is kept as it is.
+    if (existsSync(path)) removeCgroup(path);
     mkdirSync(path, { recursive: true });
   } catch (err) {
     throw new UpkeepError(
@@ -144,8 +147,14 @@ export function isCgroupEmpty(cgroupPath: string): boolean {
   }
 }
 
-/** SIGKILLs every process in the cgroup (cgroup.kill since Linux 5.14, else one by one). */
-export function killCgroup(cgroupPath: string): "cgroup.kill" | "pids" {
+/**
+ * SIGKILLs every process in the cgroup, one PID at a time; returns the PIDs signalled. Not
+ * cgroup.kill: on the kernels seen here a cgroup that was ever cgroup.kill'ed kills every
+ * process later born into it with clone3(CLONE_INTO_CGROUP), which is how services start
+ * (native/upkeep_native.c). A process forking while it is killed is caught by the caller's
+ * next pass (killTreeAndWait repeats until the cgroup is empty).
+ */
+export function killCgroup(cgroupPath: string): number[] {
   const own = readProcCgroup("self");
   const ownPath = own === null ? null : cgroupFsPath(own);
   if (ownPath !== null && (ownPath === cgroupPath || ownPath.startsWith(cgroupPath + "/"))) {
@@ -154,22 +163,16 @@ export function killCgroup(cgroupPath: string): "cgroup.kill" | "pids" {
       details: { pid: process.pid },
     });
   }
-  if (existsSync(join(cgroupPath, "cgroup.kill"))) {
-    try {
-      writeFileSync(join(cgroupPath, "cgroup.kill"), "1");
-      return "cgroup.kill";
-    } catch (err) {
-      if (errnoOf(err) !== "ENOENT") throw err; // ENOENT: removed meanwhile; the loop finds nothing
-    }
-  }
+  const killed: number[] = [];
   for (const pid of cgroupPids(cgroupPath)) {
     try {
       process.kill(pid, "SIGKILL");
+      killed.push(pid);
     } catch (err) {
       if (errnoOf(err) !== "ESRCH") throw err; // ESRCH: exited between listing and kill
     }
   }
-  return "pids";
+  return killed;
 }
 
 /** Removes the cgroup and its sub-cgroups; false when a process is still in it (EBUSY). */

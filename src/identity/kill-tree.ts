@@ -86,7 +86,7 @@ export interface KillResult {
 }
 
 /**
- * SIGKILLs the whole tree (cgroup.kill where available, plus a scan-based pass for anything
+ * SIGKILLs the whole tree (every PID of its cgroup, plus a scan-based pass for anything
  * outside the cgroup) and waits, polling /proc every 5 ms, until none is left or the deadline
  * passes. Repeats the pass while new members appear (a process forking as it was killed).
  */
@@ -95,7 +95,7 @@ export async function killTreeAndWait(sel: TreeSelector, timeoutMs: number): Pro
   const deadline = Date.now() + timeoutMs;
   const killed = new Set<number>();
   for (;;) {
-    // Scan first, then kill: what cgroup.kill turns into zombies still counts as killed.
+    // Scan first, then kill: what the kill turns into zombies still counts as killed.
     const alive = findTreeMembers(sel).filter((m) => !isDeadState(m));
     if (isCgroupUsable(sel)) killCgroup(sel.cgroup);
     signalMembers(alive, "SIGKILL");

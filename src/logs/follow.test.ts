@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { waitFor } from "../../test/helpers/wait-for.js";
 import { followLog } from "./follow.js";
+import { readLogTailAt } from "./tail.js";
 import { openTestLog } from "./service-fixtures.js";
 
 const cleanups: (() => void)[] = [];
@@ -79,4 +80,17 @@ test("with keep 0 a follower goes on after the log is truncated in place", async
   for (let n = 11; n <= 13; n++) say("out", line(n)); // line 11 truncates the log first
   await waitFor(() => followed.text().includes(line(13)), { what: "line 13 followed" });
   assert.equal(followed.text(), range(1, 13));
+});
+
+test("tail then follow: output captured between the two reads is shown once (logs -n N -f)", async () => {
+  const { dir, say } = setUp(1000, 5);
+  for (let n = 1; n <= 5; n++) say("out", line(n));
+  const tail = readLogTailAt(dir, "web", { lines: 2, timestamps: false });
+  assert.equal(tail.text.toString(), range(4, 5));
+  say("out", line(6)); // between the tail and the follower's start
+  for (let n = 7; n <= 12; n++) say("out", line(n)); // and a rotation
+  const followed = collect(dir, { timestamps: false, fromEnd: true, from: tail.position });
+  for (let n = 13; n <= 14; n++) say("out", line(n));
+  await waitFor(() => followed.text().includes(line(14)), { what: "line 14 followed" });
+  assert.equal(followed.text(), range(6, 14));
 });

@@ -23,8 +23,16 @@ export interface FollowOptions {
   timestamps: boolean;
   /** Only output captured from now on; else everything kept, then new output. */
   fromEnd: boolean;
+  /** With fromEnd: start where an earlier read (readLogTailAt) ended instead of at the end. */
+  from?: LogPosition | null;
   /** Reading failed (should not happen); default: a process warning. Following goes on. */
   onError?: (error: Error) => void;
+}
+
+/** A place in a service's output: an index file (by inode) and a byte count of it. */
+export interface LogPosition {
+  inode: number;
+  idxSize: number;
 }
 
 export const POLL_INTERVAL_MS = 100;
@@ -89,14 +97,28 @@ class LogFollower {
   }
 
   private startAtEnd(): void {
-    this.gen = openGeneration(this.logsDir, this.service, 0);
+    const from = this.options.from ?? null;
+    const number = from === null ? 0 : this.generationOfInode(from.inode);
+    this.gen = openGeneration(this.logsDir, this.service, number ?? 0);
     const idx = this.gen?.fds.idx ?? null;
     if (!this.gen || idx === null) return;
     this.header = readHeaderLine(idx);
-    const size = this.gen.sizes.idx;
+    // The earlier read's end while its index is still there (a rotation may have renamed it);
+    // else the end now.
+    const size =
+      from !== null && number !== null ? Math.min(from.idxSize, this.gen.sizes.idx) : this.gen.sizes.idx;
     // Start after the last complete line: a line being written is new output.
     const tail = readAt(idx, Math.max(0, size - 4096), Math.min(size, 4096));
     this.idxPos = size - (tail.length - (tail.lastIndexOf(10) + 1));
+  }
+
+  /** Which generation's index has this inode now, or null when none has. */
+  private generationOfInode(inode: number): number | null {
+    for (let number = 0; ; number++) {
+      const found = inodeAt(generationFiles(this.logsDir, this.service, number).idx);
+      if (found === inode) return number;
+      if (found === null && number > 0) return null;
+    }
   }
 
   private startAtOldest(): void {

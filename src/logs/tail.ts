@@ -8,6 +8,7 @@ import { UpkeepError } from "../core/errors.js";
 import { generationUnchanged } from "./generation.js";
 import { assertLogName, type LogStream } from "./log-files.js";
 import { LineAssembler, formatRecords, isVisible, type LogRecord, type RenderOptions } from "./render.js";
+import type { LogPosition } from "./follow.js";
 import { BackwardWalk, RotatedWhileReading, type WindowEntry } from "./tail-window.js";
 
 export interface TailOptions {
@@ -18,7 +19,7 @@ export interface TailOptions {
 }
 
 // The reading API in one module for its callers (CLI, API): tail, then follow.
-export { followLog, type FollowOptions } from "./follow.js";
+export { followLog, type FollowOptions, type LogPosition } from "./follow.js";
 
 const MAX_ATTEMPTS = 5;
 
@@ -27,6 +28,18 @@ const MAX_ATTEMPTS = 5;
  * in capture order when no stream is given); with timestamps: docs/logs.md's line format.
  */
 export function readLogTail(logsDir: string, service: string, options: TailOptions): Buffer {
+  return readLogTailAt(logsDir, service, options).text;
+}
+
+/**
+ * readLogTail, plus where the shown output ends in the index: `logs -f` hands it to followLog,
+ * so that output captured between the two reads is shown exactly once.
+ */
+export function readLogTailAt(
+  logsDir: string,
+  service: string,
+  options: TailOptions,
+): { text: Buffer; position: LogPosition | null } {
   assertLogName(service);
   for (let attempt = 1; ; attempt++) {
     const walk = new BackwardWalk(
@@ -44,7 +57,9 @@ export function readLogTail(logsDir: string, service: string, options: TailOptio
           details: { service, file: logsDir },
         });
       }
-      return result;
+      const live = walk.opened.find((gen) => gen.number === 0);
+      const inode = live?.inodes.idx ?? null;
+      return { text: result, position: live && inode !== null ? { inode, idxSize: live.sizes.idx } : null };
     } catch (err) {
       if (!(err instanceof RotatedWhileReading) || attempt >= MAX_ATTEMPTS) throw err;
     } finally {

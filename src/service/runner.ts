@@ -1,4 +1,3 @@
-import type { ChildProcess } from "node:child_process";
 import type { ServiceConfig } from "../config/model.js";
 import type { EventRecord, NewEvent, ProcessRecord, ServiceRecord, StateStore } from "../store/store.js";
 import { initialContext, transition, type MachineContext } from "./machine.js";
@@ -7,7 +6,7 @@ import { captureIdentity } from "../identity/process-identity.js";
 import type { IdentityWatcher } from "../identity/watch.js";
 import { describeExitForLog, performTreeEffect, selectorOf } from "./tree-effects.js";
 import { removePidFile, writePidFile } from "./pid-file.js";
-import { spawnService } from "./spawn.js";
+import { spawnService, type Spawned } from "./spawn.js";
 import type { Effect, MachineEvent, ServiceState } from "./states.js";
 
 /** What a runner needs from the daemon around it. */
@@ -35,7 +34,7 @@ export class ServiceRunner {
   since: number;
   reason = "not started yet";
   record: ProcessRecord | null = null;
-  private child: ChildProcess | null = null;
+  private child: Spawned | null = null;
   private timer: NodeJS.Timeout | null = null;
   private unwatch: (() => void) | null = null;
   private readonly queue: { event: MachineEvent; done: () => void }[] = [];
@@ -248,9 +247,9 @@ export class ServiceRunner {
       this.output.marker(`failed to start: ${message}`);
       return this.handle({ type: "spawn_failed", error: message });
     }
-    const { child, pid, runId } = spawned;
+    const { pid, runId } = spawned;
     const identity = captureIdentity(pid);
-    this.child = child;
+    this.child = spawned;
     this.record = {
       hostId: this.deps.store.hostId,
       service: this.name,
@@ -263,10 +262,10 @@ export class ServiceRunner {
       cgroup: this.deps.cgroupPath,
       startedAt: this.deps.now(),
     };
-    child.once("exit", (code, signal) => {
+    void spawned.exited.then(({ code, signal }) => {
       // An exit of an earlier process (already cleaned up) must not end the current one.
-      if (this.child !== child) return;
-      void this.send({ type: "exited", code, signal, statusKnown: true });
+      if (this.child !== spawned) return;
+      return this.send({ type: "exited", code, signal, statusKnown: true });
     });
     this.output.marker(`started PID ${pid}`);
     await this.deps.store.putProcess(this.record);

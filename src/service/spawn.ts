@@ -1,69 +1,172 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { openSync } from "node:fs";
 import { resolveExecutable } from "./resolve-executable.js";
 import type { ServiceConfig } from "../config/model.js";
+import { native, nativeError, signalName } from "../core/native.js";
 import { runInCgroup, placeInCgroup } from "../identity/cgroup.js";
 import { resolveGroup, resolveUser } from "../identity/users.js";
 import type { ServiceOutput } from "./output.js";
 
+/** How a spawned process ended (a code, or the signal that killed it). */
+export interface ExitStatus {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
 /** What a successful spawn hands back to the runner. */
 export interface Spawned {
-  child: ChildProcess;
   pid: number;
   runId: string;
+  /** Settles once, when the process has exited and been reaped. */
+  exited: Promise<ExitStatus>;
 }
+
+/** Which spawner runs services: the native addon when it is loaded, else child_process. */
+export const SPAWNER: "native" | "node" = native !== null ? "native" : "node";
 
 /**
  * Start the service's argv (never through a shell) in its own session and process group,
  * inside its cgroup when there is one, with stdout/stderr on the service's FIFOs. Returns the
- * child, or throws the spawn error (ENOENT, EACCES, EPERM...) for the runner to report.
+ * process, or rejects with the spawn error (ENOENT, EACCES, EPERM...) for the runner to report.
  */
 export function spawnService(
   config: ServiceConfig,
   output: ServiceOutput,
   cgroupPath: string | null,
 ): Promise<Spawned> {
-  const runId = randomUUID();
   const [command, ...args] = config.command;
   if (command === undefined) return Promise.reject(new Error("the command is empty"));
-  const file = resolveExecutable(command, config.env["PATH"] ?? process.env["PATH"] ?? "", config.cwd);
-  const ids = resolveIds(config);
+  const request: SpawnRequest = {
+    file: resolveExecutable(command, config.env["PATH"] ?? process.env["PATH"] ?? "", config.cwd),
+    // argv[0] stays as the operator wrote it; only the lookup in PATH was done ahead.
+    argv: [command, ...args],
+    cwd: config.cwd,
+    runId: randomUUID(),
+    ids: resolveIds(config),
+    env: {},
+  };
+  request.env = {
+    ...process.env,
+    ...request.ids.env,
+    ...config.env,
+    UPKEEP_SERVICE: config.name,
+    UPKEEP_RUN_ID: request.runId,
+  };
   const stdio = output.childStdio();
-  let child: ChildProcess;
   try {
-    const start = (): ChildProcess =>
-      spawn(file, args, {
-        cwd: config.cwd,
-        env: { ...process.env, ...ids.env, ...config.env, UPKEEP_SERVICE: config.name, UPKEEP_RUN_ID: runId },
-        stdio: ["ignore", stdio.out, stdio.err],
-        // Own session and process group: terminal signals meant for the daemon never reach the
-        // service, and a stop can signal the whole group.
-        // argv[0] stays as the operator wrote it; only the lookup in PATH was done ahead.
-        argv0: command,
-        detached: true,
-        ...(ids.uid !== undefined ? { uid: ids.uid } : {}),
-        ...(ids.gid !== undefined ? { gid: ids.gid } : {}),
-      });
-    if (cgroupPath === null) {
-      child = start();
-    } else {
-      const result = runInCgroup(cgroupPath, start);
-      child = result.value;
-      // The daemon could not move itself: place the child now (a fork in the first
-      // microseconds of its life may escape; the run-id marker still finds it).
-      if (!result.placed && child.pid !== undefined) placeInCgroup(cgroupPath, child.pid);
-    }
+    return Promise.resolve(
+      native !== null ? spawnNative(request, stdio, cgroupPath) : spawnNode(request, stdio, cgroupPath),
+    );
+  } catch (err) {
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
   } finally {
     output.releaseChildStdio();
   }
+}
+
+interface SpawnRequest {
+  file: string;
+  argv: string[];
+  cwd: string;
+  runId: string;
+  ids: { uid?: number; gid?: number; env: Record<string, string> };
+  env: NodeJS.ProcessEnv;
+}
+
+/** /dev/null for every service's stdin, opened once (close-on-exec, so no child inherits it). */
+let devNull: number | null = null;
+
+/** The addon's clone3 spawn: born in its cgroup, no fork of the daemon's memory. */
+function spawnNative(
+  request: SpawnRequest,
+  stdio: { out: number; err: number },
+  cgroupPath: string | null,
+): Spawned {
+  devNull ??= openSync("/dev/null", "r");
+  const envp = Object.entries(request.env)
+    .filter((entry): entry is [string, string] => entry[1] !== undefined)
+    .map(([key, value]) => `${key}=${value}`);
+  let resolveExit: (status: ExitStatus) => void = () => undefined;
+  const exited = new Promise<ExitStatus>((resolve) => (resolveExit = resolve));
+  const start = (cgroup: string | null): number =>
+    native!.spawn(
+      request.file,
+      request.argv,
+      envp,
+      request.cwd,
+      [devNull!, stdio.out, stdio.err],
+      request.ids.uid ?? -1,
+      request.ids.gid ?? -1,
+      cgroup,
+      (code, signal) => resolveExit({ code, signal: signal === null ? null : signalName(signal) }),
+    );
+  let pid: number;
+  try {
+    pid = start(cgroupPath);
+  } catch (err) {
+    const error = nativeError(err);
+    // The cgroup refused the child (removed, or gained controllers): start it outside and
+    // place it at once, as the child_process path does when the daemon cannot move itself.
+    if (cgroupPath === null || error.syscall !== "clone3") throw describeSpawnError(error, request);
+    pid = start(null);
+    placeInCgroup(cgroupPath, pid);
+  }
+  return { pid, runId: request.runId, exited };
+}
+
+/** Node's child_process: forks the daemon; moves the daemon into the cgroup around the fork. */
+function spawnNode(
+  request: SpawnRequest,
+  stdio: { out: number; err: number },
+  cgroupPath: string | null,
+): Promise<Spawned> {
+  const [argv0, ...args] = request.argv;
+  const start = (): ChildProcess =>
+    spawn(request.file, args, {
+      cwd: request.cwd,
+      env: request.env,
+      stdio: ["ignore", stdio.out, stdio.err],
+      argv0: argv0!,
+      // Own session and process group: terminal signals meant for the daemon never reach the
+      // service, and a stop can signal the whole group.
+      detached: true,
+      ...(request.ids.uid !== undefined ? { uid: request.ids.uid } : {}),
+      ...(request.ids.gid !== undefined ? { gid: request.ids.gid } : {}),
+    });
+  let child: ChildProcess;
+  if (cgroupPath === null) {
+    child = start();
+  } else {
+    const result = runInCgroup(cgroupPath, start);
+    child = result.value;
+    // The daemon could not move itself: place the child now (a fork in the first
+    // microseconds of its life may escape; the run-id marker still finds it).
+    if (!result.placed && child.pid !== undefined) placeInCgroup(cgroupPath, child.pid);
+  }
+  const exited = new Promise<ExitStatus>((resolve) => {
+    child.once("exit", (code, signal) => resolve({ code, signal }));
+  });
   return new Promise((resolve, reject) => {
     if (child.pid !== undefined) {
-      resolve({ child, pid: child.pid, runId });
+      resolve({ pid: child.pid, runId: request.runId, exited });
       return;
     }
     // No pid: the spawn failed and Node reports why on the 'error' event, on a later tick.
     child.once("error", reject);
   });
+}
+
+/** "spawn /usr/bin/x ENOENT", or which step before exec failed and on what. */
+function describeSpawnError(error: NodeJS.ErrnoException, request: SpawnRequest): Error {
+  const code = error.code ?? "";
+  const syscall = error.syscall ?? "";
+  if (syscall === "execve") error.message = `spawn ${request.file} ${code}`;
+  else if (syscall === "chdir")
+    error.message = `cannot change to the working directory ${request.cwd}: ${code}`;
+  else if (["setuid", "setgid", "setgroups"].includes(syscall))
+    error.message = `cannot switch to the service's user or group (${syscall}): ${code}`;
+  return error;
 }
 
 /** uid/gid to drop to (as root), and the login variables a program run as that user expects. */

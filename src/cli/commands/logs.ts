@@ -8,7 +8,7 @@ import { loadConfig } from "../../config/load.js";
 import type { ServiceConfig } from "../../config/model.js";
 import { UpkeepError } from "../../core/errors.js";
 import type { LogStream } from "../../logs/log-files.js";
-import { followLog, readLogTail } from "../../logs/tail.js";
+import { followLog, readLogTailAt, type LogPosition } from "../../logs/tail.js";
 import type { ParsedCommand } from "../command-spec.js";
 import { writeLine, type CliIo } from "../io.js";
 import { listNames, nameSelects } from "../select-services.js";
@@ -70,8 +70,11 @@ export async function run(command: ParsedCommand, io: CliIo): Promise<number> {
   const lines = typeof command.flags.lines === "number" ? command.flags.lines : DEFAULT_LINES;
   const follow = command.flags.follow === true;
   const streamOption = stream === undefined ? {} : { stream };
+  let shownUpTo: LogPosition | null = null;
   try {
-    io.stdout.write(readLogTail(logsDir, name, { lines, timestamps, ...streamOption }));
+    const tail = readLogTailAt(logsDir, name, { lines, timestamps, ...streamOption });
+    io.stdout.write(tail.text);
+    shownUpTo = tail.position;
   } catch (err) {
     // With -f, "no output yet" is worth waiting for: the service may be about to start.
     if (!(follow && err instanceof UpkeepError && err.code === "LOGS_NOT_FOUND")) throw err;
@@ -85,6 +88,7 @@ export async function run(command: ParsedCommand, io: CliIo): Promise<number> {
     {
       timestamps,
       fromEnd: true,
+      from: shownUpTo,
       ...streamOption,
       onError: (error) =>
         writeLine(io.stderr, `upkeep: reading the logs of ${name} failed: ${error.message}`),

@@ -1,0 +1,9 @@
+{
+  "targets": [
+    {
+      "target_name": "upkeep_native",
+      "sources": ["native/upkeep_native.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"]
+    }
+  ]
+}

@@ -1,0 +1,77 @@
+/**
+ * The native addon (native/upkeep_native.c, built by `npm ci` through node-gyp): a spawn that
+ * neither forks the daemon's memory nor moves the daemon between cgroups, and mkfifo. Loaded
+ * once; when it is missing (not built, another architecture) callers fall back to Node's own
+ * child_process and the `mkfifo` program, and `nativeLoadError` says why.
+ */
+import { createRequire } from "node:module";
+import { constants } from "node:os";
+
+/** How a child ended: an exit code, or the number of the signal that killed it. */
+export type NativeExit = (code: number | null, signal: number | null) => void;
+
+export interface NativeAddon {
+  /** clone3 + execve; throws an error with errno/syscall/path; onExit runs on the loop thread. */
+  spawn(
+    file: string,
+    argv: string[],
+    envp: string[],
+    cwd: string | null,
+    fds: [number, number, number],
+    uid: number,
+    gid: number,
+    cgroupDir: string | null,
+    onExit: NativeExit,
+  ): number;
+  mkfifo(path: string, mode: number): void;
+}
+
+function load(): { addon: NativeAddon | null; error: string | null } {
+  if (process.env["UPKEEP_NATIVE"] === "0") return { addon: null, error: "UPKEEP_NATIVE=0 turns it off" };
+  try {
+    // dist/src/core/native.js → <repo>/build/Release (node-gyp's output folder).
+    const require = createRequire(import.meta.url);
+    return { addon: require("../../../build/Release/upkeep_native.node") as NativeAddon, error: null };
+  } catch (err) {
+    return { addon: null, error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+const loaded = load();
+
+/** The addon, or null when it could not be loaded. */
+export const native: NativeAddon | null = loaded.addon;
+/** Why the addon is not there (null when it is). */
+export const nativeLoadError: string | null = loaded.error;
+
+const ERRNO_NAMES = new Map(Object.entries(constants.errno).map(([name, number]) => [number, name]));
+const SIGNAL_NAMES = new Map(
+  Object.entries(constants.signals).map(([name, number]) => [number, name as NodeJS.Signals]),
+);
+
+/** "ENOENT" for 2; the number as text when the name is unknown. */
+export function errnoName(errno: number): string {
+  return ERRNO_NAMES.get(errno) ?? String(errno);
+}
+
+/** "SIGKILL" for 9. */
+export function signalName(signal: number): NodeJS.Signals | null {
+  return SIGNAL_NAMES.get(signal) ?? null;
+}
+
+/** Turns the addon's thrown error into one that reads like Node's own (`code`, `syscall`, `path`). */
+export function nativeError(err: unknown): NodeJS.ErrnoException {
+  if (!(err instanceof Error) || typeof (err as { errno?: unknown }).errno !== "number") {
+    return err instanceof Error ? err : new Error(String(err));
+  }
+  const raw = err as Error & { errno: number; syscall: string; path?: string };
+  const code = errnoName(raw.errno);
+  const error: NodeJS.ErrnoException = new Error(
+    `${raw.syscall}${raw.path ? ` ${raw.path}` : ""} ${code} (${raw.message})`,
+  );
+  error.code = code;
+  error.errno = -raw.errno;
+  error.syscall = raw.syscall;
+  if (raw.path) error.path = raw.path;
+  return error;
+}
