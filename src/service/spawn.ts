@@ -34,6 +34,7 @@ export function spawnService(
   config: ServiceConfig,
   output: ServiceOutput,
   cgroupPath: string | null,
+  spawner: "native" | "node" = SPAWNER,
 ): Promise<Spawned> {
   const [command, ...args] = config.command;
   if (command === undefined) return Promise.reject(new Error("the command is empty"));
@@ -56,7 +57,7 @@ export function spawnService(
   const stdio = output.childStdio();
   try {
     return Promise.resolve(
-      native !== null ? spawnNative(request, stdio, cgroupPath) : spawnNode(request, stdio, cgroupPath),
+      spawner === "native" ? spawnNative(request, stdio, cgroupPath) : spawnNode(request, stdio, cgroupPath),
     );
   } catch (err) {
     return Promise.reject(err instanceof Error ? err : new Error(String(err)));
@@ -83,19 +84,21 @@ function spawnNative(
   stdio: { out: number; err: number },
   cgroupPath: string | null,
 ): Spawned {
-  devNull ??= openSync("/dev/null", "r");
+  const addon = native;
+  if (addon === null) throw new Error("the native spawner is not loaded");
+  const stdin = (devNull ??= openSync("/dev/null", "r"));
   const envp = Object.entries(request.env)
     .filter((entry): entry is [string, string] => entry[1] !== undefined)
     .map(([key, value]) => `${key}=${value}`);
   let resolveExit: (status: ExitStatus) => void = () => undefined;
   const exited = new Promise<ExitStatus>((resolve) => (resolveExit = resolve));
   const start = (cgroup: string | null): number =>
-    native!.spawn(
+    addon.spawn(
       request.file,
       request.argv,
       envp,
       request.cwd,
-      [devNull!, stdio.out, stdio.err],
+      [stdin, stdio.out, stdio.err],
       request.ids.uid ?? -1,
       request.ids.gid ?? -1,
       cgroup,
