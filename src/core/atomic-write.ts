@@ -1,4 +1,5 @@
 import { renameSync, writeFileSync } from "node:fs";
+import { rename, writeFile } from "node:fs/promises";
 
 /**
  * Write a file others read (PID files, status dump, token) so that a reader never sees it
@@ -8,4 +9,11 @@ export function writeFileAtomic(path: string, data: string | Buffer, mode = 0o64
   const temp = `${path}.tmp-${process.pid}`;
   writeFileSync(temp, data, { mode });
   renameSync(temp, path);
+}
+
+/** writeFileAtomic on libuv's threadpool: the file create does not block the event loop. */
+export async function writeFileAtomicAsync(path: string, data: string | Buffer, mode = 0o644): Promise<void> {
+  const temp = `${path}.tmp-${process.pid}`;
+  await writeFile(temp, data, { mode });
+  await rename(temp, path);
 }

@@ -5,8 +5,10 @@
  * daemon reopens the FIFO by its path and drains it: nothing is lost, and the service never
  * gets SIGPIPE because it holds a reading end itself (see openChildEnd).
  */
-import { execFileSync } from "node:child_process";
-import { closeSync, constants, lstatSync, openSync, readSync } from "node:fs";
+import { execFile, execFileSync } from "node:child_process";
+import { promisify } from "node:util";
+import { forEachLimited } from "../core/parallel.js";
+import { constants, lstatSync, openSync, readSync } from "node:fs";
 import { Socket, type SocketConstructorOpts } from "node:net";
 import { UpkeepError, errnoOf, isErrno } from "../core/errors.js";
 
@@ -46,11 +48,14 @@ export function ensureFifo(path: string): void {
 /** How many paths one mkfifo call takes: far below the kernel's argument-size limit. */
 const FIFOS_PER_CALL = 256;
 
+/** mkfifo programs run at once: the other core and the disk's wait overlap with the daemon. */
+const FIFO_CALLS_IN_FLIGHT = 4;
+
 /**
- * Creates every missing FIFO of `paths` with as few mkfifo runs as possible: at the first start
+ * Creates every missing FIFO of `paths` with a few mkfifo runs side by side: at the first start
  * of a state dir with a thousand services, one program run per FIFO would cost seconds.
  */
-export function ensureFifos(paths: readonly string[]): void {
+export async function ensureFifos(paths: readonly string[]): Promise<void> {
   const missing = paths.filter((path) => {
     try {
       lstatSync(path);
@@ -60,10 +65,13 @@ export function ensureFifos(paths: readonly string[]): void {
       throw err;
     }
   });
-  for (let i = 0; i < missing.length; i += FIFOS_PER_CALL) {
-    const batch = missing.slice(i, i + FIFOS_PER_CALL);
+  const batches: string[][] = [];
+  const size = Math.min(FIFOS_PER_CALL, Math.ceil(missing.length / FIFO_CALLS_IN_FLIGHT));
+  for (let i = 0; i < missing.length; i += size) batches.push(missing.slice(i, i + size));
+  const run = promisify(execFile);
+  await forEachLimited(batches, FIFO_CALLS_IN_FLIGHT, async (batch) => {
     try {
-      execFileSync("mkfifo", ["-m", "600", "--", ...batch], { stdio: ["ignore", "ignore", "pipe"] });
+      await run("mkfifo", ["-m", "600", "--", ...batch]);
     } catch (err) {
       throw new UpkeepError("STATE_DIR_UNUSABLE", `cannot create log FIFOs in ${batch[0] ?? "?"}'s folder`, {
         hint: "Check that the state dir is writable and that the `mkfifo` program (coreutils) is installed.",
@@ -71,7 +79,7 @@ export function ensureFifos(paths: readonly string[]): void {
         cause: err,
       });
     }
-  }
+  });
   // Anything at those paths must be a FIFO now; ensureFifo says clearly what is not.
   for (const path of paths) ensureFifo(path);
 }
@@ -97,7 +105,6 @@ interface SocketWithOnRead extends SocketConstructorOpts {
 export class FifoReader {
   private readonly socket: Socket;
   private readonly fd: number;
-  private readonly keepalive: number;
   private closed = false;
 
   private constructor(
@@ -105,11 +112,13 @@ export class FifoReader {
     private readonly onChunk: (data: Buffer) => void,
     onError: (error: Error) => void,
   ) {
-    this.fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-    // Without a writer the reader would see EOF whenever no service holds the FIFO (between
-    // runs), and net.Socket would then close the fd. The daemon's own write end, never written
-    // to, keeps the FIFO "connected"; ends of output come from the service's exit instead.
-    this.keepalive = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
+    // O_RDWR, not O_RDONLY: without a writer the reader would see EOF whenever no service
+    // holds the FIFO (between runs), and net.Socket would then close the fd. Opened for
+    // writing too (never written to; Linux allows it on a FIFO), the daemon's own descriptor
+    // keeps the FIFO "connected" with one fd instead of a second keep-alive one: every open fd
+    // is copied into each spawned child and closed again at its exec. Ends of output come from
+    // the service's exit instead.
+    this.fd = openSync(path, constants.O_RDWR | constants.O_NONBLOCK);
     // libuv polls the fd (epoll) and reads into one reused buffer: no copy, no stream buffering,
     // so `onChunk` sees every chunk in order and before drainSync can read a later one.
     const options: SocketWithOnRead = {
@@ -157,6 +166,5 @@ export class FifoReader {
     if (this.closed) return;
     this.closed = true;
     this.socket.destroy(); // closes this.fd
-    closeSync(this.keepalive);
   }
 }

@@ -12,7 +12,7 @@ import type { OutputLoss } from "./output-loss.js";
 import { pruneGenerations, shiftGenerations } from "./rotate.js";
 
 type FileKind = keyof GenerationFiles;
-const FILE_MODE = 0o640;
+export const LOG_FILE_MODE = 0o640;
 /** Room kept for one index line when deciding whether the index is full. */
 const INDEX_LINE_RESERVE = 64;
 
@@ -133,7 +133,7 @@ export class LogWriter {
         opened[kind] = openSync(
           files[kind],
           constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT,
-          FILE_MODE,
+          LOG_FILE_MODE,
         );
         this.sizes[kind] = fstatSync(opened[kind]).size;
       }

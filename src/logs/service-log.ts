@@ -5,10 +5,12 @@
  * (docs/logs.md). Services get their ends of the FIFOs from childStdio() at each spawn.
  */
 import { closeSync, mkdirSync, unlinkSync } from "node:fs";
+import { open } from "node:fs/promises";
+import { forEachLimited } from "../core/parallel.js";
 import { UpkeepError, isErrno } from "../core/errors.js";
 import { FifoReader, ensureFifo, ensureFifos, openChildEnd } from "./fifo.js";
 import { LOG_STREAMS, assertLogName, fifoPath, generationFiles, type LogStream } from "./log-files.js";
-import { LogWriter } from "./log-writer.js";
+import { LOG_FILE_MODE, LogWriter } from "./log-writer.js";
 import { OutputLoss, type DroppedInfo } from "./output-loss.js";
 
 export interface ServiceLogOptions {
@@ -25,12 +27,25 @@ export interface ServiceLogOptions {
 /** Upper bound of one drainNow per stream, in case a surviving grandchild keeps writing. */
 const MAX_DRAIN_BYTES = 16 * 1024 * 1024;
 
-/** Create the FIFOs of many services at once (daemon start-up); ServiceLog.open then finds them. */
-export function prepareServiceFifos(logsDir: string, services: readonly string[]): void {
+/**
+ * Create the FIFOs and live log files of many services at once, side by side (daemon
+ * start-up); ServiceLog.open then finds them and opens them without waiting for the disk.
+ */
+export async function prepareServiceFiles(logsDir: string, services: readonly string[]): Promise<void> {
   mkdirSync(logsDir, { recursive: true, mode: 0o700 });
   for (const service of services) assertLogName(service);
-  ensureFifos(services.flatMap((service) => LOG_STREAMS.map((stream) => fifoPath(logsDir, service, stream))));
+  const fifos = ensureFifos(services.flatMap((service) => LOG_STREAMS.map((s) => fifoPath(logsDir, service, s))));
+  const files = services.flatMap((service) => Object.values(generationFiles(logsDir, service, 0)));
+  const created = forEachLimited(files, FILE_CREATES_IN_FLIGHT, async (path) => {
+    // O_APPEND|O_CREAT without writing: an existing file is left as it is.
+    const handle = await open(path, "a", LOG_FILE_MODE);
+    await handle.close();
+  });
+  await Promise.all([fifos, created]);
 }
+
+/** Log file creates in flight at start-up (libuv's threadpool runs four at a time). */
+const FILE_CREATES_IN_FLIGHT = 16;
 
 /** The daemon's side of one service's output. */
 export class ServiceLog {

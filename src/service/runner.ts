@@ -269,7 +269,7 @@ export class ServiceRunner {
     });
     this.output.marker(`started PID ${pid}`);
     await this.deps.store.putProcess(this.record);
-    writePidFile(this.deps.stateDir, this.name, pid);
+    await writePidFile(this.deps.stateDir, this.name, pid);
     return this.handle({ type: "spawned", pid });
   }
 

@@ -6,7 +6,7 @@ import { createServiceCgroup, detectCgroupRoot, removeCgroup } from "../identity
 import { killTreeAndWait } from "../identity/kill-tree.js";
 import { checkIdentity } from "../identity/process-identity.js";
 import { IdentityWatcher } from "../identity/watch.js";
-import { prepareServiceFifos, ServiceLog } from "../logs/service-log.js";
+import { prepareServiceFiles, ServiceLog } from "../logs/service-log.js";
 import { removePidFile } from "../service/pid-file.js";
 import { ServiceRunner } from "../service/runner.js";
 import { selectorOf } from "../service/tree-effects.js";
@@ -52,7 +52,7 @@ export class Supervisor {
   /** Adopt or start every service of the config (SPEC §6 recovery). */
   async start(): Promise<void> {
     await this.emit({ service: null, kind: "daemon", reason: `daemon started (PID ${process.pid})` });
-    prepareServiceFifos(
+    await prepareServiceFiles(
       this.logsDir,
       this.config.services.map((s) => s.name),
     );
