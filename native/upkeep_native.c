@@ -1,32 +1,35 @@
 /*
- * upkeep's native helpers: the few system calls Node 20 does not expose and no maintained npm
- * package offers together (checked: `posix_spawn` on npm runs /bin/sh and has no exit watch).
+ * upkeep's native spawn: the one thing Node 20 cannot do and no maintained npm package offers
+ * (checked: `posix_spawn` on npm runs /bin/sh and has no exit watch).
  *
- *   spawn(file, argv, envp, cwd, fds, uid, gid, cgroupDir, onExit) -> pid
- *     clone3(CLONE_VM | CLONE_VFORK | CLONE_PIDFD | CLONE_INTO_CGROUP), as posix_spawn does:
- *     no copy of the daemon's page tables (child_process.spawn forks, which costs 2-5 ms and
- *     grows with the daemon's memory), the child is born in its cgroup (no window in which a
- *     fork of it could escape, and the daemon never moves itself between cgroups), and its
- *     exit is seen through a pidfd polled by libuv: onExit(code, signal) on the loop thread.
- *   mkfifo(path, mode)
- *     Node has no binding for mkfifo(3).
+ *   spawn(file, argv, envp, cwd, fds, uid, gid, cgroupDir, onExec, onExit) -> pid
  *
- * The child runs on its own small stack and shares the daemon's memory until execve, so it
- * calls only raw system calls (no malloc, no locks, no glibc set*id broadcast to threads).
+ * clone3(CLONE_VM | CLONE_PIDFD | CLONE_INTO_CGROUP) and execve in the child:
+ *  - no copy of the daemon's page tables (child_process.spawn forks, which costs 2-5 ms here
+ *    and grows with the daemon's memory);
+ *  - the child is born in its cgroup: no window in which a fork of it could escape, and the
+ *    daemon never moves itself between cgroups (a move costs up to 20 ms here);
+ *  - the daemon does not wait for the execve (no CLONE_VFORK): a close-on-exec pipe reports
+ *    it, or the step that failed, to onExec(error | null) on the loop thread, so a cold start
+ *    overlaps the children's execs with the daemon's own work on the other core;
+ *  - the exit is seen through the pidfd, polled by libuv: onExit(code, signal).
+ *
+ * Until execve the child shares the daemon's memory while the daemon keeps running. It
+ * therefore touches nothing but its own stack and its job (both freed only once it has exec'd
+ * or exited), and makes raw system calls only: no libc call, no errno (the daemon's), no lock.
+ * libuv reaps only the children it spawned itself, one PID at a time, so it never takes ours.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <node_api.h>
-#include <signal.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -41,85 +44,105 @@
 
 #define CHILD_STACK_BYTES (64 * 1024)
 
-#define CHECK(call)                                                                                \
-  do {                                                                                             \
-    if ((call) != napi_ok) {                                                                       \
-      napi_throw_error(env, "UPKEEP_NATIVE", "N-API call failed: " #call);                        \
-      return NULL;                                                                                 \
-    }                                                                                              \
-  } while (0)
+/* Steps of the child, reported by number when one fails (names for the JS side). */
+enum { STEP_SETSID = 1, STEP_DUP, STEP_CHDIR, STEP_SETGROUPS, STEP_SETGID, STEP_SETUID, STEP_EXECVE };
+static const char *const STEP_NAMES[] = {"",       "setsid", "dup2",   "chdir",
+                                         "setgroups", "setgid", "setuid", "execve"};
 
-/* What the child needs; filled by the parent before clone3, read-only in the child except the
- * failure report (the memory is shared until execve). */
-struct child_spec {
-  const char *file;
+/* One spawn: the child's inputs, then the daemon's side (pipe, pidfd, callbacks). */
+struct job {
+  char *file;
   char **argv;
   char **envp;
-  const char *cwd;
+  char *cwd;
   int fds[3];
   long uid;
   long gid;
-  volatile int failed_step; /* 0: exec'd; else which step failed */
-  volatile int failed_errno;
+  int report_write; /* the child's end of the exec-report pipe (close-on-exec); never changed */
+  void *stack;
+
+  pid_t pid;
+  int report_read;
+  int pidfd;
+  uv_poll_t exec_poll;
+  uv_poll_t exit_poll;
+  int open_handles;
+  napi_env env;
+  napi_ref on_exec;
+  napi_ref on_exit;
+  napi_async_context async;
 };
 
-static const char *const STEP_NAMES[] = {"", "setsid", "dup2", "chdir", "setgroups", "setgid",
-                                         "setuid", "execve"};
+/* ---- the child: raw system calls only ---- */
 
-static int child_fail(struct child_spec *spec, int step) {
-  spec->failed_errno = errno;
-  spec->failed_step = step;
-  syscall(SYS_exit, 127);
-  return 127;
+#if defined(__x86_64__)
+static inline long raw4(long n, long a, long b, long c, long d) {
+  long ret;
+  register long r10 __asm__("r10") = d;
+  __asm__ volatile("syscall" : "=a"(ret) : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10) : "rcx", "r11", "memory");
+  return ret;
 }
+#define raw0(n) raw4((n), 0, 0, 0, 0)
+#define raw1(n, a) raw4((n), (long)(a), 0, 0, 0)
+#define raw2(n, a, b) raw4((n), (long)(a), (long)(b), 0, 0)
+#define raw3(n, a, b, c) raw4((n), (long)(a), (long)(b), (long)(c), 0)
 
-/* Moves fd to target, clearing close-on-exec (dup2 onto itself would keep the flag). */
-static int child_place_fd(int fd, int target) {
-  if (fd == target) return (int)syscall(SYS_fcntl, fd, F_SETFD, 0);
-  return (int)syscall(SYS_dup3, fd, target, 0);
-}
-
-/* The kernel's struct sigaction (glibc's differs in layout); used with the raw system call. */
+/* The kernel's struct sigaction (glibc's has another layout); all zero: SIG_DFL, no mask. */
 struct kernel_sigaction {
   uintptr_t handler;
   unsigned long flags;
   uintptr_t restorer;
   uint64_t mask;
 };
+static const struct kernel_sigaction DEFAULT_ACTION = {0, 0, 0, 0};
+static const uint64_t EMPTY_MASK = 0;
 
-static int child_main(void *arg) {
-  struct child_spec *spec = arg;
-  /* Handlers of the daemon (libuv's signal pipe) must never run in the service. */
-  struct kernel_sigaction dfl = {0, 0, 0, 0}; /* SIG_DFL, no flags, empty mask */
+__attribute__((no_stack_protector)) static int child_fail(struct job *job, int step, long ret) {
+  int report[2] = {step, (int)-ret};
+  raw3(SYS_write, job->report_write, report, sizeof report);
+  raw1(SYS_exit_group, 127);
+  return 127;
+}
+
+/* Moves fd to target, clearing close-on-exec (dup3 onto itself would fail). */
+__attribute__((no_stack_protector)) static long child_place_fd(int fd, int target) {
+  if (fd == target) return raw3(SYS_fcntl, fd, F_SETFD, 0);
+  return raw3(SYS_dup3, fd, target, 0);
+}
+
+__attribute__((no_stack_protector)) static int child_main(void *arg) {
+  struct job *job = arg;
+  long ret;
+  /* Handlers of the daemon (libuv's signal pipe) must never run in the service. All signals
+   * stay blocked (inherited from the clone) until the handlers are reset. */
   for (int sig = 1; sig < 65; sig++) {
     if (sig == SIGKILL || sig == SIGSTOP) continue;
-    syscall(SYS_rt_sigaction, sig, &dfl, NULL, 8);
+    raw4(SYS_rt_sigaction, sig, (long)&DEFAULT_ACTION, 0, 8);
   }
-  if (syscall(SYS_setsid) < 0) return child_fail(spec, 1);
+  if ((ret = raw0(SYS_setsid)) < 0) return child_fail(job, STEP_SETSID, ret);
   /* Raise sources above 2 first, so placing one stream cannot overwrite another's source. */
   int high[3];
   for (int i = 0; i < 3; i++) {
-    high[i] = (int)syscall(SYS_fcntl, spec->fds[i], F_DUPFD_CLOEXEC, 3);
-    if (high[i] < 0) return child_fail(spec, 2);
+    if ((ret = raw3(SYS_fcntl, job->fds[i], F_DUPFD_CLOEXEC, 3)) < 0) return child_fail(job, STEP_DUP, ret);
+    high[i] = (int)ret;
   }
   for (int i = 0; i < 3; i++)
-    if (child_place_fd(high[i], i) < 0) return child_fail(spec, 2);
-  if (spec->cwd && syscall(SYS_chdir, spec->cwd) < 0) return child_fail(spec, 3);
-  if (spec->uid >= 0 || spec->gid >= 0) {
-    if (syscall(SYS_setgroups, 0, NULL) < 0 && errno != EPERM) return child_fail(spec, 4);
+    if ((ret = child_place_fd(high[i], i)) < 0) return child_fail(job, STEP_DUP, ret);
+  if (job->cwd && (ret = raw1(SYS_chdir, job->cwd)) < 0) return child_fail(job, STEP_CHDIR, ret);
+  if (job->uid >= 0 || job->gid >= 0) {
+    ret = raw2(SYS_setgroups, 0, 0);
+    if (ret < 0 && ret != -EPERM) return child_fail(job, STEP_SETGROUPS, ret);
   }
-  if (spec->gid >= 0 && syscall(SYS_setgid, spec->gid) < 0) return child_fail(spec, 5);
-  if (spec->uid >= 0 && syscall(SYS_setuid, spec->uid) < 0) return child_fail(spec, 6);
-  uint64_t none = 0;
-  syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, 8);
-  syscall(SYS_execve, spec->file, spec->argv, spec->envp);
-  return child_fail(spec, 7);
+  if (job->gid >= 0 && (ret = raw1(SYS_setgid, job->gid)) < 0) return child_fail(job, STEP_SETGID, ret);
+  if (job->uid >= 0 && (ret = raw1(SYS_setuid, job->uid)) < 0) return child_fail(job, STEP_SETUID, ret);
+  raw4(SYS_rt_sigprocmask, SIG_SETMASK, (long)&EMPTY_MASK, 0, 8);
+  ret = raw3(SYS_execve, job->file, job->argv, job->envp);
+  return child_fail(job, STEP_EXECVE, ret);
 }
 
-#if defined(__x86_64__)
 /* clone3 with a function to run on the new stack, as glibc's clone3.S does: the child returns
  * from the syscall on its own stack, so it must not return into C. fn and arg travel in r8/r9,
- * which the syscall preserves in both processes. */
+ * which the syscall preserves in both processes. Returns the PID, or -errno. */
 long upkeep_clone3(struct clone_args *args, size_t size, int (*fn)(void *), void *arg);
 __asm__(".text\n"
         ".globl upkeep_clone3\n"
@@ -135,7 +158,7 @@ __asm__(".text\n"
         "  mov %r9, %rdi\n"
         "  call *%r8\n"
         "  mov %eax, %edi\n"
-        "  mov $60, %eax\n" /* SYS_exit */
+        "  mov $231, %eax\n" /* SYS_exit_group */
         "  syscall\n"
         "  hlt\n"
         "1: ret\n"
@@ -143,40 +166,75 @@ __asm__(".text\n"
 #define HAVE_CLONE3_STUB 1
 #endif
 
-/* ---- exit watch: one per spawned child ---- */
+/* ---- the daemon's side ---- */
 
-struct exit_watch {
-  uv_poll_t poll;
-  int pidfd;
-  pid_t pid;
-  napi_env env;
-  napi_ref callback;
-  napi_async_context async;
-};
-
-static void watch_closed(uv_handle_t *handle) {
-  struct exit_watch *watch = handle->data;
-  close(watch->pidfd);
-  free(watch);
+static void free_strings(char **list) {
+  if (!list) return;
+  for (char **item = list; *item; item++) free(*item);
+  free(list);
 }
 
-static void watch_fired(uv_poll_t *poll, int status, int events) {
+static void free_job(struct job *job) {
+  napi_env env = job->env;
+  if (job->on_exec) napi_delete_reference(env, job->on_exec);
+  if (job->on_exit) napi_delete_reference(env, job->on_exit);
+  if (job->async) napi_async_destroy(env, job->async);
+  if (job->stack) munmap(job->stack, CHILD_STACK_BYTES);
+  if (job->report_read >= 0) close(job->report_read);
+  if (job->pidfd >= 0) close(job->pidfd);
+  free(job->file);
+  free_strings(job->argv);
+  free_strings(job->envp);
+  free(job->cwd);
+  free(job);
+}
+
+static void handle_closed(uv_handle_t *handle) {
+  struct job *job = handle->data;
+  if (--job->open_handles == 0) free_job(job);
+}
+
+/* The child's memory use is over (it exec'd or exited): its stack and inputs can go. */
+static void release_child_inputs(struct job *job) {
+  munmap(job->stack, CHILD_STACK_BYTES);
+  job->stack = NULL;
+  free(job->file);
+  free_strings(job->argv);
+  free_strings(job->envp);
+  free(job->cwd);
+  job->file = job->cwd = NULL;
+  job->argv = job->envp = NULL;
+}
+
+/* Calls a stored callback with argc values; an exception becomes an uncaught exception. */
+static void call_back(struct job *job, napi_ref ref, size_t argc, napi_value *argv) {
+  napi_env env = job->env;
+  napi_value callback, global, result;
+  napi_get_reference_value(env, ref, &callback);
+  napi_get_global(env, &global);
+  /* make_callback, not call_function: promise continuations queued by it run right after. */
+  if (napi_make_callback(env, job->async, global, callback, argc, argv, &result) == napi_pending_exception) {
+    napi_value exception;
+    napi_get_and_clear_last_exception(env, &exception);
+    napi_fatal_exception(env, exception);
+  }
+}
+
+static void exit_ready(uv_poll_t *poll, int status, int events) {
   (void)events;
-  struct exit_watch *watch = poll->data;
+  struct job *job = poll->data;
   siginfo_t info;
   memset(&info, 0, sizeof info);
-  if (status == 0 && syscall(SYS_waitid, P_PIDFD, watch->pidfd, &info, WEXITED | WNOHANG, NULL) == 0 &&
+  if (status == 0 && syscall(SYS_waitid, P_PIDFD, job->pidfd, &info, WEXITED | WNOHANG, NULL) == 0 &&
       info.si_pid == 0)
-    return; /* not exited yet (spurious wake-up) */
+    return; /* not exited yet (a spurious wake-up) */
   uv_poll_stop(poll);
-  napi_env env = watch->env;
+  napi_env env = job->env;
   napi_handle_scope scope;
   napi_open_handle_scope(env, &scope);
-  napi_value callback, resource, argv[2];
-  napi_get_reference_value(env, watch->callback, &callback);
-  napi_get_undefined(env, &resource);
+  napi_value argv[2];
   if (status != 0 || info.si_pid == 0) {
-    napi_get_null(env, &argv[0]);
+    napi_get_null(env, &argv[0]); /* cannot happen: the pidfd of our own child */
     napi_get_null(env, &argv[1]);
   } else if (info.si_code == CLD_EXITED) {
     napi_create_int32(env, info.si_status, &argv[0]);
@@ -185,18 +243,55 @@ static void watch_fired(uv_poll_t *poll, int status, int events) {
     napi_get_null(env, &argv[0]);
     napi_create_int32(env, info.si_status, &argv[1]);
   }
-  napi_value result;
-  napi_get_global(env, &resource);
-  /* make_callback, not call_function: promise continuations queued by onExit run right after. */
-  if (napi_make_callback(env, watch->async, resource, callback, 2, argv, &result) == napi_pending_exception) {
-    napi_value exception;
-    napi_get_and_clear_last_exception(env, &exception);
-    napi_fatal_exception(env, exception); /* an uncaught exception, as from any other callback */
-  }
-  napi_delete_reference(env, watch->callback);
-  napi_async_destroy(env, watch->async);
+  call_back(job, job->on_exit, 2, argv);
   napi_close_handle_scope(env, scope);
-  uv_close((uv_handle_t *)poll, watch_closed);
+  uv_close((uv_handle_t *)poll, handle_closed);
+}
+
+static napi_value make_errno_error(napi_env env, const char *step, int err) {
+  napi_value message, error, errno_value, step_value;
+  napi_create_string_utf8(env, strerror(err), NAPI_AUTO_LENGTH, &message);
+  napi_create_error(env, NULL, message, &error);
+  napi_create_int32(env, err, &errno_value);
+  napi_set_named_property(env, error, "errno", errno_value);
+  napi_create_string_utf8(env, step, NAPI_AUTO_LENGTH, &step_value);
+  napi_set_named_property(env, error, "syscall", step_value);
+  return error;
+}
+
+static void exec_ready(uv_poll_t *poll, int status, int events) {
+  (void)status;
+  (void)events;
+  struct job *job = poll->data;
+  int report[2] = {0, 0};
+  ssize_t got;
+  do got = read(job->report_read, report, sizeof report);
+  while (got < 0 && errno == EINTR);
+  if (got < 0 && errno == EAGAIN) return; /* a spurious wake-up */
+  uv_poll_stop(poll);
+  uv_close((uv_handle_t *)poll, handle_closed);
+  napi_env env = job->env;
+  napi_handle_scope scope;
+  napi_open_handle_scope(env, &scope);
+  napi_value result;
+  if (got == (ssize_t)sizeof report) {
+    /* The child failed before execve and is exiting: reap it, then report the step. */
+    siginfo_t info;
+    syscall(SYS_waitid, P_PIDFD, job->pidfd, &info, WEXITED, NULL);
+    release_child_inputs(job);
+    int step = report[0] >= STEP_SETSID && report[0] <= STEP_EXECVE ? report[0] : STEP_EXECVE;
+    result = make_errno_error(env, STEP_NAMES[step], report[1]);
+    call_back(job, job->on_exec, 1, &result);
+    uv_close((uv_handle_t *)&job->exit_poll, handle_closed);
+  } else {
+    /* End of file: the pipe closed at execve (or the child died just before it; its exit
+     * then follows as usual). */
+    release_child_inputs(job);
+    napi_get_null(env, &result);
+    call_back(job, job->on_exec, 1, &result);
+    uv_poll_start(&job->exit_poll, UV_READABLE, exit_ready);
+  }
+  napi_close_handle_scope(env, scope);
 }
 
 /* ---- argument helpers ---- */
@@ -219,33 +314,12 @@ static char **get_strings(napi_env env, napi_value array) {
   for (uint32_t i = 0; i < count; i++) {
     napi_value item;
     napi_get_element(env, array, i, &item);
-    list[i] = get_string(env, item);
+    if (!(list[i] = get_string(env, item))) {
+      free_strings(list);
+      return NULL;
+    }
   }
   return list;
-}
-
-static void free_strings(char **list) {
-  if (!list) return;
-  for (char **item = list; *item; item++) free(*item);
-  free(list);
-}
-
-/* Throws an Error carrying errno, syscall and path; the JS side turns it into a message with
- * the errno's name (as Node's own spawn errors read: "spawn /bin/x ENOENT"). */
-static napi_value throw_errno(napi_env env, const char *syscall_name, int err, const char *path) {
-  napi_value message, error, errno_value, syscall_value, path_value;
-  napi_create_string_utf8(env, strerror(err), NAPI_AUTO_LENGTH, &message);
-  napi_create_error(env, NULL, message, &error);
-  napi_create_int32(env, err, &errno_value);
-  napi_set_named_property(env, error, "errno", errno_value);
-  napi_create_string_utf8(env, syscall_name, NAPI_AUTO_LENGTH, &syscall_value);
-  napi_set_named_property(env, error, "syscall", syscall_value);
-  if (path) {
-    napi_create_string_utf8(env, path, NAPI_AUTO_LENGTH, &path_value);
-    napi_set_named_property(env, error, "path", path_value);
-  }
-  napi_throw(env, error);
-  return NULL;
 }
 
 static int64_t get_int(napi_env env, napi_value value) {
@@ -254,146 +328,119 @@ static int64_t get_int(napi_env env, napi_value value) {
   return number;
 }
 
+static napi_value throw_errno(napi_env env, const char *step, int err) {
+  napi_throw(env, make_errno_error(env, step, err));
+  return NULL;
+}
+
 /* ---- spawn ---- */
 
-static void *child_stack = NULL;
-
 static napi_value native_spawn(napi_env env, napi_callback_info info) {
-  size_t argc = 9;
-  napi_value args[9];
-  CHECK(napi_get_cb_info(env, info, &argc, args, NULL, NULL));
-  if (argc < 9) {
-    napi_throw_type_error(env, NULL, "spawn(file, argv, envp, cwd, fds, uid, gid, cgroupDir, onExit)");
+  size_t argc = 10;
+  napi_value args[10];
+  if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc < 10) {
+    napi_throw_type_error(env, NULL, "spawn(file, argv, envp, cwd, fds, uid, gid, cgroupDir, onExec, onExit)");
     return NULL;
   }
 #ifndef HAVE_CLONE3_STUB
-  return throw_errno(env, "clone3", ENOSYS, NULL);
+  return throw_errno(env, "clone3", ENOSYS);
 #else
-  if (!child_stack) {
-    child_stack = mmap(NULL, CHILD_STACK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-    if (child_stack == MAP_FAILED) {
-      child_stack = NULL;
-      return throw_errno(env, "mmap", errno, NULL);
-    }
-  }
-  struct child_spec spec;
-  memset(&spec, 0, sizeof spec);
-  char *file = get_string(env, args[0]);
-  char **argv = get_strings(env, args[1]);
-  char **envp = get_strings(env, args[2]);
+  struct job *job = calloc(1, sizeof *job);
+  if (!job) return throw_errno(env, "malloc", ENOMEM);
+  job->env = env;
+  job->report_read = job->pidfd = -1;
   napi_valuetype cwd_type, cgroup_type;
   napi_typeof(env, args[3], &cwd_type);
   napi_typeof(env, args[7], &cgroup_type);
-  char *cwd = cwd_type == napi_string ? get_string(env, args[3]) : NULL;
-  char *cgroup = cgroup_type == napi_string ? get_string(env, args[7]) : NULL;
+  job->file = get_string(env, args[0]);
+  job->argv = get_strings(env, args[1]);
+  job->envp = get_strings(env, args[2]);
+  job->cwd = cwd_type == napi_string ? get_string(env, args[3]) : NULL;
   for (uint32_t i = 0; i < 3; i++) {
     napi_value fd;
     napi_get_element(env, args[4], i, &fd);
-    spec.fds[i] = (int)get_int(env, fd);
+    job->fds[i] = (int)get_int(env, fd);
   }
-  spec.file = file;
-  spec.argv = argv;
-  spec.envp = envp;
-  spec.cwd = cwd;
-  spec.uid = (long)get_int(env, args[5]);
-  spec.gid = (long)get_int(env, args[6]);
+  job->uid = (long)get_int(env, args[5]);
+  job->gid = (long)get_int(env, args[6]);
+  if (!job->file || !job->argv || !job->envp || (cwd_type == napi_string && !job->cwd)) {
+    free_job(job);
+    return throw_errno(env, "malloc", ENOMEM);
+  }
 
-  napi_value result = NULL;
   int cgroup_fd = -1;
-  if (!file || !argv || !envp) {
-    napi_throw_error(env, "UPKEEP_NATIVE", "spawn: out of memory copying arguments");
-    goto done;
-  }
-  if (cgroup) {
-    cgroup_fd = open(cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (cgroup_type == napi_string) {
+    char *cgroup = get_string(env, args[7]);
+    cgroup_fd = cgroup ? open(cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+    int err = cgroup ? errno : ENOMEM;
+    free(cgroup);
     if (cgroup_fd < 0) {
-      throw_errno(env, "open", errno, cgroup);
-      goto done;
+      free_job(job);
+      return throw_errno(env, "open cgroup", err);
     }
   }
-  int pidfd = -1;
+  int report[2];
+  job->stack = mmap(NULL, CHILD_STACK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  if (job->stack == MAP_FAILED) {
+    job->stack = NULL;
+    if (cgroup_fd >= 0) close(cgroup_fd);
+    free_job(job);
+    return throw_errno(env, "mmap", errno);
+  }
+  if (pipe2(report, O_CLOEXEC | O_NONBLOCK) < 0) {
+    int err = errno;
+    if (cgroup_fd >= 0) close(cgroup_fd);
+    free_job(job);
+    return throw_errno(env, "pipe2", err);
+  }
+  job->report_read = report[0];
+  job->report_write = report[1];
+
   struct clone_args clone;
   memset(&clone, 0, sizeof clone);
-  clone.flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD | (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0);
-  clone.pidfd = (uint64_t)(uintptr_t)&pidfd;
+  clone.flags = CLONE_VM | CLONE_PIDFD | (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0);
+  clone.pidfd = (uint64_t)(uintptr_t)&job->pidfd;
   clone.exit_signal = SIGCHLD;
-  clone.stack = (uint64_t)(uintptr_t)child_stack;
+  clone.stack = (uint64_t)(uintptr_t)job->stack;
   clone.stack_size = CHILD_STACK_BYTES;
   clone.cgroup = cgroup_fd >= 0 ? (uint64_t)cgroup_fd : 0;
-  /* No signal may run a daemon handler in the child before it resets them. */
+  /* The child starts with every signal blocked: none may run a daemon handler in it. */
   sigset_t all, old;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
-  long pid = upkeep_clone3(&clone, sizeof clone, child_main, &spec);
-  int clone_errno = errno;
+  long pid = upkeep_clone3(&clone, sizeof clone, child_main, job);
   pthread_sigmask(SIG_SETMASK, &old, NULL);
+  /* The child's copy closes at its execve: end of file here. The field keeps the number,
+   * which the child may still read to report a failure. */
+  close(job->report_write);
+  if (cgroup_fd >= 0) close(cgroup_fd);
   if (pid < 0) {
-    throw_errno(env, "clone3", pid == -1 ? clone_errno : (int)-pid, cgroup);
-    goto done;
+    free_job(job);
+    return throw_errno(env, "clone3", (int)-pid);
   }
-  if (spec.failed_step != 0) {
-    /* The child exited before execve: reap it and report why. */
-    siginfo_t reaped;
-    syscall(SYS_waitid, P_PIDFD, pidfd, &reaped, WEXITED, NULL);
-    close(pidfd);
-    throw_errno(env, STEP_NAMES[spec.failed_step], spec.failed_errno, spec.failed_step == 7 ? file : cwd);
-    goto done;
-  }
-  struct exit_watch *watch = calloc(1, sizeof *watch);
+  job->pid = (pid_t)pid;
+
   uv_loop_t *loop;
   napi_get_uv_event_loop(env, &loop);
-  watch->pidfd = pidfd;
-  watch->pid = (pid_t)pid;
-  watch->env = env;
-  watch->poll.data = watch;
-  napi_create_reference(env, args[8], 1, &watch->callback);
+  napi_create_reference(env, args[8], 1, &job->on_exec);
+  napi_create_reference(env, args[9], 1, &job->on_exit);
   napi_value name;
-  napi_create_string_utf8(env, "upkeep:exit", NAPI_AUTO_LENGTH, &name);
-  napi_async_init(env, NULL, name, &watch->async);
-  uv_poll_init(loop, &watch->poll, pidfd);
-  uv_poll_start(&watch->poll, UV_READABLE, watch_fired);
+  napi_create_string_utf8(env, "upkeep:spawn", NAPI_AUTO_LENGTH, &name);
+  napi_async_init(env, NULL, name, &job->async);
+  job->exec_poll.data = job->exit_poll.data = job;
+  uv_poll_init(loop, &job->exec_poll, job->report_read);
+  uv_poll_init(loop, &job->exit_poll, job->pidfd);
+  job->open_handles = 2;
+  uv_poll_start(&job->exec_poll, UV_READABLE, exec_ready);
+  napi_value result;
   napi_create_int64(env, pid, &result);
-
-done:
-  if (cgroup_fd >= 0) close(cgroup_fd);
-  free(file);
-  free_strings(argv);
-  free_strings(envp);
-  free(cwd);
-  free(cgroup);
   return result;
 #endif
-}
-
-/* ---- mkfifo ---- */
-
-static napi_value native_mkfifo(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value args[2];
-  CHECK(napi_get_cb_info(env, info, &argc, args, NULL, NULL));
-  char *path = get_string(env, args[0]);
-  int mode = (int)get_int(env, args[1]);
-  if (!path) {
-    napi_throw_type_error(env, NULL, "mkfifo(path, mode)");
-    return NULL;
-  }
-  int rc = mkfifo(path, (mode_t)mode);
-  int err = errno;
-  napi_value result = NULL;
-  if (rc < 0) {
-    throw_errno(env, "mkfifo", err, path);
-  } else {
-    napi_get_undefined(env, &result);
-  }
-  free(path);
-  return result;
 }
 
 NAPI_MODULE_INIT() {
   napi_value fn;
   napi_create_function(env, "spawn", NAPI_AUTO_LENGTH, native_spawn, NULL, &fn);
   napi_set_named_property(env, exports, "spawn", fn);
-  napi_create_function(env, "mkfifo", NAPI_AUTO_LENGTH, native_mkfifo, NULL, &fn);
-  napi_set_named_property(env, exports, "mkfifo", fn);
   return exports;
 }

@@ -1,8 +1,8 @@
 /**
  * The native addon (native/upkeep_native.c, built by `npm ci` through node-gyp): a spawn that
- * neither forks the daemon's memory nor moves the daemon between cgroups, and mkfifo. Loaded
- * once; when it is missing (not built, another architecture) callers fall back to Node's own
- * child_process and the `mkfifo` program, and `nativeLoadError` says why.
+ * neither forks the daemon's memory nor moves the daemon between cgroups nor waits for the
+ * child's execve. Loaded once; when it is missing (not built, another architecture) callers
+ * fall back to Node's own child_process, and `nativeLoadError` says why.
  */
 import { createRequire } from "node:module";
 import { constants } from "node:os";
@@ -11,7 +11,12 @@ import { constants } from "node:os";
 export type NativeExit = (code: number | null, signal: number | null) => void;
 
 export interface NativeAddon {
-  /** clone3 + execve; throws an error with errno/syscall/path; onExit runs on the loop thread. */
+  /**
+   * clone3 + execve, returns the PID at once; throws (errno, syscall) when the clone fails.
+   * onExec(null) once the child has exec'd, or onExec(error) with the step that failed (the
+   * child is then reaped and onExit is never called); onExit once it has exited. Both run on
+   * the loop thread.
+   */
   spawn(
     file: string,
     argv: string[],
@@ -21,9 +26,9 @@ export interface NativeAddon {
     uid: number,
     gid: number,
     cgroupDir: string | null,
+    onExec: (error: Error | null) => void,
     onExit: NativeExit,
   ): number;
-  mkfifo(path: string, mode: number): void;
 }
 
 function load(): { addon: NativeAddon | null; error: string | null } {

@@ -93,9 +93,33 @@ export function readAt(fd: number, position: number, length: number): Buffer {
 
 /** The data of `stream` in [offset, end), clamped to what the file holds. */
 export function readStream(gen: OpenGeneration, stream: LogStream, offset: number, end: number): Buffer {
-  const fd = gen.fds[stream];
-  if (fd === null || end <= offset) return Buffer.alloc(0);
+  if (end <= offset) return Buffer.alloc(0);
+  const fd = gen.fds[stream] ?? openLateDataFile(gen, stream);
+  if (fd === null) return Buffer.alloc(0);
   return readAt(fd, offset, end - offset);
+}
+
+/**
+ * A data file is created with its stream's first output (log-writer.ts), so a generation opened
+ * before that has none: open it once the index describes bytes in it. It belongs to this
+ * generation only while the index path still names our index (rotation renames the index
+ * first), so that is checked after the open.
+ */
+function openLateDataFile(gen: OpenGeneration, stream: LogStream): number | null {
+  let fd: number;
+  try {
+    fd = openSync(gen.paths[stream], constants.O_RDONLY);
+  } catch (err) {
+    if (isErrno(err, "ENOENT")) return null;
+    throw err;
+  }
+  if (inodeAt(gen.paths.idx) !== gen.inodes.idx) {
+    closeSync(fd);
+    return null;
+  }
+  gen.fds[stream] = fd;
+  gen.inodes[stream] = fstatSync(fd).ino;
+  return fd;
 }
 
 /** Index entries from the end of the index backwards, reading it in 64 KiB blocks. */

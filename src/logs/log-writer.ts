@@ -7,11 +7,13 @@
  */
 import { closeSync, constants, fstatSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
 import { formatChunkEntry, formatIndexHeader, formatMarkerEntry } from "./index-format.js";
-import { generationFiles, type GenerationFiles, type LogStream } from "./log-files.js";
+import { generationFiles, LOG_STREAMS, type GenerationFiles, type LogStream } from "./log-files.js";
+import { isErrno } from "../core/errors.js";
 import type { OutputLoss } from "./output-loss.js";
 import { pruneGenerations, shiftGenerations } from "./rotate.js";
 
 type FileKind = keyof GenerationFiles;
+type OpenFiles = { idx: number } & Record<LogStream, number | null>;
 export const LOG_FILE_MODE = 0o640;
 /** Room kept for one index line when deciding whether the index is full. */
 const INDEX_LINE_RESERVE = 64;
@@ -23,7 +25,8 @@ export interface LogLimits {
 
 /** The writing side of one service's log files. */
 export class LogWriter {
-  private fds: Record<FileKind, number> | null = null;
+  /** The live generation's files; a data file is created with its stream's first output. */
+  private fds: OpenFiles | null = null;
   private readonly sizes: Record<FileKind, number> = { idx: 0, out: 0, err: 0 };
   /** A partial index line was written (disk full): the next line must start on a new line. */
   private indexLineOpen = false;
@@ -58,7 +61,7 @@ export class LogWriter {
       if ((size > 0 && size + data.length > this.limits.maxSizeBytes) || this.indexFull()) this.rotate();
       const fds = this.ensureOpen();
       offset = this.sizes[stream];
-      written = writeFully(fds[stream], data);
+      written = writeFully(fds[stream] ?? this.createDataFile(fds, stream), data);
     } catch (err) {
       written = err instanceof PartialWriteError ? err.written : 0;
       this.lastError = err instanceof PartialWriteError ? err.cause : err;
@@ -113,7 +116,7 @@ export class LogWriter {
     if (this.limits.keep <= 0 && this.fds) {
       // keep 0: no rotated copy. Truncating keeps the inodes, so followers notice it by the
       // index shrinking or by its new header id (follow.ts).
-      for (const kind of ["out", "err", "idx"] as const) ftruncateSync(this.fds[kind], 0);
+      for (const fd of [this.fds.out, this.fds.err, this.fds.idx]) if (fd !== null) ftruncateSync(fd, 0);
       this.sizes.out = this.sizes.err = this.sizes.idx = 0;
       this.indexLineOpen = false;
       this.writeHeader();
@@ -124,27 +127,44 @@ export class LogWriter {
     this.ensureOpen();
   }
 
-  private ensureOpen(): Record<FileKind, number> {
+  /**
+   * Opens the live generation: the index (created if missing, since markers go there from the
+   * first start on) and whichever data files exist. A service that never writes to a stream
+   * gets no file for it: on the disks seen here a file create costs most of a millisecond, and
+   * a cold start of a fresh state dir would pay it twice per service.
+   */
+  private ensureOpen(): OpenFiles {
     if (this.fds) return this.fds;
     const files = generationFiles(this.logsDir, this.service, 0);
-    const opened: Partial<Record<FileKind, number>> = {};
+    const opened: OpenFiles = { idx: -1, out: null, err: null };
     try {
-      for (const kind of ["idx", "out", "err"] as const) {
-        opened[kind] = openSync(
-          files[kind],
-          constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT,
-          LOG_FILE_MODE,
-        );
-        this.sizes[kind] = fstatSync(opened[kind]).size;
+      opened.idx = openSync(
+        files.idx,
+        constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT,
+        LOG_FILE_MODE,
+      );
+      this.sizes.idx = fstatSync(opened.idx).size;
+      for (const stream of LOG_STREAMS) {
+        opened[stream] = openExisting(files[stream]);
+        this.sizes[stream] = opened[stream] === null ? 0 : fstatSync(opened[stream]).size;
       }
     } catch (err) {
-      for (const fd of Object.values(opened)) closeSync(fd);
+      for (const fd of [opened.idx, opened.out, opened.err]) if (fd !== null && fd >= 0) closeSync(fd);
       throw err;
     }
-    this.fds = opened as Record<FileKind, number>;
+    this.fds = opened;
     if (this.sizes.idx === 0) this.writeHeader();
     else this.indexLineOpen = !endsWithNewline(files.idx, this.sizes.idx);
     return this.fds;
+  }
+
+  /** Creates the stream's data file of the live generation at its first output. */
+  private createDataFile(fds: OpenFiles, stream: LogStream): number {
+    const path = generationFiles(this.logsDir, this.service, 0)[stream];
+    const fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, LOG_FILE_MODE);
+    fds[stream] = fd;
+    this.sizes[stream] = fstatSync(fd).size;
+    return fd;
   }
 
   private writeHeader(): void {
@@ -187,7 +207,7 @@ export class LogWriter {
 
   private closeFiles(): void {
     if (!this.fds) return;
-    for (const fd of Object.values(this.fds)) closeSync(fd);
+    for (const fd of [this.fds.idx, this.fds.out, this.fds.err]) if (fd !== null) closeSync(fd);
     this.fds = null;
   }
 }
@@ -224,5 +244,15 @@ function endsWithNewline(path: string, size: number): boolean {
     return last[0] === 10;
   } finally {
     closeSync(fd);
+  }
+}
+
+/** An existing file opened for appending, or null when there is none (nothing is created). */
+function openExisting(path: string): number | null {
+  try {
+    return openSync(path, constants.O_WRONLY | constants.O_APPEND);
+  } catch (err) {
+    if (isErrno(err, "ENOENT")) return null;
+    throw err;
   }
 }

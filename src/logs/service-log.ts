@@ -28,14 +28,17 @@ export interface ServiceLogOptions {
 const MAX_DRAIN_BYTES = 16 * 1024 * 1024;
 
 /**
- * Create the FIFOs and live log files of many services at once, side by side (daemon
+ * Create the FIFOs and live index files of many services at once, side by side (daemon
  * start-up); ServiceLog.open then finds them and opens them without waiting for the disk.
  */
 export async function prepareServiceFiles(logsDir: string, services: readonly string[]): Promise<void> {
   mkdirSync(logsDir, { recursive: true, mode: 0o700 });
   for (const service of services) assertLogName(service);
-  const fifos = ensureFifos(services.flatMap((service) => LOG_STREAMS.map((s) => fifoPath(logsDir, service, s))));
-  const files = services.flatMap((service) => Object.values(generationFiles(logsDir, service, 0)));
+  const fifos = ensureFifos(
+    services.flatMap((service) => LOG_STREAMS.map((s) => fifoPath(logsDir, service, s))),
+  );
+  // Only the index: data files are made at a stream's first output (log-writer.ts).
+  const files = services.map((service) => generationFiles(logsDir, service, 0).idx);
   const created = forEachLimited(files, FILE_CREATES_IN_FLIGHT, async (path) => {
     // O_APPEND|O_CREAT without writing: an existing file is left as it is.
     const handle = await open(path, "a", LOG_FILE_MODE);

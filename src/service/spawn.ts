@@ -83,7 +83,7 @@ function spawnNative(
   request: SpawnRequest,
   stdio: { out: number; err: number },
   cgroupPath: string | null,
-): Spawned {
+): Promise<Spawned> {
   const addon = native;
   if (addon === null) throw new Error("the native spawner is not loaded");
   const stdin = (devNull ??= openSync("/dev/null", "r"));
@@ -92,30 +92,37 @@ function spawnNative(
     .map(([key, value]) => `${key}=${value}`);
   let resolveExit: (status: ExitStatus) => void = () => undefined;
   const exited = new Promise<ExitStatus>((resolve) => (resolveExit = resolve));
-  const start = (cgroup: string | null): number =>
-    addon.spawn(
-      request.file,
-      request.argv,
-      envp,
-      request.cwd,
-      [stdin, stdio.out, stdio.err],
-      request.ids.uid ?? -1,
-      request.ids.gid ?? -1,
-      cgroup,
-      (code, signal) => resolveExit({ code, signal: signal === null ? null : signalName(signal) }),
-    );
-  let pid: number;
-  try {
-    pid = start(cgroupPath);
-  } catch (err) {
-    const error = nativeError(err);
-    // The cgroup refused the child (removed, or gained controllers): start it outside and
-    // place it at once, as the child_process path does when the daemon cannot move itself.
-    if (cgroupPath === null || error.syscall !== "clone3") throw describeSpawnError(error, request);
-    pid = start(null);
-    placeInCgroup(cgroupPath, pid);
-  }
-  return { pid, runId: request.runId, exited };
+  const onExit = (code: number | null, signal: number | null): void =>
+    resolveExit({ code, signal: signal === null ? null : signalName(signal) });
+  return new Promise<Spawned>((resolve, reject) => {
+    const start = (cgroup: string | null): number => {
+      const pid = addon.spawn(
+        request.file,
+        request.argv,
+        envp,
+        request.cwd,
+        [stdin, stdio.out, stdio.err],
+        request.ids.uid ?? -1,
+        request.ids.gid ?? -1,
+        cgroup,
+        (error) => {
+          if (error) reject(describeSpawnError(nativeError(error), request));
+          else resolve({ pid, runId: request.runId, exited });
+        },
+        onExit,
+      );
+      return pid;
+    };
+    try {
+      start(cgroupPath);
+    } catch (err) {
+      const error = nativeError(err);
+      // The cgroup refused the child (removed, or gained controllers): start it outside and
+      // place it at once, as the child_process path does when the daemon cannot move itself.
+      if (cgroupPath === null || error.syscall !== "clone3") throw describeSpawnError(error, request);
+      placeInCgroup(cgroupPath, start(null));
+    }
+  });
 }
 
 /** Node's child_process: forks the daemon; moves the daemon into the cgroup around the fork. */
