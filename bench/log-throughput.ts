@@ -9,7 +9,7 @@
  * `| cat > file` on this machine, the speed of a reader that does nothing but copy.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -116,7 +116,9 @@ async function captureRun(name: string, argv: string[], bytes: number): Promise<
     if (!spawn) throw new Error(`no spawn event for service ${name}`);
     progress(`  ${name}: ${bytes} bytes captured; verifying line by line`);
     await verifyNumberedLines(outLog, LINES);
-    const errLog = readFileSync(join(bench.stateDir, "logs", `${name}.err.log`), "utf8");
+    // A stream's file exists once it had output (seq writes nothing to stderr).
+    const errPath = join(bench.stateDir, "logs", `${name}.err.log`);
+    const errLog = existsSync(errPath) ? readFileSync(errPath, "utf8") : "";
     const index = readFileSync(join(bench.stateDir, "logs", `${name}.idx`), "utf8");
     const chunks = index.match(/^\d+ o /gm)?.length ?? 0;
     return { spawnedAtMs: Date.parse(spawn.ts), completeAtMs, errLog, chunks };
