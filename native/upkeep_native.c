@@ -439,8 +439,14 @@ static napi_value native_spawn(napi_env env, napi_callback_info info) {
 }
 
 NAPI_MODULE_INIT() {
-  napi_value fn;
+  napi_value fn, supported;
   napi_create_function(env, "spawn", NAPI_AUTO_LENGTH, native_spawn, NULL, &fn);
   napi_set_named_property(env, exports, "spawn", fn);
+#ifdef HAVE_CLONE3_STUB
+  napi_get_boolean(env, true, &supported);
+#else
+  napi_get_boolean(env, false, &supported);
+#endif
+  napi_set_named_property(env, exports, "supported", supported);
   return exports;
 }

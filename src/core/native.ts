@@ -11,6 +11,8 @@ import { constants } from "node:os";
 export type NativeExit = (code: number | null, signal: number | null) => void;
 
 export interface NativeAddon {
+  /** False where the clone3 stub is not built (it is x86_64 assembly). */
+  supported: boolean;
   /**
    * clone3 + execve, returns the PID at once; throws (errno, syscall) when the clone fails.
    * onExec(null) once the child has exec'd, or onExec(error) with the step that failed (the
@@ -36,7 +38,10 @@ function load(): { addon: NativeAddon | null; error: string | null } {
   try {
     // dist/src/core/native.js → <repo>/build/Release (node-gyp's output folder).
     const require = createRequire(import.meta.url);
-    return { addon: require("../../../build/Release/upkeep_native.node") as NativeAddon, error: null };
+    const addon = require("../../../build/Release/upkeep_native.node") as NativeAddon;
+    if (!addon.supported)
+      return { addon: null, error: `the clone3 stub is x86_64 only; this is ${process.arch}` };
+    return { addon, error: null };
   } catch (err) {
     return { addon: null, error: err instanceof Error ? err.message : String(err) };
   }

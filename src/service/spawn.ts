@@ -25,6 +25,12 @@ export interface Spawned {
 /** Which spawner runs services: the native addon when it is loaded, else child_process. */
 export const SPAWNER: "native" | "node" = native !== null ? "native" : "node";
 
+/** Set when the kernel refused clone3 itself (too old, or a seccomp filter): Node's spawn from then on. */
+let nativeRefused: string | null = null;
+
+/** clone3 errors that mean "not on this kernel", not "not for this service". */
+const CLONE3_UNAVAILABLE = new Set(["ENOSYS", "EINVAL", "EPERM"]);
+
 /**
  * Start the service's argv (never through a shell) in its own session and process group,
  * inside its cgroup when there is one, with stdout/stderr on the service's FIFOs. Returns the
@@ -56,9 +62,19 @@ export function spawnService(
   };
   const stdio = output.childStdio();
   try {
-    return Promise.resolve(
-      spawner === "native" ? spawnNative(request, stdio, cgroupPath) : spawnNode(request, stdio, cgroupPath),
-    );
+    if (spawner === "native" && nativeRefused === null) {
+      try {
+        return spawnNative(request, stdio, cgroupPath);
+      } catch (err) {
+        const error = err as NodeJS.ErrnoException;
+        if (error.syscall !== "clone3" || !CLONE3_UNAVAILABLE.has(error.code ?? "")) throw err;
+        nativeRefused = error.message;
+        process.emitWarning(
+          `clone3 is not available (${error.message}): services are spawned with fork from now on`,
+        );
+      }
+    }
+    return spawnNode(request, stdio, cgroupPath);
   } catch (err) {
     return Promise.reject(err instanceof Error ? err : new Error(String(err)));
   } finally {
@@ -94,35 +110,37 @@ function spawnNative(
   const exited = new Promise<ExitStatus>((resolve) => (resolveExit = resolve));
   const onExit = (code: number | null, signal: number | null): void =>
     resolveExit({ code, signal: signal === null ? null : signalName(signal) });
-  return new Promise<Spawned>((resolve, reject) => {
-    const start = (cgroup: string | null): number => {
-      const pid = addon.spawn(
-        request.file,
-        request.argv,
-        envp,
-        request.cwd,
-        [stdin, stdio.out, stdio.err],
-        request.ids.uid ?? -1,
-        request.ids.gid ?? -1,
-        cgroup,
-        (error) => {
-          if (error) reject(describeSpawnError(nativeError(error), request));
-          else resolve({ pid, runId: request.runId, exited });
-        },
-        onExit,
-      );
-      return pid;
-    };
-    try {
-      start(cgroupPath);
-    } catch (err) {
-      const error = nativeError(err);
-      // The cgroup refused the child (removed, or gained controllers): start it outside and
-      // place it at once, as the child_process path does when the daemon cannot move itself.
-      if (cgroupPath === null || error.syscall !== "clone3") throw describeSpawnError(error, request);
-      placeInCgroup(cgroupPath, start(null));
-    }
-  });
+  let settle: { resolve: (spawned: Spawned) => void; reject: (error: Error) => void } | null = null;
+  const started = new Promise<Spawned>((resolve, reject) => (settle = { resolve, reject }));
+  const start = (cgroup: string | null): number => {
+    const pid = addon.spawn(
+      request.file,
+      request.argv,
+      envp,
+      request.cwd,
+      [stdin, stdio.out, stdio.err],
+      request.ids.uid ?? -1,
+      request.ids.gid ?? -1,
+      cgroup,
+      (error) => {
+        if (error) settle!.reject(describeSpawnError(nativeError(error), request));
+        else settle!.resolve({ pid, runId: request.runId, exited });
+      },
+      onExit,
+    );
+    return pid;
+  };
+  // Synchronous, so that a clone3 the kernel refuses reaches spawnService as a throw.
+  try {
+    start(cgroupPath);
+  } catch (err) {
+    const error = nativeError(err);
+    // The cgroup refused the child (removed, or gained controllers): start it outside and
+    // place it at once, as the child_process path does when the daemon cannot move itself.
+    if (cgroupPath === null || error.syscall !== "clone3") throw describeSpawnError(error, request);
+    placeInCgroup(cgroupPath, start(null));
+  }
+  return started;
 }
 
 /** Node's child_process: forks the daemon; moves the daemon into the cgroup around the fork. */
