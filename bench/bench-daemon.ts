@@ -120,6 +120,18 @@ export class BenchDaemon {
     return ["unshare", "--mount", "sh", "-c", script, mount.mountPoint, ...daemon];
   }
 
+  /**
+   * Stop the daemon with SIGTERM and wait for its exit, keeping the state dir (its services
+   * are stopped and keep their desired state, so the next start() starts them all again).
+   */
+  async stopDaemon(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once("exit", r));
+    child.kill("SIGTERM");
+    await exited;
+  }
+
   /** One request to the API over the control socket. */
   api(method: string, path: string, body?: unknown): Promise<ApiAnswer> {
     return new Promise((resolvePromise, reject) => {

@@ -4,8 +4,10 @@
  * 1000-service one answers `status --json`. Order inside a fleet matters: RSS first, before
  * any client request grows the heap. Each fleet's shutdown (SIGTERM → daemon exit) is reported
  * too, without a target, and the 200-service cold start is repeated with cgroup placement off.
+ * After its other measures, each large fleet is stopped and started again on the same state
+ * dir: the second cold start, as after a reboot or an upgrade.
  */
-import { coldStartRow, startFleet, type Fleet } from "./cold-start.js";
+import { coldStartRow, restartFleet, startFleet, type Fleet } from "./cold-start.js";
 import { measureDaemonRss } from "./daemon-rss.js";
 import { measureIdleCpu } from "./idle-cpu.js";
 import { errorRow, progress, type Row } from "./report.js";
@@ -53,7 +55,9 @@ export async function measureFleets(): Promise<Row[]> {
     ...(await withFleet(200, async (fleet) => {
       const rss = await measureDaemonRss(fleet);
       progress(`  idling ${IDLE_SECONDS} s for the CPU figure`);
-      return [coldStartRow(fleet), rss, await measureIdleCpu(fleet, IDLE_SECONDS)];
+      const idle = await measureIdleCpu(fleet, IDLE_SECONDS);
+      progress("  starting the fleet of 200 again on its state dir");
+      return [coldStartRow(fleet), coldStartRow(await restartFleet(fleet), true), rss, idle];
     })),
   );
   const diagnostic = await withFleet(
@@ -70,7 +74,9 @@ export async function measureFleets(): Promise<Row[]> {
   rows.push(
     ...(await withFleet(1000, async (fleet) => {
       const rss = await measureDaemonRss(fleet);
-      return [coldStartRow(fleet), rss, ...measureStatusLatency(fleet, STATUS_RUNS)];
+      const status = measureStatusLatency(fleet, STATUS_RUNS);
+      progress("  starting the fleet of 1000 again on its state dir");
+      return [coldStartRow(fleet), coldStartRow(await restartFleet(fleet), true), rss, ...status];
     })),
   );
   return rows;
