@@ -13,6 +13,7 @@ import { reloadConfig } from "../supervisor/apply-config.js";
 import { Supervisor } from "../supervisor/supervisor.js";
 import { listenControlSocket } from "./control-socket.js";
 import { acquireInstanceLock } from "./instance-lock.js";
+import { settleHeapSoon } from "./settle-heap.js";
 import { writeStatusDump } from "./status-dump.js";
 
 /** How often old events beyond the kept number are deleted. */
@@ -95,6 +96,7 @@ async function runLocked(config: Config, lock: NetServer): Promise<number> {
     });
     void (async () => {
       await supervisor.start();
+      settleHeapSoon();
       control = await listenControlSocket(socketPath, {
         supervisor,
         requestShutdown: () => shutdown("shutdown requested"),
