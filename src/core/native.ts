@@ -31,6 +31,8 @@ export interface NativeAddon {
     onExec: (error: Error | null) => void,
     onExit: NativeExit,
   ): number;
+  /** renameat2(RENAME_EXCHANGE): swaps two existing paths atomically; throws (errno, syscall). */
+  exchange(pathA: string, pathB: string): void;
 }
 
 function load(): { addon: NativeAddon | null; error: string | null } {

@@ -1,17 +1,27 @@
-import { mkdirSync, unlinkSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, unlinkSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileAtomicAsync } from "../core/atomic-write.js";
 import { isErrno } from "../core/errors.js";
+import { native, nativeError } from "../core/native.js";
 
 /** `<state_dir>/pids/NAME.pid`: the PID alone, no newline (SPEC §6). */
 export function pidFilePath(stateDir: string, service: string): string {
   return join(stateDir, "pids", `${service}.pid`);
 }
 
+/** The hidden file a new PID is written to before it is swapped in (see writePidFile). */
+export function sparePidFilePath(stateDir: string, service: string): string {
+  return join(stateDir, "pids", `.${service}.pid.spare`);
+}
+
 /**
- * Write the service's PID file atomically, off the event loop (a create costs up to a
- * millisecond here, and a cold start writes one per service). One runner writes its own file
- * at a time, so two writes of one service never overlap.
+ * Write the service's PID file atomically, off the event loop. With the native addon the new
+ * PID goes into the hidden spare file, which is then swapped with the PID file in one
+ * renameat2(RENAME_EXCHANGE): readers see the old or the new PID, never a partial file, and
+ * after the first restart no write creates a file (a create costs most of a millisecond on
+ * the disks seen here, and it sat on every restart's path). Without the addon: a temp file
+ * renamed over it. One runner writes its own file at a time, so writes never overlap.
  */
 export async function writePidFile(stateDir: string, service: string, pid: number): Promise<void> {
   const dir = join(stateDir, "pids");
@@ -19,16 +29,34 @@ export async function writePidFile(stateDir: string, service: string, pid: numbe
     mkdirSync(dir, { recursive: true, mode: 0o755 });
     madeDirs.add(dir);
   }
-  await writeFileAtomicAsync(pidFilePath(stateDir, service), String(pid));
+  const path = pidFilePath(stateDir, service);
+  if (native === null) return writeFileAtomicAsync(path, String(pid));
+  const spare = sparePidFilePath(stateDir, service);
+  await writeFile(spare, String(pid), { mode: 0o644 }); // an existing spare is reused (O_TRUNC)
+  try {
+    native.exchange(spare, path);
+  } catch (err) {
+    const code = nativeError(err).code;
+    // ENOENT: no PID file yet; EINVAL: a file system without RENAME_EXCHANGE. A plain rename
+    // is as atomic; the spare is then made anew by the next write.
+    if (code !== "ENOENT" && code !== "EINVAL") throw nativeError(err);
+    renameSync(spare, path);
+  }
 }
 
 /** PID folders made by this process (a state dir's folder is never removed while it runs). */
 const madeDirs = new Set<string>();
 
-/** Remove the service's PID file; a missing file is already the wanted result. */
+/**
+ * Remove the service's PID file; a missing file is already the wanted result. Its inode is kept
+ * as the spare when there is none, so the next start writes without creating a file.
+ */
 export function removePidFile(stateDir: string, service: string): void {
+  const path = pidFilePath(stateDir, service);
+  const spare = sparePidFilePath(stateDir, service);
   try {
-    unlinkSync(pidFilePath(stateDir, service));
+    if (native !== null && !existsSync(spare)) renameSync(path, spare);
+    else unlinkSync(path);
   } catch (err) {
     if (!isErrno(err, "ENOENT")) throw err;
   }
