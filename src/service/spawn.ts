@@ -26,7 +26,7 @@ export interface Spawned {
 export const SPAWNER: "native" | "node" = native !== null ? "native" : "node";
 
 /** Set when the kernel refused clone3 itself (too old, or a seccomp filter): Node's spawn from then on. */
-let nativeRefused: string | null = null;
+let nativeRefused = false;
 
 /** clone3 errors that mean "not on this kernel", not "not for this service". */
 const CLONE3_UNAVAILABLE = new Set(["ENOSYS", "EINVAL", "EPERM"]);
@@ -44,31 +44,26 @@ export function spawnService(
 ): Promise<Spawned> {
   const [command, ...args] = config.command;
   if (command === undefined) return Promise.reject(new Error("the command is empty"));
+  const runId = randomUUID();
+  const ids = resolveIds(config);
   const request: SpawnRequest = {
     file: resolveExecutable(command, config.env["PATH"] ?? process.env["PATH"] ?? "", config.cwd),
     // argv[0] stays as the operator wrote it; only the lookup in PATH was done ahead.
     argv: [command, ...args],
     cwd: config.cwd,
-    runId: randomUUID(),
-    ids: resolveIds(config),
-    env: {},
-  };
-  request.env = {
-    ...process.env,
-    ...request.ids.env,
-    ...config.env,
-    UPKEEP_SERVICE: config.name,
-    UPKEEP_RUN_ID: request.runId,
+    runId,
+    ids,
+    env: { ...process.env, ...ids.env, ...config.env, UPKEEP_SERVICE: config.name, UPKEEP_RUN_ID: runId },
   };
   const stdio = output.childStdio();
   try {
-    if (spawner === "native" && nativeRefused === null) {
+    if (spawner === "native" && !nativeRefused) {
       try {
         return spawnNative(request, stdio, cgroupPath);
       } catch (err) {
         const error = err as NodeJS.ErrnoException;
         if (error.syscall !== "clone3" || !CLONE3_UNAVAILABLE.has(error.code ?? "")) throw err;
-        nativeRefused = error.message;
+        nativeRefused = true;
         process.emitWarning(
           `clone3 is not available (${error.message}): services are spawned with fork from now on`,
         );
