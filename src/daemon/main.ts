@@ -78,10 +78,17 @@ async function runLocked(config: Config, lock: NetServer): Promise<number> {
         lock.close();
         return 0;
       })();
-      stopping.then(resolve, (err: unknown) => {
-        console.error("upkeep: shutdown failed:", err);
-        resolve(1);
-      });
+      stopping.then(
+        (code) => {
+          flushEventLines(); // the last events, before the process exits
+          resolve(code);
+        },
+        (err: unknown) => {
+          flushEventLines();
+          console.error("upkeep: shutdown failed:", err);
+          resolve(1);
+        },
+      );
     };
     process.on("SIGTERM", () => shutdown("SIGTERM"));
     process.on("SIGINT", () => shutdown("SIGINT"));
@@ -136,9 +143,23 @@ function removeFile(path: string): void {
   }
 }
 
-/** Foreground output: one line per event, so `npm start` shows what happens. */
+/**
+ * Foreground output: one line per event, so `npm start` shows what happens. Lines of one turn
+ * of the event loop go out in one write (a cold start of 1000 services prints 4000 lines;
+ * one synchronous write each cost ≈0.15 ms per service). The events themselves are in the
+ * store already; only this echo waits for the end of the turn.
+ */
 function printEvent(e: EventRecord): void {
   const time = new Date(e.ts).toISOString().slice(11, 23);
   const change = e.kind === "state" && e.from !== e.to ? `${e.from} → ${e.to}: ` : `${e.kind}: `;
-  console.error(`${time} ${e.service ?? "daemon"} ${change}${e.reason}`);
+  if (pendingLines.length === 0) setImmediate(flushEventLines);
+  pendingLines.push(`${time} ${e.service ?? "daemon"} ${change}${e.reason}\n`);
+}
+
+const pendingLines: string[] = [];
+
+function flushEventLines(): void {
+  if (pendingLines.length === 0) return;
+  process.stderr.write(pendingLines.join(""));
+  pendingLines.length = 0;
 }
