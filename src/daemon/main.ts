@@ -58,7 +58,7 @@ async function runLocked(config: Config, lock: NetServer): Promise<number> {
   const supervisor = new Supervisor(config, store);
   // Keep the event table bounded; pruning is cheap and needs no precise schedule.
   const pruning = setInterval(() => {
-    store.pruneEvents().catch((err: unknown) => console.error("upkeep: could not prune events:", err));
+    store.pruneEvents().catch((err: unknown) => say("upkeep: could not prune events:", err));
   }, EVENT_PRUNE_INTERVAL_MS);
   pruning.unref();
   supervisor.bus.subscribe(printEvent);
@@ -68,7 +68,7 @@ async function runLocked(config: Config, lock: NetServer): Promise<number> {
   const done = new Promise<number>((resolve) => {
     const shutdown = (why: string): void => {
       if (stopping) return;
-      console.error(`upkeep: ${why}: stopping all services`);
+      say(`upkeep: ${why}: stopping all services`);
       stopping = (async () => {
         await supervisor.shutdown();
         control?.close();
@@ -85,7 +85,7 @@ async function runLocked(config: Config, lock: NetServer): Promise<number> {
         },
         (err: unknown) => {
           flushEventLines();
-          console.error("upkeep: shutdown failed:", err);
+          say("upkeep: shutdown failed:", err);
           resolve(1);
         },
       );
@@ -95,11 +95,11 @@ async function runLocked(config: Config, lock: NetServer): Promise<number> {
     process.on("SIGHUP", () => {
       reloadConfig(supervisor, { dryRun: false }).catch((err: unknown) => {
         const message = err instanceof Error ? err.message : String(err);
-        console.error(`upkeep: SIGHUP: ${message}`);
+        say(`upkeep: SIGHUP: ${message}`);
       });
     });
     process.on("SIGUSR1", () => {
-      console.error(`upkeep: status written to ${writeStatusDump(supervisor)}`);
+      say(`upkeep: status written to ${writeStatusDump(supervisor)}`);
     });
     void (async () => {
       await supervisor.start();
@@ -108,11 +108,11 @@ async function runLocked(config: Config, lock: NetServer): Promise<number> {
         supervisor,
         requestShutdown: () => shutdown("shutdown requested"),
       });
-      console.error(
+      say(
         `upkeep: daemon running (PID ${process.pid}), ${supervisor.runners.size} services, socket ${socketPath}`,
       );
     })().catch((err: unknown) => {
-      console.error("upkeep: start-up failed:", err);
+      say("upkeep: start-up failed:", err);
       shutdown("start-up failed");
     });
   });
@@ -157,6 +157,12 @@ function printEvent(e: EventRecord): void {
 }
 
 const pendingLines: string[] = [];
+
+/** The daemon's own messages: after the event lines printed so far, so the order stays true. */
+function say(...parts: unknown[]): void {
+  flushEventLines();
+  console.error(...parts);
+}
 
 function flushEventLines(): void {
   if (pendingLines.length === 0) return;
