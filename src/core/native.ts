@@ -1,8 +1,9 @@
 /**
  * The native addon (native/upkeep_native.c, built by `npm ci` through node-gyp): a spawn that
  * neither forks the daemon's memory nor moves the daemon between cgroups nor waits for the
- * child's execve. Loaded once; when it is missing (not built, another architecture) callers
- * fall back to Node's own child_process, and `nativeLoadError` says why.
+ * child's execve, and renameat2(RENAME_EXCHANGE) for PID files. Loaded once; when it is
+ * missing (not built, another architecture) callers fall back to Node's own child_process and
+ * to a temp file renamed into place, and `nativeLoadError` says why.
  */
 import { createRequire } from "node:module";
 import { constants } from "node:os";
@@ -62,7 +63,7 @@ const SIGNAL_NAMES = new Map(
 );
 
 /** "ENOENT" for 2; the number as text when the name is unknown. */
-export function errnoName(errno: number): string {
+function errnoName(errno: number): string {
   return ERRNO_NAMES.get(errno) ?? String(errno);
 }
 

@@ -36,10 +36,10 @@ export async function writePidFile(stateDir: string, service: string, pid: numbe
   try {
     native.exchange(spare, path);
   } catch (err) {
-    const code = nativeError(err).code;
+    const error = nativeError(err);
     // ENOENT: no PID file yet; EINVAL: a file system without RENAME_EXCHANGE. A plain rename
     // is as atomic; the spare is then made anew by the next write.
-    if (code !== "ENOENT" && code !== "EINVAL") throw nativeError(err);
+    if (error.code !== "ENOENT" && error.code !== "EINVAL") throw error;
     renameSync(spare, path);
   }
 }
