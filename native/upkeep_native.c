@@ -1,7 +1,7 @@
 /*
  * upkeep's native spawn: the one thing Node 20 cannot do and no maintained npm package offers
  * (checked: `posix_spawn` on npm runs /bin/sh and has no exit watch); plus renameat2's
- * RENAME_EXCHANGE for PID files (native_exchange, at the end).
+ * RENAME_EXCHANGE for PID files (native_exchange, at the end); pipe.c moves captured output.
  *
  *   spawn(file, argv, envp, cwd, fds, uid, gid, cgroupDir, onExec, onExit) -> pid
  *
@@ -36,6 +36,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <uv.h>
+#include "common.h"
 
 #ifndef CLONE_INTO_CGROUP
 #define CLONE_INTO_CGROUP 0x200000000ULL
@@ -250,7 +251,7 @@ static void exit_ready(uv_poll_t *poll, int status, int events) {
   uv_close((uv_handle_t *)poll, handle_closed);
 }
 
-static napi_value make_errno_error(napi_env env, const char *step, int err) {
+napi_value make_errno_error(napi_env env, const char *step, int err) {
   napi_value message, error, errno_value, step_value;
   napi_create_string_utf8(env, strerror(err), NAPI_AUTO_LENGTH, &message);
   napi_create_error(env, NULL, message, &error);
@@ -324,13 +325,13 @@ static char **get_strings(napi_env env, napi_value array) {
   return list;
 }
 
-static int64_t get_int(napi_env env, napi_value value) {
+int64_t get_int(napi_env env, napi_value value) {
   int64_t number = -1;
   napi_get_value_int64(env, value, &number);
   return number;
 }
 
-static napi_value throw_errno(napi_env env, const char *step, int err) {
+napi_value throw_errno(napi_env env, const char *step, int err) {
   napi_throw(env, make_errno_error(env, step, err));
   return NULL;
 }
@@ -470,6 +471,7 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "spawn", fn);
   napi_create_function(env, "exchange", NAPI_AUTO_LENGTH, native_exchange, NULL, &fn);
   napi_set_named_property(env, exports, "exchange", fn);
+  register_pipe_functions(env, exports);
 #ifdef HAVE_CLONE3_STUB
   napi_get_boolean(env, true, &supported);
 #else

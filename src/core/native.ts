@@ -1,9 +1,10 @@
 /**
  * The native addon (native/upkeep_native.c, built by `npm ci` through node-gyp): a spawn that
  * neither forks the daemon's memory nor moves the daemon between cgroups nor waits for the
- * child's execve, and renameat2(RENAME_EXCHANGE) for PID files. Loaded once; when it is
- * missing (not built, another architecture) callers fall back to Node's own child_process and
- * to a temp file renamed into place, and `nativeLoadError` says why.
+ * child's execve, renameat2(RENAME_EXCHANGE) for PID files, and splice(2) from a log FIFO
+ * into its file (native/pipe.c). Loaded once; when it is missing (not built) callers fall back
+ * to Node's own child_process, to a temp file renamed into place and to reading the FIFO, and
+ * `nativeLoadError` says why. `nativeSpawn` is null where the clone3 stub is not built.
  */
 import { createRequire } from "node:module";
 import { constants } from "node:os";
@@ -21,6 +22,7 @@ export interface NativeAddon {
    * the loop thread.
    */
   spawn(
+    this: void,
     file: string,
     argv: string[],
     envp: string[],
@@ -34,7 +36,21 @@ export interface NativeAddon {
   ): number;
   /** renameat2(RENAME_EXCHANGE): swaps two existing paths atomically; throws (errno, syscall). */
   exchange(pathA: string, pathB: string): void;
+  /** Calls onReadable on the loop thread whenever `fd` has data (level-triggered). */
+  pollReadable(fd: number, onReadable: () => void): PollHandle;
+  /** Stops a poll; the fd may be closed right after. */
+  stopPoll(handle: PollHandle): void;
+  /** The bytes a pipe holds now (FIONREAD). */
+  pipeBytes(fd: number): number;
+  /**
+   * splice(2) without SPLICE_F_MOVE: up to `length` bytes from the pipe to the file at
+   * `offset` (a file opened without O_APPEND). 0 when the pipe is empty; throws (errno, syscall).
+   */
+  splice(pipeFd: number, fileFd: number, offset: number, length: number): number;
 }
+
+/** An opaque poll handle of the addon. */
+export type PollHandle = { readonly __poll: unique symbol };
 
 function load(): { addon: NativeAddon | null; error: string | null } {
   if (process.env["UPKEEP_NATIVE"] === "0") return { addon: null, error: "UPKEEP_NATIVE=0 turns it off" };
@@ -42,8 +58,6 @@ function load(): { addon: NativeAddon | null; error: string | null } {
     // dist/src/core/native.js → <repo>/build/Release (node-gyp's output folder).
     const require = createRequire(import.meta.url);
     const addon = require("../../../build/Release/upkeep_native.node") as NativeAddon;
-    if (!addon.supported)
-      return { addon: null, error: `the clone3 stub is x86_64 only; this is ${process.arch}` };
     return { addon, error: null };
   } catch (err) {
     return { addon: null, error: err instanceof Error ? err.message : String(err) };
@@ -56,6 +70,10 @@ const loaded = load();
 export const native: NativeAddon | null = loaded.addon;
 /** Why the addon is not there (null when it is). */
 export const nativeLoadError: string | null = loaded.error;
+/** The addon's spawn, or null with the reason in `nativeSpawnError`. */
+export const nativeSpawn: NativeAddon["spawn"] | null = loaded.addon?.supported ? loaded.addon.spawn : null;
+export const nativeSpawnError: string | null =
+  loaded.error ?? (nativeSpawn ? null : `the clone3 stub is x86_64 only; this is ${process.arch}`);
 
 const ERRNO_NAMES = new Map(Object.entries(constants.errno).map(([name, number]) => [number, name]));
 const SIGNAL_NAMES = new Map(

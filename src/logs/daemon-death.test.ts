@@ -1,11 +1,14 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { waitFor } from "../../test/helpers/wait-for.js";
-import { ServiceLog } from "./service-log.js";
+import { native, nativeLoadError } from "../core/native.js";
+import { openChildEnd } from "./fifo.js";
+import { fifoPath } from "./log-files.js";
+import { ServiceLog, prepareServiceFiles } from "./service-log.js";
 import { killIfRunning, makeTempDir, spawnService } from "./service-fixtures.js";
 
 const cleanups: (() => void)[] = [];
@@ -105,3 +108,65 @@ test("a daemon killed by SIGKILL loses no output: the next one drains what the s
   log.drainNow();
   assertAllLines(out, "line", 30_000);
 });
+
+// A reader of its own (the daemon's part: a ServiceLog) that the test kills with SIGKILL while
+// the service writes at full speed, so that the kill lands while chunks are on their way.
+const READER = `import { ServiceLog } from ${JSON.stringify(join(fileURLToPath(new URL(".", import.meta.url)), "service-log.js"))};
+ServiceLog.open({ logsDir: process.argv[1], service: "svc", maxSizeBytes: 1 << 30, keep: 1 });
+console.log("reading");`;
+
+const WRITER = `const fs = require("fs");
+let i = 0;
+for (;;) {
+  let batch = ""; // 100 lines, below PIPE_BUF: each write lands whole
+  for (let k = 0; k < 100; k++) batch += "line " + ++i + "\\n";
+  fs.writeSync(1, batch);
+}`;
+
+test(
+  "daemons killed by SIGKILL in the middle of a stream of output lose no line and reorder none",
+  { skip: native === null ? `the native addon is not loaded: ${nativeLoadError}` : false },
+  async () => {
+    const { dir, cleanup } = makeTempDir("midstream");
+    cleanups.push(cleanup);
+    await prepareServiceFiles(dir, ["svc"]);
+    const out = openChildEnd(fifoPath(dir, "svc", "out"));
+    const writer = spawn(process.execPath, ["-e", WRITER], { stdio: ["ignore", out, "ignore"] });
+    closeSync(out);
+    cleanups.unshift(() => killIfRunning(writer));
+    const file = join(dir, "svc.out.log");
+    const size = (): number => (existsSync(file) ? statSync(file).size : 0);
+    for (let kill = 0; kill < 20; kill++) {
+      const reader = spawn(process.execPath, ["--input-type=module", "-e", READER, dir], {
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      cleanups.unshift(() => killIfRunning(reader));
+      let printed = "";
+      reader.stdout.on("data", (chunk: Buffer) => (printed += chunk.toString()));
+      await waitFor(() => printed.includes("reading"), { what: `reader ${kill + 1} started` });
+      const before = size();
+      // Killed while it moves output: the file has grown since it started.
+      await waitFor(() => size() > before + 64 * 1024, {
+        what: `reader ${kill + 1} captured output`,
+        interval: 1,
+      });
+      const killed = new Promise((resolve) => reader.once("exit", resolve));
+      reader.kill("SIGKILL");
+      await killed;
+    }
+    writer.kill("SIGKILL");
+    await new Promise((resolve) =>
+      writer.exitCode !== null || writer.signalCode !== null ? resolve(null) : writer.once("exit", resolve),
+    );
+    const log = ServiceLog.open({ logsDir: dir, service: "svc", maxSizeBytes: 1 << 30, keep: 1 });
+    log.drainNow();
+    log.close();
+    const lines = readFileSync(file, "utf8").split("\n");
+    assert.equal(lines.pop(), "", "the output ends with a whole line");
+    assert.ok(lines.length > 20 * 5000, `output flowed throughout (${lines.length} lines)`);
+    lines.forEach((line, i) => {
+      if (line !== `line ${i + 1}`)
+        assert.fail(`line ${i + 1} is ${JSON.stringify(line)}: lost or out of order`);
+    });
+  },
+);

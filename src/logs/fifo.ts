@@ -3,14 +3,16 @@
  * death"). The service writes into a named FIFO in the state dir; the daemon reads it. When the
  * daemon dies, output waits in the pipe buffer (a writer that fills it blocks) and the next
  * daemon reopens the FIFO by its path and drains it: nothing is lost, and the service never
- * gets SIGPIPE because it holds a reading end itself (see openChildEnd).
+ * gets SIGPIPE because it holds a reading end itself (see openChildEnd). The daemon moves the
+ * bytes into the log file with splice(2), so its own death at any instant loses none either.
  */
 import { execFile, execFileSync } from "node:child_process";
 import { promisify } from "node:util";
 import { forEachLimited } from "../core/parallel.js";
-import { constants, lstatSync, openSync, readSync } from "node:fs";
+import { closeSync, constants, lstatSync, openSync, readSync } from "node:fs";
 import { Socket, type SocketConstructorOpts } from "node:net";
 import { UpkeepError, errnoOf, isErrno } from "../core/errors.js";
+import { native, nativeError, type PollHandle } from "../core/native.js";
 
 /** The size of one read; a pipe holds 64 KiB by default, so larger reads gain nothing. */
 export const READ_CHUNK_BYTES = 64 * 1024;
@@ -101,15 +103,45 @@ interface SocketWithOnRead extends SocketConstructorOpts {
   onread: { buffer: Uint8Array; callback: (bytes: number, buffer: Uint8Array) => boolean };
 }
 
-/** Reads a FIFO without a threadpool thread and hands each chunk to `onChunk`, synchronously. */
+/** A FIFO's read end, for a sink that moves bytes from it to a file without reading them. */
+export interface PipeEnd {
+  /** Bytes the pipe holds now. */
+  bytes(): number;
+  /** Moves up to `length` bytes to `fd` at `offset` (splice); 0 when the pipe is empty; throws. */
+  spliceTo(fd: number, offset: number, length: number): number;
+}
+
+/** Where a FifoReader's output goes. */
+export interface FifoSink {
+  /** One chunk read from the FIFO, consumed synchronously (the buffer is reused after). */
+  chunk(data: Buffer): void;
+  /**
+   * Moves one chunk straight from the pipe into the log: the bytes moved, 0 when the pipe is
+   * empty, or null when the chunk must be read and passed to chunk() instead (an outage).
+   */
+  splice(pipe: PipeEnd): number | null;
+}
+
+/** Bytes handled per wake-up of one FIFO before others get their turn (libuv reads 32 chunks). */
+const BYTES_PER_WAKEUP = 32 * READ_CHUNK_BYTES;
+
+/**
+ * Reads a FIFO on the loop thread. With the native addon the bytes go from the pipe into the
+ * log file by splice(2), so a daemon killed at any instant has either stored a chunk or left
+ * it in the pipe for the next daemon (native/pipe.c); without it, libuv reads each chunk into
+ * the daemon and the sink writes it at once, which leaves a window of a few microseconds per
+ * chunk in which a SIGKILL loses the chunk in hand.
+ */
 export class FifoReader {
-  private readonly socket: Socket;
   private readonly fd: number;
+  private readonly socket: Socket | null = null;
+  private readonly poll: PollHandle | null = null;
+  private readonly pipe: PipeEnd;
   private closed = false;
 
   private constructor(
     readonly path: string,
-    private readonly onChunk: (data: Buffer) => void,
+    private readonly sink: FifoSink,
     onError: (error: Error) => void,
   ) {
     // O_RDWR, not O_RDONLY: without a writer the reader would see EOF whenever no service
@@ -119,16 +151,34 @@ export class FifoReader {
     // is copied into each spawned child and closed again at its exec. Ends of output come from
     // the service's exit instead.
     this.fd = openSync(path, constants.O_RDWR | constants.O_NONBLOCK);
+    const addon = native;
+    const fd = this.fd;
+    this.pipe = addon
+      ? {
+          bytes: () => addon.pipeBytes(fd),
+          spliceTo: (file, offset, length) => {
+            try {
+              return addon.splice(fd, file, offset, length);
+            } catch (err) {
+              throw nativeError(err);
+            }
+          },
+        }
+      : { bytes: () => 0, spliceTo: () => 0 };
+    if (addon) {
+      this.poll = addon.pollReadable(fd, () => this.pump(BYTES_PER_WAKEUP, onError));
+      return;
+    }
     // libuv polls the fd (epoll) and reads into one reused buffer: no copy, no stream buffering,
-    // so `onChunk` sees every chunk in order and before drainSync can read a later one.
+    // so the sink sees every chunk in order and before drainSync can read a later one.
     const options: SocketWithOnRead = {
-      fd: this.fd,
+      fd,
       readable: true,
       writable: false,
       onread: {
         buffer: READ_BUFFER,
         callback: (bytes: number, buffer: Uint8Array): boolean => {
-          this.onChunk(Buffer.from(buffer.buffer, buffer.byteOffset, bytes));
+          this.sink.chunk(Buffer.from(buffer.buffer, buffer.byteOffset, bytes));
           return true;
         },
       },
@@ -138,25 +188,18 @@ export class FifoReader {
     this.socket.on("end", () => onError(new Error(`log FIFO ${path} reached end of file`)));
   }
 
-  /** Opens the FIFO at `path` for reading and starts delivering chunks. */
-  static open(path: string, onChunk: (data: Buffer) => void, onError: (error: Error) => void): FifoReader {
-    return new FifoReader(path, onChunk, onError);
+  /** Opens the FIFO at `path` for reading and starts delivering its output to `sink`. */
+  static open(path: string, sink: FifoSink, onError: (error: Error) => void): FifoReader {
+    return new FifoReader(path, sink, onError);
   }
 
-  /** Reads what the pipe holds right now (until EAGAIN, at most `maxBytes`); returns the byte count. */
+  /** Moves what the pipe holds right now (at most about `maxBytes`) to the sink; returns the byte count. */
   drainSync(maxBytes: number): number {
     let total = 0;
     while (!this.closed && total < maxBytes) {
-      let bytes: number;
-      try {
-        bytes = readSync(this.fd, DRAIN_BUFFER, 0, DRAIN_BUFFER.length, null);
-      } catch (err) {
-        if (errnoOf(err) === "EAGAIN" || errnoOf(err) === "EWOULDBLOCK") break; // the pipe is empty
-        throw err;
-      }
-      if (bytes === 0) break;
-      total += bytes;
-      this.onChunk(DRAIN_BUFFER.subarray(0, bytes));
+      const moved = this.moveOne();
+      if (moved === 0) break;
+      total += moved;
     }
     return total;
   }
@@ -165,6 +208,36 @@ export class FifoReader {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.socket.destroy(); // closes this.fd
+    if (this.poll && native) {
+      native.stopPoll(this.poll);
+      closeSync(this.fd);
+    }
+    this.socket?.destroy(); // closes this.fd
+  }
+
+  /** One wake-up of the native poll: move chunks until the pipe is empty or the budget is spent. */
+  private pump(maxBytes: number, onError: (error: Error) => void): void {
+    try {
+      this.drainSync(maxBytes);
+    } catch (err) {
+      onError(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  /** Moves one chunk: spliced when the sink can, else read here and handed over. */
+  private moveOne(): number {
+    if (this.poll) {
+      const spliced = this.sink.splice(this.pipe);
+      if (spliced !== null) return spliced;
+    }
+    let bytes: number;
+    try {
+      bytes = readSync(this.fd, DRAIN_BUFFER, 0, DRAIN_BUFFER.length, null);
+    } catch (err) {
+      if (errnoOf(err) === "EAGAIN" || errnoOf(err) === "EWOULDBLOCK") return 0; // the pipe is empty
+      throw err;
+    }
+    if (bytes > 0) this.sink.chunk(DRAIN_BUFFER.subarray(0, bytes));
+    return bytes;
   }
 }

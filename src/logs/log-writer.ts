@@ -1,15 +1,17 @@
 /**
  * Appends captured output to a service's live generation: the exact bytes to the stream's data
- * file, then one index line saying when and where they landed. Synchronous writes on O_APPEND
- * descriptors: ordered, cheap (two syscalls per chunk of up to 64 KiB), and done before the
- * next chunk is read, so the index is never behind by more than the chunk in hand. Rotates the
- * whole generation when a data file (or the index) would pass the size limit.
+ * file, then one index line saying when and where they landed. Synchronous writes: ordered,
+ * cheap (two or three syscalls per chunk of up to 64 KiB), and done before the next chunk is
+ * taken, so the index is never behind by more than the chunk in hand. Data files are written
+ * at the writer's own offset (the daemon is their only writer): splice(2) refuses O_APPEND
+ * files. Rotates the whole generation when a data file (or the index) would pass the limit.
  */
 import { closeSync, constants, fstatSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
 import { formatChunkEntry, formatIndexHeader, formatMarkerEntry } from "./index-format.js";
 import { generationFiles, LOG_STREAMS, type GenerationFiles, type LogStream } from "./log-files.js";
 import { isErrno } from "../core/errors.js";
 import type { OutputLoss } from "./output-loss.js";
+import { READ_CHUNK_BYTES, type PipeEnd } from "./fifo.js";
 import { pruneGenerations, shiftGenerations } from "./rotate.js";
 
 type FileKind = keyof GenerationFiles;
@@ -31,6 +33,8 @@ export class LogWriter {
   /** A partial index line was written (disk full): the next line must start on a new line. */
   private indexLineOpen = false;
   private lastError: unknown = null;
+  /** splice(2) failed as unsupported here: chunks are read and written instead. */
+  private spliceRefused = false;
 
   constructor(
     private readonly logsDir: string,
@@ -61,7 +65,7 @@ export class LogWriter {
       if ((size > 0 && size + data.length > this.limits.maxSizeBytes) || this.indexFull()) this.rotate();
       const fds = this.ensureOpen();
       offset = this.sizes[stream];
-      written = writeFully(fds[stream] ?? this.createDataFile(fds, stream), data);
+      written = writeFully(fds[stream] ?? this.createDataFile(fds, stream), data, offset);
     } catch (err) {
       written = err instanceof PartialWriteError ? err.written : 0;
       this.lastError = err instanceof PartialWriteError ? err.cause : err;
@@ -75,6 +79,39 @@ export class LogWriter {
       if (closing !== "" && error === null) this.loss.end();
     }
     if (written < data.length) this.loss.record(stream, data.length - written, this.lastError, now);
+  }
+
+  /**
+   * Moves the next chunk of `stream` from its FIFO into the data file without taking it into
+   * the daemon (FifoSink.splice): the bytes moved, 0 when the pipe is empty, or null when the
+   * chunk must go through append() instead: during an outage (append probes and records the
+   * loss) or when this file system cannot splice.
+   */
+  splice(stream: LogStream, pipe: PipeEnd, now: number): number | null {
+    if (this.loss.active || this.spliceRefused) return null;
+    let moved: number;
+    let offset: number;
+    try {
+      const pending = Math.min(pipe.bytes(), READ_CHUNK_BYTES);
+      if (pending === 0) return 0;
+      this.ensureOpen();
+      const size = this.sizes[stream];
+      if ((size > 0 && size + pending > this.limits.maxSizeBytes) || this.indexFull()) this.rotate();
+      const fds = this.ensureOpen();
+      offset = this.sizes[stream];
+      moved = pipe.spliceTo(fds[stream] ?? this.createDataFile(fds, stream), offset, pending);
+    } catch (err) {
+      // EINVAL and the like: a file system without splice. The chunk is still in the pipe.
+      if (isErrno(err, "EINVAL") || isErrno(err, "ENOSYS") || isErrno(err, "EOPNOTSUPP"))
+        this.spliceRefused = true;
+      this.lastError = err;
+      return null;
+    }
+    if (moved > 0) {
+      this.sizes[stream] += moved;
+      this.writeIndex(formatChunkEntry(now, stream, offset, moved));
+    }
+    return moved;
   }
 
   /** Writes a lifecycle marker; while writes fail it is kept and written when they work again. */
@@ -161,7 +198,7 @@ export class LogWriter {
   /** Creates the stream's data file of the live generation at its first output. */
   private createDataFile(fds: OpenFiles, stream: LogStream): number {
     const path = generationFiles(this.logsDir, this.service, 0)[stream];
-    const fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, LOG_FILE_MODE);
+    const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT, LOG_FILE_MODE);
     fds[stream] = fd;
     this.sizes[stream] = fstatSync(fd).size;
     return fd;
@@ -223,11 +260,12 @@ class PartialWriteError extends Error {
 }
 
 /** fs.writeSync may write less than asked (a disk filling up): loop, and say how far it got. */
-function writeFully(fd: number, data: Buffer): number {
+function writeFully(fd: number, data: Buffer, position: number | null = null): number {
   let written = 0;
   while (written < data.length) {
     try {
-      written += writeSync(fd, data, written, data.length - written);
+      const at = position === null ? null : position + written;
+      written += writeSync(fd, data, written, data.length - written, at);
     } catch (err) {
       if (written === 0) throw err;
       throw new PartialWriteError(written, err);
@@ -247,10 +285,10 @@ function endsWithNewline(path: string, size: number): boolean {
   }
 }
 
-/** An existing file opened for appending, or null when there is none (nothing is created). */
+/** An existing data file opened for writing, or null when there is none (nothing is created). */
 function openExisting(path: string): number | null {
   try {
-    return openSync(path, constants.O_WRONLY | constants.O_APPEND);
+    return openSync(path, constants.O_WRONLY);
   } catch (err) {
     if (isErrno(err, "ENOENT")) return null;
     throw err;

@@ -67,7 +67,14 @@ export class ServiceLog {
     this.writer.open();
     const onError = options.onError ?? ((error: Error) => process.emitWarning(error));
     const open = (stream: LogStream): FifoReader =>
-      FifoReader.open(fifoPath(logsDir, service, stream), (data) => this.capture(stream, data), onError);
+      FifoReader.open(
+        fifoPath(logsDir, service, stream),
+        {
+          chunk: (data) => this.capture(stream, data),
+          splice: (pipe) => this.writer.splice(stream, pipe, Date.now()),
+        },
+        onError,
+      );
     let out: FifoReader | null = null;
     try {
       out = open("out");

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
-import { appendFileSync } from "node:fs";
+import { appendFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { UpkeepError } from "../core/errors.js";
 import { openTestLog } from "./service-fixtures.js";
+import { ServiceLog } from "./service-log.js";
 import { readLogTail } from "./tail.js";
 
 const cleanups: (() => void)[] = [];
@@ -36,12 +37,17 @@ test("a chunk that ends mid-line never splits a line of the other stream", () =>
 test("bytes without an index line (daemon killed between the two writes) are still shown", () => {
   const { dir, log, say } = setUp();
   say("out", "indexed\n");
-  appendFileSync(log.files.out, "not indexed\n"); // as if the index write never happened
+  log.close(); // the daemon dies...
+  appendFileSync(log.files.out, "not indexed\n"); // ...after its data write, before the index line
   assert.equal(
     readLogTail(dir, "web", { lines: 10, timestamps: false }).toString(),
     "indexed\nnot indexed\n",
   );
-  say("out", "later\n");
+  // The next daemon appends after those bytes, and readers still show them in place.
+  const next = ServiceLog.open({ logsDir: dir, service: "web", maxSizeBytes: 1 << 20, keep: 2 });
+  cleanups.push(() => next.close());
+  writeSync(next.childStdio().out, "later\n");
+  next.drainNow();
   assert.equal(readLogTail(dir, "web", { lines: 2, timestamps: false }).toString(), "not indexed\nlater\n");
 });
 

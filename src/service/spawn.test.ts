@@ -7,7 +7,7 @@ import { after, describe, test } from "node:test";
 import { waitFor } from "../../test/helpers/wait-for.js";
 import { loadConfig } from "../config/load.js";
 import type { ServiceConfig } from "../config/model.js";
-import { nativeLoadError } from "../core/native.js";
+import { nativeSpawnError } from "../core/native.js";
 import {
   cgroupPids,
   cgroupRecordPath,
@@ -63,7 +63,7 @@ test(
     skip: process.arch === "x64" ? false : `the clone3 stub is x86_64 only; this is ${process.arch}`,
   },
   () => {
-    assert.equal(nativeLoadError, null);
+    assert.equal(nativeSpawnError, null);
     assert.equal(SPAWNER, "native");
   },
 );
@@ -71,7 +71,7 @@ test(
 for (const spawner of ["native", "node"] as const) {
   describe(
     `spawnService with the ${spawner} spawner`,
-    { skip: spawner === "native" && nativeLoadError !== null ? `not loaded: ${nativeLoadError}` : false },
+    { skip: spawner === "native" && nativeSpawnError !== null ? `not loaded: ${nativeSpawnError}` : false },
     () => {
       test("runs argv in its own session and group, with cwd, env and the output fds; reports the exit code", async () => {
         const config = serviceConfig(

@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { openSync } from "node:fs";
 import { resolveExecutable } from "./resolve-executable.js";
 import type { ServiceConfig } from "../config/model.js";
-import { native, nativeError, signalName } from "../core/native.js";
+import { nativeError, nativeSpawn, signalName } from "../core/native.js";
 import { runInCgroup, placeInCgroup } from "../identity/cgroup.js";
 import { resolveGroup, resolveUser } from "../identity/users.js";
 import type { ServiceOutput } from "./output.js";
@@ -23,7 +23,7 @@ export interface Spawned {
 }
 
 /** Which spawner runs services: the native addon when it is loaded, else child_process. */
-export const SPAWNER: "native" | "node" = native !== null ? "native" : "node";
+export const SPAWNER: "native" | "node" = nativeSpawn !== null ? "native" : "node";
 
 /** Set when the kernel refused clone3 itself (too old, or a seccomp filter): Node's spawn from then on. */
 let nativeRefused = false;
@@ -95,8 +95,8 @@ function spawnNative(
   stdio: { out: number; err: number },
   cgroupPath: string | null,
 ): Promise<Spawned> {
-  const addon = native;
-  if (addon === null) throw new Error("the native spawner is not loaded");
+  const spawn = nativeSpawn;
+  if (spawn === null) throw new Error("the native spawner is not loaded");
   const stdin = (devNull ??= openSync("/dev/null", "r"));
   const envp = Object.entries(request.env)
     .filter((entry): entry is [string, string] => entry[1] !== undefined)
@@ -108,7 +108,7 @@ function spawnNative(
   let settle: { resolve: (spawned: Spawned) => void; reject: (error: Error) => void } | null = null;
   const started = new Promise<Spawned>((resolve, reject) => (settle = { resolve, reject }));
   const start = (cgroup: string | null): number => {
-    const pid = addon.spawn(
+    const pid = spawn(
       request.file,
       request.argv,
       envp,

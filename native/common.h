@@ -1,0 +1,14 @@
+/* Helpers shared by the addon's files (defined in upkeep_native.c). */
+#ifndef UPKEEP_NATIVE_COMMON_H
+#define UPKEEP_NATIVE_COMMON_H
+#include <node_api.h>
+#include <stdint.h>
+
+/* An Error with `errno` (the number) and `syscall` set, as native.ts expects. */
+napi_value make_errno_error(napi_env env, const char *step, int err);
+napi_value throw_errno(napi_env env, const char *step, int err);
+int64_t get_int(napi_env env, napi_value value);
+
+/* Adds pollReadable, stopPoll, pipeBytes and splice (pipe.c) to the exports. */
+void register_pipe_functions(napi_env env, napi_value exports);
+#endif
