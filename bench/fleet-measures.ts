@@ -8,7 +8,7 @@
  * dir: the second cold start, as after a reboot or an upgrade.
  */
 import { coldStartRow, restartFleet, startFleet, type Fleet } from "./cold-start.js";
-import { measureDaemonRss } from "./daemon-rss.js";
+import { measureDaemonRss, measureRssAfterWork } from "./daemon-rss.js";
 import { measureIdleCpu } from "./idle-cpu.js";
 import { errorRow, progress, type Row } from "./report.js";
 import { measureStatusLatency } from "./status-latency.js";
@@ -56,8 +56,9 @@ export async function measureFleets(): Promise<Row[]> {
       const rss = await measureDaemonRss(fleet);
       progress(`  idling ${IDLE_SECONDS} s for the CPU figure`);
       const idle = await measureIdleCpu(fleet, IDLE_SECONDS);
+      const worked = await measureRssAfterWork(fleet);
       progress("  starting the fleet of 200 again on its state dir");
-      return [coldStartRow(fleet), coldStartRow(await restartFleet(fleet), true), rss, idle];
+      return [coldStartRow(fleet), coldStartRow(await restartFleet(fleet), true), rss, worked, idle];
     })),
   );
   const diagnostic = await withFleet(
@@ -74,9 +75,10 @@ export async function measureFleets(): Promise<Row[]> {
   rows.push(
     ...(await withFleet(1000, async (fleet) => {
       const rss = await measureDaemonRss(fleet);
+      const worked = await measureRssAfterWork(fleet);
       const status = measureStatusLatency(fleet, STATUS_RUNS);
       progress("  starting the fleet of 1000 again on its state dir");
-      return [coldStartRow(fleet), coldStartRow(await restartFleet(fleet), true), rss, ...status];
+      return [coldStartRow(fleet), coldStartRow(await restartFleet(fleet), true), rss, worked, ...status];
     })),
   );
   return rows;

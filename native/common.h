@@ -11,4 +11,6 @@ int64_t get_int(napi_env env, napi_value value);
 
 /* Adds pollReadable, stopPoll, pipeBytes and splice (pipe.c) to the exports. */
 void register_pipe_functions(napi_env env, napi_value exports);
+/* Adds releaseStartupPages (memory.c) to the exports. */
+void register_memory_functions(napi_env env, napi_value exports);
 #endif

@@ -472,6 +472,7 @@ NAPI_MODULE_INIT() {
   napi_create_function(env, "exchange", NAPI_AUTO_LENGTH, native_exchange, NULL, &fn);
   napi_set_named_property(env, exports, "exchange", fn);
   register_pipe_functions(env, exports);
+  register_memory_functions(env, exports);
 #ifdef HAVE_CLONE3_STUB
   napi_get_boolean(env, true, &supported);
 #else

@@ -47,6 +47,11 @@ export interface NativeAddon {
    * `offset` (a file opened without O_APPEND). 0 when the pipe is empty; throws (errno, syscall).
    */
   splice(pipeFd: number, fileFd: number, offset: number, length: number): number;
+  /**
+   * madvise(MADV_DONTNEED) on the pages of read-only private file mappings that are still the
+   * file's own bytes (native/memory.c); returns the bytes released.
+   */
+  releaseStartupPages(): number;
 }
 
 /** An opaque poll handle of the addon. */

@@ -13,7 +13,7 @@ import { reloadConfig } from "../supervisor/apply-config.js";
 import { Supervisor } from "../supervisor/supervisor.js";
 import { listenControlSocket } from "./control-socket.js";
 import { acquireInstanceLock } from "./instance-lock.js";
-import { settleHeapSoon } from "./settle-heap.js";
+import { MemorySettler } from "./settle-memory.js";
 import { writeStatusDump } from "./status-dump.js";
 
 /** How often old events beyond the kept number are deleted. */
@@ -62,6 +62,8 @@ async function runLocked(config: Config, lock: NetServer): Promise<number> {
   }, EVENT_PRUNE_INTERVAL_MS);
   pruning.unref();
   supervisor.bus.subscribe(printEvent);
+  const memory = new MemorySettler();
+  supervisor.bus.subscribe(() => memory.activity());
   let stopping: Promise<number> | null = null;
   let control: Server | null = null;
   const socketPath = join(config.stateDir, "upkeep.sock");
@@ -69,6 +71,7 @@ async function runLocked(config: Config, lock: NetServer): Promise<number> {
     const shutdown = (why: string): void => {
       if (stopping) return;
       say(`upkeep: ${why}: stopping all services`);
+      memory.stop();
       stopping = (async () => {
         await supervisor.shutdown();
         control?.close();
@@ -103,7 +106,7 @@ async function runLocked(config: Config, lock: NetServer): Promise<number> {
     });
     void (async () => {
       await supervisor.start();
-      settleHeapSoon();
+      memory.startupDone();
       control = await listenControlSocket(socketPath, {
         supervisor,
         requestShutdown: () => shutdown("shutdown requested"),

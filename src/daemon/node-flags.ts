@@ -7,6 +7,6 @@
  *   frequent, tiny scavenges: a good trade for a long-lived process that allocates little
  *   once its services run.
  * - No memory reducer: its delayed collections were nearly all the CPU an idle daemon used;
- *   the daemon collects once after start-up instead (settle-heap.ts).
+ *   the daemon collects once after start-up instead (settle-memory.ts).
  */
 export const DAEMON_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=1", "--no-memory-reducer"];
