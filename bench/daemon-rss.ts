@@ -35,7 +35,7 @@ const BURST_STATUS = 5;
 /** The RSS right after 20 restarts (one by one) and 5 full status requests. */
 export async function measureRssAfterWork(fleet: Fleet): Promise<Row> {
   for (let i = 0; i < Math.min(BURST_RESTARTS, fleet.services); i++) {
-    const name = `s${String(i).padStart(4, "0")}`; // cold-start.ts names them so
+    const name = `s${String(i + 1).padStart(4, "0")}`; // cold-start.ts names them so
     const answer = await fleet.bench.api("POST", "/api/v1/actions", { action: "restart", names: [name] });
     if (answer.status !== 200) throw new Error(`restart ${name}: HTTP ${answer.status}`);
   }
