@@ -19,7 +19,7 @@ import { findPidsWithMarker, sleep, wallClockMs } from "./proc-usage.js";
 
 /** Repository root (the bench runs from dist/bench). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-export const CLI = join(REPO_ROOT, "dist/src/cli/main.js");
+export const CLI = join(REPO_ROOT, "dist/bundle/cli/main.mjs");
 const MARKER_VARIABLE = "UPKEEP_BENCH_MARKER";
 /** A daemon still running this long after SIGTERM gets SIGKILL (its services are then killed by marker). */
 const SHUTDOWN_LIMIT_MS = 90_000;

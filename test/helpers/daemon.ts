@@ -9,7 +9,7 @@ import { waitFor } from "./wait-for.js";
 
 /** Repository root (tests run from dist/test/helpers). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
-export const CLI = join(REPO_ROOT, "dist/src/cli/main.js");
+export const CLI = join(REPO_ROOT, "dist/bundle/cli/main.mjs");
 export const FIXTURES = join(REPO_ROOT, "test/fixtures/bin");
 
 /**

@@ -35,9 +35,12 @@ function readLogTail(file: string, fromOffset: number): string[] {
   }
 }
 
-/** The argv of the detached daemon: this CLI's main.js with the same target. */
+/**
+ * The argv of the detached daemon: the script this CLI was started as (bin/upkeep, the
+ * bundle or dist/src/cli/main.js) with the same target.
+ */
 function daemonArgv(target: Target, force: boolean): string[] {
-  const main = fileURLToPath(new URL("../main.js", import.meta.url));
+  const main = process.argv[1] ?? fileURLToPath(new URL("../main.js", import.meta.url));
   return [
     ...DAEMON_NODE_FLAGS,
     main,
