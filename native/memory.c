@@ -1,11 +1,13 @@
 /*
- * releaseStartupPages() -> bytes: gives back the clean file pages the daemon touched only
- * while starting (most of the node binary's code and read-only data: the compiler, the
- * config parser, the startup snapshot), which otherwise stay in its resident set for good.
+ * releaseStartupPages() -> bytes: gives back the clean pages of the node binary the daemon
+ * touched only while starting (V8's compilers, the startup snapshot, ICU data), which
+ * otherwise stay in its resident set for good.
  *
- * Only pages that are provably identical to the file are released: read-only, private,
- * file-backed mappings, and within them only pages that /proc/self/pagemap shows as file
- * pages (a page the dynamic linker wrote, such as RELRO relocations, is anonymous there and is
+ * Only pages of the running executable are released (the kernel refuses writes to it while
+ * it runs, ETXTBSY, so a released page always comes back with the same bytes; a shared
+ * library or addon could be rewritten in place by an upgrade), and only pages that are
+ * provably identical to the file: read-only private mappings, and within them only pages
+ * that /proc/self/pagemap shows as file pages (a page the dynamic linker wrote, such as RELRO relocations, is anonymous there and is
  * kept, since MADV_DONTNEED would bring back the file's unrelocated bytes). A released page
  * the daemon needs again is mapped back from the page cache on first touch (a minor fault);
  * the kernel would evict these same pages under memory pressure, this only does it first.
@@ -59,16 +61,29 @@ static napi_value release_startup_pages(napi_env env, napi_callback_info info) {
     fclose(maps);
     return throw_errno(env, "open /proc/self/pagemap", err);
   }
+  char exe[4096];
+  ssize_t exe_length = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (exe_length <= 0) {
+    int err = errno;
+    close(pagemap);
+    fclose(maps);
+    return throw_errno(env, "readlink /proc/self/exe", err);
+  }
+  exe[exe_length] = '\0';
   long page = sysconf(_SC_PAGESIZE);
   uint64_t released = 0;
-  char line[4096];
+  char line[8192];
   while (fgets(line, sizeof line, maps)) {
     uintptr_t start, end;
     char perms[5];
     unsigned long inode;
-    if (sscanf(line, "%lx-%lx %4s %*s %*s %lu", &start, &end, perms, &inode) != 4) continue;
-    /* Read-only (writable pages may differ from the file), private, backed by a file. */
+    int path_at = 0;
+    if (sscanf(line, "%lx-%lx %4s %*s %*s %lu %n", &start, &end, perms, &inode, &path_at) != 4) continue;
+    /* Read-only (writable pages may differ from the file), private, backed by the executable. */
     if (perms[1] != '-' || perms[3] != 'p' || inode == 0) continue;
+    const char *path = line + path_at;
+    size_t path_length = strcspn(path, "\n");
+    if (path_length != (size_t)exe_length || strncmp(path, exe, path_length) != 0) continue;
     released += release_range(pagemap, start, end, page);
   }
   close(pagemap);

@@ -48,8 +48,8 @@ export interface NativeAddon {
    */
   splice(pipeFd: number, fileFd: number, offset: number, length: number): number;
   /**
-   * madvise(MADV_DONTNEED) on the pages of read-only private file mappings that are still the
-   * file's own bytes (native/memory.c); returns the bytes released.
+   * madvise(MADV_DONTNEED) on the node binary's pages in read-only private mappings that are
+   * still the file's own bytes (native/memory.c); returns the bytes released.
    */
   releaseStartupPages(): number;
 }
