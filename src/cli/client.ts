@@ -1,11 +1,13 @@
 /**
- * The CLI's client of the daemon's API: HTTP/1.1 over the UNIX socket `<state_dir>/upkeep.sock`
- * with node:http and nothing else (start-up cost matters). Non-2xx answers become UpkeepErrors
+ * The CLI's client of the daemon's API: HTTP/1.1 over the UNIX socket `<state_dir>/upkeep.sock`.
+ * One-shot requests go through http-exchange.ts (node:net only: start-up cost matters);
+ * streams (`-f`) load node:http when they open. Non-2xx answers become UpkeepErrors
  * carrying the daemon's code, message and hint; no socket (or nobody listening) becomes
  * DAEMON_NOT_RUNNING with the exact command that starts the daemon.
  */
-import { request, type IncomingMessage, type RequestOptions as HttpRequestOptions } from "node:http";
+import type { IncomingMessage, RequestOptions as HttpRequestOptions } from "node:http";
 import { ERROR_CATALOGUE, UpkeepError, errnoOf, type ErrorCode } from "../core/errors.js";
+import { exchange } from "./http-exchange.js";
 
 /** Where the daemon listens, and how to start it when it does not. */
 export interface Endpoint {
@@ -103,7 +105,18 @@ export function errorFromResponse(response: RawResponse, path: string): UpkeepEr
   );
 }
 
+function timeoutError(method: string, path: string, timeoutMs: number): UpkeepError {
+  return new UpkeepError(
+    "INTERNAL",
+    `the daemon did not answer ${method} ${path} within ${timeoutMs / 1000} s`,
+    {
+      hint: "it may be hung: see daemon.log in the state dir; `kill -USR1 <daemon pid>` writes status.txt",
+    },
+  );
+}
+
 function startRequest(
+  http: typeof import("node:http"),
   endpoint: Endpoint,
   method: string,
   path: string,
@@ -129,53 +142,47 @@ function startRequest(
         : { "content-type": "application/json", "content-length": Buffer.byteLength(payload) }),
     },
   };
-  const req = request(httpOptions);
+  const req = http.request(httpOptions);
   req.on("response", onResponse);
   req.on("error", (err) => onError(connectionError(endpoint, err)));
-  if (options.timeoutMs !== undefined) {
-    const seconds = options.timeoutMs / 1000;
-    req.setTimeout(options.timeoutMs, () => {
-      req.destroy(
-        new UpkeepError("INTERNAL", `the daemon did not answer ${method} ${path} within ${seconds} s`, {
-          hint: "it may be hung: see daemon.log in the state dir; `kill -USR1 <daemon pid>` writes status.txt",
-        }),
-      );
-    });
-  }
+  const timeoutMs = options.timeoutMs;
+  if (timeoutMs !== undefined)
+    req.setTimeout(timeoutMs, () => req.destroy(timeoutError(method, path, timeoutMs)));
   req.end(payload);
   return () => req.destroy();
 }
 
 /** Sends one request and reads the whole answer, whatever its status. */
-export function sendRequest(
+export async function sendRequest(
   endpoint: Endpoint,
   method: string,
   path: string,
   body?: unknown,
   options: RequestOptions = {},
 ): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    startRequest(
-      endpoint,
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  const timeoutMs = options.timeoutMs;
+  try {
+    const answer = await exchange({
+      socketPath: endpoint.socketPath,
       method,
       path,
-      body,
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("error", (err) => reject(connectionError(endpoint, err)));
-        res.on("end", () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            contentType: res.headers["content-type"] ?? "",
-            body: Buffer.concat(chunks),
-          }),
-        );
+      headers: {
+        host: "upkeep",
+        accept: "application/json",
+        ...(payload === undefined
+          ? {}
+          : { "content-type": "application/json", "content-length": Buffer.byteLength(payload) }),
       },
-      reject,
-      options,
-    );
-  });
+      ...(payload === undefined ? {} : { body: payload }),
+      ...(timeoutMs === undefined
+        ? {}
+        : { timeoutMs, onTimeout: () => timeoutError(method, path, timeoutMs) }),
+    });
+    return { status: answer.status, contentType: answer.headers["content-type"] ?? "", body: answer.body };
+  } catch (err) {
+    throw connectionError(endpoint, err);
+  }
 }
 
 /** The raw body of a 2xx answer (status --json passes it through byte for byte). */
@@ -231,16 +238,18 @@ export interface OpenStream {
  * Opens a streaming GET (server-sent events) and hands each text chunk to `onText`.
  * Resolves once a 2xx answer has started; a non-2xx answer throws like requestJson.
  */
-export function openStream(
+export async function openStream(
   endpoint: Endpoint,
   path: string,
   onText: (text: string) => void,
 ): Promise<OpenStream> {
+  const http = await import("node:http");
   return new Promise((resolve, reject) => {
     let closing = false;
     let settleEnded: (how: "closed-by-daemon" | "closed-by-us") => void = () => undefined;
     const ended = new Promise<"closed-by-daemon" | "closed-by-us">((r) => (settleEnded = r));
     const destroy = startRequest(
+      http,
       endpoint,
       "GET",
       path,
