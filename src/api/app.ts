@@ -6,6 +6,7 @@ import { handleActions } from "./routes/actions.js";
 import { handleEvents } from "./routes/events.js";
 import { handleReloadConfig, handleShutdown } from "./routes/daemon.js";
 import { handleService, handleStatus } from "./routes/services.js";
+import { handleServiceTree } from "./routes/tree.js";
 
 /** What the routes need: the supervisor and the daemon's own controls. */
 export interface ApiContext {
@@ -26,6 +27,7 @@ const ROUTES: { method: string; pattern: RegExp; handler: Handler }[] = [
   { method: "GET", pattern: /^\/api\/v1\/status$/, handler: handleStatus },
   { method: "GET", pattern: /^\/api\/v1\/services$/, handler: handleStatus },
   { method: "GET", pattern: /^\/api\/v1\/services\/([^/]+)$/, handler: handleService },
+  { method: "GET", pattern: /^\/api\/v1\/services\/([^/]+)\/tree$/, handler: handleServiceTree },
   { method: "POST", pattern: /^\/api\/v1\/actions$/, handler: handleActions },
   { method: "GET", pattern: /^\/api\/v1\/events$/, handler: handleEvents },
   { method: "POST", pattern: /^\/api\/v1\/reload-config$/, handler: handleReloadConfig },

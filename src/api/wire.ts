@@ -89,3 +89,33 @@ export interface ReloadConfigResponseJson {
 export interface ErrorJson {
   error: { code: string; message: string; hint?: string; details?: Record<string, unknown> };
 }
+
+/** A socket a process listens on: TCP in LISTEN, a bound UDP socket, or a UNIX socket. */
+export type ListenJson =
+  | { protocol: "tcp" | "tcp6" | "udp" | "udp6"; address: string; port: number }
+  | { protocol: "unix"; path: string };
+
+/** One process of a service's tree (`upkeep ps`), with the processes it started. */
+export interface ProcessJson {
+  pid: number;
+  ppid: number;
+  /** The kernel's command name (comm, at most 15 bytes). */
+  name: string;
+  /** The kernel's one-letter state: R running, S sleeping, D disk wait, T stopped, Z zombie. */
+  state: string;
+  /** The command line, or [] when it cannot be read (a zombie, another user's process). */
+  cmdline: string[];
+  listening: ListenJson[];
+  children: ProcessJson[];
+}
+
+/** GET /api/v1/services/NAME/tree */
+export interface ServiceTreeJson {
+  name: string;
+  state: ServiceState;
+  /** The main process, as recorded; null when none runs. */
+  pid: number | null;
+  /** The tree's roots: the main process first, then members whose parent is outside the tree
+   *  (a daemon's worker that was re-parented after its parent died, for instance). */
+  processes: ProcessJson[];
+}

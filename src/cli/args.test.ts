@@ -97,8 +97,8 @@ test("wrong positionals are usage errors naming the command", () => {
 });
 
 test("unknown commands and subcommands list what exists", () => {
-  usage(["stauts"], /unknown command 'stauts' \(did you mean 'status'\?\)/, /commands: daemon, status/);
-  usage(["ps", "web"], /unknown command 'ps'/);
+  usage(["stauts"], /unknown command 'stauts' \(did you mean 'status'\?\)/, /commands: daemon, status, ps/);
+  usage(["incidents", "web"], /unknown command 'incidents'/);
   usage(["config"], /config: missing subcommand/, /upkeep config check/);
   usage(["config", "lint"], /config: unknown subcommand 'lint'/);
   usage(["help", "nope"], /unknown command 'nope'/);

@@ -92,6 +92,17 @@ export const COMMANDS: readonly CommandSpec[] = [
     positionals: { name: "NAME", min: 0, max: Infinity },
     load: () => import("./commands/status.js"),
   },
+  {
+    name: "ps",
+    summary: "show a service's process tree with PIDs, names and listening sockets",
+    usage: "NAME [--json]",
+    description:
+      "Shows every live process of the service's current start, nested under its parent, with\n" +
+      "the TCP, UDP and UNIX sockets each one listens on (read from /proc).",
+    flags: [JSON_FLAG],
+    positionals: { name: "NAME", min: 1, max: 1 },
+    load: () => import("./commands/ps.js"),
+  },
   actionSpec(
     "start",
     "start services and wait for the result",

@@ -1,0 +1,56 @@
+/**
+ * GET /api/v1/services/NAME/tree: every live process of the service's current start, nested
+ * by parent, each with the sockets it listens on (`upkeep ps`). Found as stop and restart find
+ * them (cgroup, process group and session, descendants, the start's marker: docs/identity.md)
+ * and read from /proc only; the cost is one /proc scan and one fd-table read per member.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { findListeners, readListeningUnixSockets } from "../../identity/listen-ports.js";
+import { readCmdline } from "../../identity/proc-stat.js";
+import { buildTree, findTreeMembers, type TreeNode } from "../../identity/process-tree.js";
+import { selectorOf } from "../../service/tree-effects.js";
+import { selectRunners } from "../../supervisor/actions.js";
+import type { ApiContext } from "../app.js";
+import { sendJson } from "../http-io.js";
+import type { ListenJson, ProcessJson, ServiceTreeJson } from "../wire.js";
+
+export function handleServiceTree(
+  ctx: ApiContext,
+  _req: IncomingMessage,
+  res: ServerResponse,
+  _url: URL,
+  [name]: string[],
+): void {
+  // An exact name, else the first instance of `name@*` (an unknown name throws SERVICE_UNKNOWN).
+  const runner =
+    ctx.supervisor.runners.get(name ?? "") ?? selectRunners(ctx.supervisor, [name ?? ""], false)[0]!;
+  const record = runner.record;
+  const members = record ? findTreeMembers(selectorOf(record)) : [];
+  const pids = members.map((m) => m.pid);
+  const listening = new Map<number, ListenJson[]>(pids.map((pid) => [pid, []]));
+  for (const [pid, sockets] of findListeners(pids)) {
+    listening.get(pid)!.push(...sockets.map(({ protocol, address, port }) => ({ protocol, address, port })));
+  }
+  for (const [pid, sockets] of findListeners(pids, readListeningUnixSockets())) {
+    listening.get(pid)!.push(...sockets.map(({ path }) => ({ protocol: "unix" as const, path })));
+  }
+  const toJson = (node: TreeNode): ProcessJson => ({
+    pid: node.stat.pid,
+    ppid: node.stat.ppid,
+    name: node.stat.comm,
+    state: node.stat.state,
+    cmdline: readCmdline(node.stat.pid) ?? [],
+    listening: listening.get(node.stat.pid) ?? [],
+    children: node.children.map(toJson),
+  });
+  const roots = buildTree(members);
+  // The main process leads; other roots follow in PID order.
+  roots.sort((a, b) => Number(b.stat.pid === record?.pid) - Number(a.stat.pid === record?.pid));
+  const body: ServiceTreeJson = {
+    name: runner.name,
+    state: runner.state,
+    pid: record && members.some((m) => m.pid === record.pid) ? record.pid : null,
+    processes: roots.map(toJson),
+  };
+  sendJson(res, 200, body);
+}
