@@ -36,7 +36,10 @@ static uint64_t release_range(int pagemap, uintptr_t start, uintptr_t end, long 
     size_t count = (end - at) / page;
     if (count > PAGES_PER_READ) count = PAGES_PER_READ;
     ssize_t got = pread(pagemap, entries, count * sizeof entries[0], (off_t)(at / page * sizeof entries[0]));
-    if (got <= 0) break;
+    if (got <= 0) {
+      end = at; /* pages not read are not checked: the last run ends here */
+      break;
+    }
     count = (size_t)got / sizeof entries[0];
     for (size_t i = 0; i < count; i++, at += page) {
       int releasable = (entries[i] & PM_PRESENT) && (entries[i] & PM_FILE);

@@ -84,7 +84,13 @@ static napi_value poll_readable(napi_env env, napi_callback_info info) {
   napi_value name;
   napi_create_string_utf8(env, "upkeep:pipe", NAPI_AUTO_LENGTH, &name);
   napi_async_init(env, NULL, name, &poll->async);
-  uv_poll_start(&poll->handle, UV_READABLE, readable);
+  err = uv_poll_start(&poll->handle, UV_READABLE, readable);
+  if (err != 0) {
+    /* The handle is initialised: it must be closed (which frees the poll), not just freed. */
+    poll->stopped = 1;
+    uv_close((uv_handle_t *)&poll->handle, poll_closed);
+    return throw_errno(env, "uv_poll_start", -err);
+  }
   napi_value external;
   napi_create_external(env, poll, NULL, NULL, &external);
   return external;

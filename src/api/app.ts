@@ -46,11 +46,27 @@ export function createApiHandler(ctx: ApiContext): (req: IncomingMessage, res: S
       sendError(res, new UpkeepError("API_NOT_FOUND", `no route ${req.method ?? "?"} ${url.pathname}`));
       return;
     }
-    const params = (route.pattern.exec(url.pathname) ?? []).slice(1).map(decodeURIComponent);
-    // An async wrapper turns a synchronous throw into a rejection too: no request may crash the daemon.
-    (async () => route.handler(ctx, req, res, url, params))().catch((err: unknown) => {
+    // An async wrapper turns a synchronous throw into a rejection too: no request may crash the
+    // daemon, not even a path with a bad escape (`%zz`, which decodeURIComponent refuses).
+    (async () =>
+      route.handler(
+        ctx,
+        req,
+        res,
+        url,
+        (route.pattern.exec(url.pathname) ?? []).slice(1).map(decodeName),
+      ))().catch((err: unknown) => {
       if (res.headersSent) res.destroy();
       else sendError(res, err);
     });
   };
+}
+
+/** A path segment decoded; a malformed escape is the client's error, named as such. */
+function decodeName(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new UpkeepError("API_BAD_REQUEST", `the path segment '${segment}' is not valid percent-encoding`);
+  }
 }

@@ -25,34 +25,52 @@ const STARTUP_DELAY_MS = 500;
 const QUIET_MS = 30_000;
 
 export class MemorySettler {
-  private timer: NodeJS.Timeout | null = null;
+  private startupTimer: NodeJS.Timeout | null = null;
+  private quietTimer: NodeJS.Timeout | null = null;
+  private started = false;
+  private stopped = false;
 
-  /** Start-up is over: settle shortly. */
+  /** Start-up is over: settle shortly, whatever events follow (services becoming ready). */
   startupDone(): void {
-    this.timer = setTimeout(() => settleMemory(), STARTUP_DELAY_MS).unref();
+    if (this.stopped) return;
+    this.started = true;
+    this.startupTimer = setTimeout(settleMemory, STARTUP_DELAY_MS).unref();
   }
 
   /** A lifecycle event: settle again once the daemon has been quiet for QUIET_MS. */
   activity(): void {
-    if (this.timer === null) return; // still starting: the start-up settle comes first
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => settleMemory(), QUIET_MS).unref();
+    if (!this.started || this.stopped) return; // still starting: the start-up settle comes first
+    if (this.quietTimer === null) this.quietTimer = setTimeout(settleMemory, QUIET_MS).unref();
+    else this.quietTimer.refresh();
   }
 
+  /** The daemon is shutting down: no collection or release midway through it. */
   stop(): void {
-    if (this.timer !== null) clearTimeout(this.timer);
+    this.stopped = true;
+    if (this.startupTimer !== null) clearTimeout(this.startupTimer);
+    if (this.quietTimer !== null) clearTimeout(this.quietTimer);
   }
 }
 
 let gc: (() => void) | undefined;
+let releaseFailed = false;
 
 function settleMemory(): void {
   // V8 exposes gc() only behind a flag: set it and take the function from a fresh context,
   // which leaves the daemon's own global object as it is.
   if (gc === undefined) {
     setFlagsFromString("--expose-gc");
-    gc = runInNewContext("gc") as () => void;
+    gc = runInNewContext("gc") as (() => void) | undefined;
   }
-  gc();
-  native?.releaseStartupPages();
+  gc?.();
+  if (native === null || releaseFailed) return;
+  try {
+    native.releaseStartupPages();
+  } catch (err) {
+    // /proc/self/pagemap missing (a kernel without it, a sandbox): keep the pages, say so once.
+    releaseFailed = true;
+    process.emitWarning(
+      `upkeep: start-up pages are kept: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
 }

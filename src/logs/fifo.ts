@@ -166,7 +166,12 @@ export class FifoReader {
         }
       : { bytes: () => 0, spliceTo: () => 0 };
     if (addon) {
-      this.poll = addon.pollReadable(fd, () => this.pump(BYTES_PER_WAKEUP, onError));
+      try {
+        this.poll = addon.pollReadable(fd, () => this.pump(BYTES_PER_WAKEUP, onError));
+      } catch (err) {
+        closeSync(fd);
+        throw nativeError(err);
+      }
       return;
     }
     // libuv polls the fd (epoll) and reads into one reused buffer: no copy, no stream buffering,

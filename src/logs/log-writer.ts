@@ -64,8 +64,9 @@ export class LogWriter {
       const size = this.sizes[stream];
       if ((size > 0 && size + data.length > this.limits.maxSizeBytes) || this.indexFull()) this.rotate();
       const fds = this.ensureOpen();
-      offset = this.sizes[stream];
-      written = writeFully(fds[stream] ?? this.createDataFile(fds, stream), data, offset);
+      const fd = fds[stream] ?? this.createDataFile(fds, stream);
+      offset = this.offsetFor(stream, fd);
+      written = writeFully(fd, data, offset);
     } catch (err) {
       written = err instanceof PartialWriteError ? err.written : 0;
       this.lastError = err instanceof PartialWriteError ? err.cause : err;
@@ -98,8 +99,9 @@ export class LogWriter {
       const size = this.sizes[stream];
       if ((size > 0 && size + pending > this.limits.maxSizeBytes) || this.indexFull()) this.rotate();
       const fds = this.ensureOpen();
-      offset = this.sizes[stream];
-      moved = pipe.spliceTo(fds[stream] ?? this.createDataFile(fds, stream), offset, pending);
+      const fd = fds[stream] ?? this.createDataFile(fds, stream);
+      offset = this.offsetFor(stream, fd);
+      moved = pipe.spliceTo(fd, offset, pending);
     } catch (err) {
       // EINVAL and the like: a file system without splice. The chunk is still in the pipe.
       if (isErrno(err, "EINVAL") || isErrno(err, "ENOSYS") || isErrno(err, "EOPNOTSUPP"))
@@ -153,8 +155,12 @@ export class LogWriter {
     if (this.limits.keep <= 0 && this.fds) {
       // keep 0: no rotated copy. Truncating keeps the inodes, so followers notice it by the
       // index shrinking or by its new header id (follow.ts).
-      for (const fd of [this.fds.out, this.fds.err, this.fds.idx]) if (fd !== null) ftruncateSync(fd, 0);
-      this.sizes.out = this.sizes.err = this.sizes.idx = 0;
+      // Each size follows its own truncate: one that fails leaves that file's size as it is.
+      for (const kind of ["out", "err", "idx"] as const) {
+        const fd = this.fds[kind];
+        if (fd !== null) ftruncateSync(fd, 0);
+        this.sizes[kind] = 0;
+      }
       this.indexLineOpen = false;
       this.writeHeader();
       return;
@@ -193,6 +199,17 @@ export class LogWriter {
     if (this.sizes.idx === 0) this.writeHeader();
     else this.indexLineOpen = !endsWithNewline(files.idx, this.sizes.idx);
     return this.fds;
+  }
+
+  /**
+   * Where the next chunk of `stream` goes: the end of what this writer wrote, unless the file
+   * is shorter now (an operator emptied it, `: > web.out.log`, or logrotate's copytruncate):
+   * then its real end, so that no run of NUL bytes fills the gap. One fstat per chunk.
+   */
+  private offsetFor(stream: LogStream, fd: number): number {
+    const size = fstatSync(fd).size;
+    if (size < this.sizes[stream]) this.sizes[stream] = size;
+    return this.sizes[stream];
   }
 
   /** Creates the stream's data file of the live generation at its first output. */

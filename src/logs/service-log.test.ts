@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
-import { readFileSync, readdirSync } from "node:fs";
+import { readFileSync, readdirSync, truncateSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { waitFor } from "../../test/helpers/wait-for.js";
@@ -116,4 +116,15 @@ test("childStdio hands out O_RDWR descriptors and remove() deletes the FIFOs but
   const names = readdirSync(dir).sort();
   assert.deepEqual(names, ["gone.idx", "gone.out.log"]);
   assert.equal(readFileSync(join(dir, "gone.out.log"), "utf8"), "kept\n");
+});
+
+test("a data file emptied from outside (`: > web.out.log`, copytruncate) gets new output at its start, no NUL gap", () => {
+  const { log } = openLog();
+  const fds = log.childStdio();
+  writeSync(fds.out, "before the truncate\n");
+  log.drainNow();
+  truncateSync(log.files.out, 0);
+  writeSync(fds.out, "after\n");
+  log.drainNow();
+  assert.equal(readFileSync(log.files.out, "utf8"), "after\n");
 });

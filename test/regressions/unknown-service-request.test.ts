@@ -19,6 +19,12 @@ test("requests for unknown services and routes answer with an error and the daem
   assert.equal(badAction.status, 400);
   const badJson = await env.api("POST", "/api/v1/actions", undefined);
   assert.equal(badJson.status, 400);
+  // A malformed escape in a path segment once threw outside the handler and killed the daemon.
+  const badEscape = await env.api("GET", "/api/v1/services/%zz/tree");
+  assert.equal(badEscape.status, 400);
+  assert.match(badEscape.json.error.message, /'%zz' is not valid percent-encoding/);
+  const unknownTree = await env.api("GET", "/api/v1/services/nope/tree");
+  assert.equal(unknownTree.status, 404);
   const noRoute = await env.api("DELETE", "/api/v1/everything");
   assert.equal(noRoute.status, 404);
   assert.equal((await env.api("GET", "/api/v1/status")).status, 200, "the daemon still answers");

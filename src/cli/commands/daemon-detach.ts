@@ -7,7 +7,6 @@ import { DAEMON_NODE_FLAGS } from "../../daemon/node-flags.js";
 import { spawn } from "node:child_process";
 import { closeSync, fstatSync, mkdirSync, openSync, readSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { StatusJson } from "../../api/wire.js";
 import { UpkeepError } from "../../core/errors.js";
 import { requestJson } from "../client.js";
@@ -40,7 +39,9 @@ function readLogTail(file: string, fromOffset: number): string[] {
  * bundle or dist/src/cli/main.js) with the same target.
  */
 function daemonArgv(target: Target, force: boolean): string[] {
-  const main = process.argv[1] ?? fileURLToPath(new URL("../main.js", import.meta.url));
+  const main = process.argv[1];
+  if (main === undefined)
+    throw new Error("cannot tell which script runs this CLI (process.argv[1] is empty)");
   return [
     ...DAEMON_NODE_FLAGS,
     main,
