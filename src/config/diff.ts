@@ -69,6 +69,7 @@ function liveKeys(a: ServiceConfig, b: ServiceConfig): string[] {
     ["logs.max_size", a.logs.maxSizeBytes, b.logs.maxSizeBytes],
     ["logs.keep", a.logs.keep, b.logs.keep],
     ["logs.timestamps", a.logs.timestamps, b.logs.timestamps],
+    ["listen", a.listen, b.listen], // checked before the next start; the running process is left as it is
   ];
   const keys = pairs.filter(([, x, y]) => !sameData(x, y)).map(([key]) => key);
   // Keys of later capabilities are not acted on yet, so changing them needs no restart.

@@ -125,9 +125,9 @@ notify:
     pidfile: "/var/run/apache2.pid",
     start: ["/usr/sbin/apachectl", "start"],
     stop: ["/usr/sbin/apachectl", "stop"],
-    listen: [80],
     children: [{ name: "worker", count: 2 }],
   });
+  assert.deepEqual(apache.listen, [80], "listen is acted on: checked before each start");
   assert.deepEqual(result.config.pending, { notify: { on: ["crash"] } });
   assert.deepEqual(
     result.notes.map((n) => `${n.line}:${n.column} ${n.keyPath}`),
@@ -136,7 +136,6 @@ notify:
       "4:5 services.apache.pidfile",
       "5:5 services.apache.start",
       "6:11 services.apache.stop",
-      "7:5 services.apache.listen",
       "8:5 services.apache.children",
       "10:1 notify",
     ],
@@ -180,4 +179,40 @@ test("an empty config file is valid, with a note that no services are declared",
   assert.ok(result.ok);
   assert.deepEqual(result.config.services, []);
   assert.match(result.notes[0]!.message, /no services/);
+});
+
+test("listen takes a list of TCP ports; anything else is a problem at its position", (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, "upkeep.yaml");
+  writeFileSync(
+    file,
+    `services:
+  web:
+    command: [node, server.js]
+    listen: [8080, 8443, 8080]
+  bad:
+    command: [node, server.js]
+    listen: [0, "http", 70000, 80.5]
+  worse:
+    command: [node, server.js]
+    listen: 8080
+`,
+  );
+  const result = loadConfig(file);
+  assert.equal(result.ok, false);
+  assert.deepEqual(
+    result.problems.map((p) => `${p.line}:${p.column} ${p.code} ${p.keyPath}`),
+    [
+      "7:14 CONFIG_BAD_VALUE services.bad.listen[0]",
+      "7:17 CONFIG_WRONG_TYPE services.bad.listen[1]",
+      "7:25 CONFIG_BAD_VALUE services.bad.listen[2]",
+      "7:32 CONFIG_BAD_VALUE services.bad.listen[3]",
+      "10:13 CONFIG_WRONG_TYPE services.worse.listen",
+    ],
+  );
+  assert.match(result.problems[4]!.expected, /a list of TCP port numbers from 1 to 65535/);
+  writeFileSync(file, "services:\n  web:\n    command: [node, server.js]\n    listen: [8080, 8443, 8080]\n");
+  const good = loadConfig(file);
+  assert.ok(good.ok, JSON.stringify(good));
+  assert.deepEqual(good.config.services[0]!.listen, [8080, 8443], "in order, without repeats");
 });

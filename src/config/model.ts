@@ -51,8 +51,10 @@ export interface ServiceConfig {
   stop: StopConfig;
   reloadSignal: NodeJS.Signals; // default SIGHUP
   logs: LogsConfig;
+  /** TCP ports the service's tree must hold in LISTEN; checked free before each start. */
+  listen: number[];
   /**
-   * Keys of later capabilities (pidfile, listen, children, ready, health, after, requires,
+   * Keys of later capabilities (pidfile, children, ready, health, after, requires,
    * condition, limits, instances, start/stop commands of external services): accepted and kept
    * verbatim, reported by `config check` as "accepted, not yet acted on".
    */

@@ -13,7 +13,6 @@ export const PENDING_SERVICE_KEYS = [
   "pidfile",
   "match",
   "start",
-  "listen",
   "children",
   "ready",
   "health",
@@ -38,6 +37,7 @@ export const SERVICE_KEYS = [
   "stop",
   "reload_signal",
   "logs",
+  "listen",
   ...PENDING_SERVICE_KEYS,
 ] as const;
 

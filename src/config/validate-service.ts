@@ -16,6 +16,7 @@ import {
   SERVICE_KEYS,
   SERVICE_NAME_PATTERN,
 } from "./schema.js";
+import { readListen } from "./validate-listen.js";
 import { readCommand } from "./validate-command.js";
 import { readEnvFileField, readEnvMap } from "./validate-env.js";
 import { pick, readBackoff, readStartLimit } from "./validate-policies.js";
@@ -104,6 +105,7 @@ export function readService(sink: ProblemSink, entry: Field, baseDir: string): S
       pick(section, "reload_signal", (f) => readSignal(sink, f, ["SIGKILL", "SIGSTOP"])) ??
       DEFAULT_RELOAD_SIGNAL,
     logs: readLogs(sink, section.get("logs")),
+    listen: pick(section, "listen", (f) => readListen(sink, f)) ?? [],
     pending,
     source: { file: sink.file, line: entry.keyWhere.line, column: entry.keyWhere.column },
   };

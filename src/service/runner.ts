@@ -1,3 +1,4 @@
+import { describeHeldPorts, findHeldPorts } from "./port-preflight.js";
 import type { ServiceConfig } from "../config/model.js";
 import type { EventRecord, NewEvent, ProcessRecord, ServiceRecord, StateStore } from "../store/store.js";
 import { initialContext, transition, type MachineContext } from "./machine.js";
@@ -239,6 +240,14 @@ export class ServiceRunner {
   }
 
   private async spawn(): Promise<void> {
+    if (this.config.listen.length > 0) {
+      const held = findHeldPorts(this.name, this.config.listen);
+      if (held.length > 0) {
+        const message = describeHeldPorts(this.name, held);
+        this.output.marker(`not started: ${message}`);
+        return this.handle({ type: "spawn_failed", error: message });
+      }
+    }
     let spawned;
     try {
       spawned = await spawnService(this.config, this.output, this.deps.cgroupPath);

@@ -1,0 +1,47 @@
+/**
+ * `listen`: the TCP ports the service's process tree must hold in LISTEN, as a list of port
+ * numbers (`[8080, 8443]`). Before each start upkeep checks that nobody else holds them
+ * (SPEC §6, src/service/port-preflight.ts).
+ */
+import { isScalar, isSeq } from "yaml";
+import { describeNode, type Field, type ProblemSink } from "./problem-sink.js";
+
+const LISTEN_EXPECTED = "a list of TCP port numbers from 1 to 65535, like [8080, 8443]";
+
+/** The ports of a `listen` field, in order and without repeats, or undefined after a problem. */
+export function readListen(sink: ProblemSink, field: Field): number[] | undefined {
+  const node = field.value;
+  if (!isSeq(node)) {
+    sink.problem(
+      "CONFIG_WRONG_TYPE",
+      field.where,
+      field.path,
+      "wrong type",
+      LISTEN_EXPECTED,
+      describeNode(node),
+    );
+    return undefined;
+  }
+  const ports: number[] = [];
+  let ok = true;
+  node.items.forEach((raw, index) => {
+    const item = sink.resolve(raw);
+    const value = isScalar(item) ? item.value : undefined;
+    if (typeof value === "number" && Number.isInteger(value) && value >= 1 && value <= 65535) {
+      if (!ports.includes(value)) ports.push(value);
+      return;
+    }
+    const where = sink.whereNode(item, field.where);
+    const message = typeof value === "number" ? "not a port number" : "wrong type";
+    sink.problem(
+      typeof value === "number" ? "CONFIG_BAD_VALUE" : "CONFIG_WRONG_TYPE",
+      where,
+      `${field.path}[${index}]`,
+      message,
+      "a TCP port number from 1 to 65535",
+      describeNode(item),
+    );
+    ok = false;
+  });
+  return ok ? ports : undefined;
+}

@@ -1,0 +1,62 @@
+/**
+ * Port pre-flight (SPEC §6): before a service with `listen:` ports starts, every port must be
+ * free. A port someone else holds would only make the service crash on "address in use" and
+ * loop through its restarts; instead the start fails at once with the holder named: PID,
+ * command, since when, and whether it carries this service's marker (a leftover of an earlier
+ * run of it, which the tree kill before each restart normally leaves none of).
+ *
+ * Cost: /proc/net/tcp{,6} once per port; only a port that is held pays for a scan of every
+ * process's fds to find its holder.
+ */
+import { startTimeToEpochMs } from "../identity/boot-id.js";
+import { findPortHolders, readListeningSockets } from "../identity/listen-ports.js";
+import { environContains, readCmdline, readProcStat } from "../identity/proc-stat.js";
+
+export interface PortHeld {
+  port: number;
+  /** 0 when the port is in LISTEN but its holder cannot be seen (another user's process when
+   *  upkeep is not root, or another network namespace). */
+  pid: number;
+  command: string;
+  /** ISO time the holder started, or null when it is gone by now. */
+  startedAt: string | null;
+  /** The holder carries UPKEEP_SERVICE=<this service>: a leftover of an earlier run of it. */
+  leftover: boolean;
+}
+
+/** Who holds each of `ports` now, one entry per port (its lowest holder PID); [] when all are free. */
+export function findHeldPorts(service: string, ports: readonly number[]): PortHeld[] {
+  const held: PortHeld[] = [];
+  for (const port of ports) {
+    const holder = findPortHolders(port, "tcp")[0];
+    if (holder === undefined) {
+      const listening = readListeningSockets().some((s) => s.port === port && s.protocol.startsWith("tcp"));
+      if (listening) held.push({ port, pid: 0, command: "", startedAt: null, leftover: false });
+      continue;
+    }
+    const stat = readProcStat(holder.pid);
+    held.push({
+      port,
+      pid: holder.pid,
+      command: (readCmdline(holder.pid) ?? []).join(" ") || (stat ? `[${stat.comm}]` : "?"),
+      startedAt: stat ? new Date(startTimeToEpochMs(stat.startTime)).toISOString() : null,
+      leftover: environContains(holder.pid, `UPKEEP_SERVICE=${service}`),
+    });
+  }
+  return held;
+}
+
+/** The failed start's reason: what holds which port, and the command that frees it. */
+export function describeHeldPorts(service: string, held: readonly PortHeld[]): string {
+  const parts = held.map((h) => {
+    if (h.pid === 0) {
+      return `port ${h.port} is already in LISTEN, held by a process upkeep cannot see (another user's, or in another network namespace; find it with: ss -ltnp 'sport = :${h.port}')`;
+    }
+    const since = h.startedAt === null ? "" : `, started ${h.startedAt}`;
+    const whose = h.leftover ? `a leftover of an earlier run of ${service}` : `not a process of ${service}`;
+    return `port ${h.port} is already held by PID ${h.pid} (${h.command}${since}), ${whose}`;
+  });
+  const pids = [...new Set(held.map((h) => h.pid).filter((pid) => pid !== 0))].join(" ");
+  const stop = pids === "" ? "stop it" : `stop it (kill ${pids})`;
+  return `${parts.join("; ")}: ${stop} or change services.${service}.listen, then: upkeep reset ${service}`;
+}
