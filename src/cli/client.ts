@@ -115,6 +115,16 @@ function timeoutError(method: string, path: string, timeoutMs: number): UpkeepEr
   );
 }
 
+/** The headers of every request to the daemon; a JSON body adds its type and length. */
+function requestHeaders(payload: string | undefined): Record<string, string | number> {
+  const headers: Record<string, string | number> = { host: "upkeep", accept: "application/json" };
+  if (payload !== undefined) {
+    headers["content-type"] = "application/json";
+    headers["content-length"] = Buffer.byteLength(payload);
+  }
+  return headers;
+}
+
 function startRequest(
   http: typeof import("node:http"),
   endpoint: Endpoint,
@@ -134,13 +144,7 @@ function startRequest(
     // An empty servername stops the agent from asking isIP() whether the host header is an
     // address: that first call compiles Node's IPv6 regex, ~5 ms of every CLI start (measured).
     servername: "",
-    headers: {
-      host: "upkeep",
-      accept: "application/json",
-      ...(payload === undefined
-        ? {}
-        : { "content-type": "application/json", "content-length": Buffer.byteLength(payload) }),
-    },
+    headers: requestHeaders(payload),
   };
   const req = http.request(httpOptions);
   req.on("response", onResponse);
@@ -167,13 +171,7 @@ export async function sendRequest(
       socketPath: endpoint.socketPath,
       method,
       path,
-      headers: {
-        host: "upkeep",
-        accept: "application/json",
-        ...(payload === undefined
-          ? {}
-          : { "content-type": "application/json", "content-length": Buffer.byteLength(payload) }),
-      },
+      headers: requestHeaders(payload),
       ...(payload === undefined ? {} : { body: payload }),
       ...(timeoutMs === undefined
         ? {}

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { selectRunners } from "../../supervisor/actions.js";
+import type { ServiceRunner } from "../../service/runner.js";
 import type { ApiContext } from "../app.js";
 import { sendJson } from "../http-io.js";
 import { serializeDaemon, serializeService } from "../serialize.js";
@@ -24,8 +25,10 @@ export function handleService(
   _url: URL,
   [name]: string[],
 ): void {
-  // An exact name, else the first instance of `name@*` (an unknown name throws SERVICE_UNKNOWN).
-  const runner =
-    ctx.supervisor.runners.get(name ?? "") ?? selectRunners(ctx.supervisor, [name ?? ""], false)[0]!;
-  sendJson(res, 200, serializeService(ctx.supervisor, runner, Date.now()));
+  sendJson(res, 200, serializeService(ctx.supervisor, runnerNamed(ctx, name), Date.now()));
+}
+
+/** The runner of a URL's NAME: an exact name, else the first instance `name@*`; an unknown name throws SERVICE_UNKNOWN. */
+export function runnerNamed(ctx: ApiContext, name: string | undefined): ServiceRunner {
+  return ctx.supervisor.runners.get(name ?? "") ?? selectRunners(ctx.supervisor, [name ?? ""], false)[0]!;
 }

@@ -9,9 +9,9 @@ import { findListeners, readListeningUnixSockets } from "../../identity/listen-p
 import { readCmdline } from "../../identity/proc-stat.js";
 import { buildTree, findTreeMembers, type TreeNode } from "../../identity/process-tree.js";
 import { selectorOf } from "../../service/tree-effects.js";
-import { selectRunners } from "../../supervisor/actions.js";
 import type { ApiContext } from "../app.js";
 import { sendJson } from "../http-io.js";
+import { runnerNamed } from "./services.js";
 import type { ListenJson, ProcessJson, ServiceTreeJson } from "../wire.js";
 
 export function handleServiceTree(
@@ -21,9 +21,7 @@ export function handleServiceTree(
   _url: URL,
   [name]: string[],
 ): void {
-  // An exact name, else the first instance of `name@*` (an unknown name throws SERVICE_UNKNOWN).
-  const runner =
-    ctx.supervisor.runners.get(name ?? "") ?? selectRunners(ctx.supervisor, [name ?? ""], false)[0]!;
+  const runner = runnerNamed(ctx, name);
   const record = runner.record;
   const members = record ? findTreeMembers(selectorOf(record)) : [];
   const pids = members.map((m) => m.pid);
