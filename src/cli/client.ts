@@ -125,34 +125,28 @@ function requestHeaders(payload: string | undefined): Record<string, string | nu
   return headers;
 }
 
-function startRequest(
+/** Starts a streaming GET with node:http; returns what ends it from our side. */
+function startStream(
   http: typeof import("node:http"),
   endpoint: Endpoint,
-  method: string,
   path: string,
-  body: unknown,
   onResponse: (res: IncomingMessage) => void,
   onError: (err: UpkeepError) => void,
-  options: RequestOptions,
 ): () => void {
-  const payload = body === undefined ? undefined : JSON.stringify(body);
   const httpOptions: HttpRequestOptions & { servername: string } = {
     socketPath: endpoint.socketPath,
-    method,
+    method: "GET",
     path,
     agent: false,
     // An empty servername stops the agent from asking isIP() whether the host header is an
     // address: that first call compiles Node's IPv6 regex, ~5 ms of every CLI start (measured).
     servername: "",
-    headers: requestHeaders(payload),
+    headers: requestHeaders(undefined),
   };
   const req = http.request(httpOptions);
   req.on("response", onResponse);
   req.on("error", (err) => onError(connectionError(endpoint, err)));
-  const timeoutMs = options.timeoutMs;
-  if (timeoutMs !== undefined)
-    req.setTimeout(timeoutMs, () => req.destroy(timeoutError(method, path, timeoutMs)));
-  req.end(payload);
+  req.end();
   return () => req.destroy();
 }
 
@@ -246,12 +240,10 @@ export async function openStream(
     let closing = false;
     let settleEnded: (how: "closed-by-daemon" | "closed-by-us") => void = () => undefined;
     const ended = new Promise<"closed-by-daemon" | "closed-by-us">((r) => (settleEnded = r));
-    const destroy = startRequest(
+    const destroy = startStream(
       http,
       endpoint,
-      "GET",
       path,
-      undefined,
       (res) => {
         const status = res.statusCode ?? 0;
         if (status < 200 || status > 299) {
@@ -279,7 +271,6 @@ export async function openStream(
         });
       },
       reject,
-      {},
     );
   });
 }

@@ -15,7 +15,8 @@ export function isNullValue(field: Field): boolean {
   return field.value === null || (isScalar(field.value) && field.value.value === null);
 }
 
-function wrongType(sink: ProblemSink, field: Field, expected: string): undefined {
+/** Records a CONFIG_WRONG_TYPE problem at the field, naming what was expected; returns undefined. */
+export function wrongType(sink: ProblemSink, field: Field, expected: string): undefined {
   sink.problem(
     "CONFIG_WRONG_TYPE",
     field.where,

@@ -6,7 +6,7 @@ import { isMap, isScalar } from "yaml";
 import type { HttpConfig } from "./model.js";
 import { describeNode, type Field, type ProblemSink } from "./problem-sink.js";
 import { readSection } from "./read-map.js";
-import { isNullValue } from "./read-scalars.js";
+import { isNullValue, wrongType } from "./read-scalars.js";
 import { DEFAULT_HTTP, HTTP_KEYS } from "./schema.js";
 
 const LISTEN_EXPECTED =
@@ -30,17 +30,7 @@ function readListen(sink: ProblemSink, field: Field): { host: string; port: numb
   let text: string;
   if (isScalar(node) && typeof node.value === "number") text = String(node.value);
   else if (isScalar(node) && typeof node.value === "string") text = node.value;
-  else {
-    sink.problem(
-      "CONFIG_WRONG_TYPE",
-      field.where,
-      field.path,
-      "wrong type",
-      LISTEN_EXPECTED,
-      describeNode(node),
-    );
-    return undefined;
-  }
+  else return wrongType(sink, field, LISTEN_EXPECTED);
   const result = parseListen(text);
   if (result.ok) return result;
   sink.problem(

@@ -5,23 +5,14 @@
  */
 import { isScalar, isSeq } from "yaml";
 import { describeNode, type Field, type ProblemSink } from "./problem-sink.js";
+import { wrongType } from "./read-scalars.js";
 
 const LISTEN_EXPECTED = "a list of TCP port numbers from 1 to 65535, like [8080, 8443]";
 
 /** The ports of a `listen` field, in order and without repeats, or undefined after a problem. */
 export function readListen(sink: ProblemSink, field: Field): number[] | undefined {
   const node = field.value;
-  if (!isSeq(node)) {
-    sink.problem(
-      "CONFIG_WRONG_TYPE",
-      field.where,
-      field.path,
-      "wrong type",
-      LISTEN_EXPECTED,
-      describeNode(node),
-    );
-    return undefined;
-  }
+  if (!isSeq(node)) return wrongType(sink, field, LISTEN_EXPECTED);
   const ports: number[] = [];
   let ok = true;
   node.items.forEach((raw, index) => {

@@ -85,12 +85,16 @@ export interface PortHolder {
 /**
  * Every process holding a listening socket on `port` (TCP and UDP unless `protocol` says which;
  * "tcp" includes tcp6, and a dual-stack server on "::" shows only as tcp6), sorted by pid.
- * /proc/net/* is checked first and costs little; only a port found there pays for a scan of
- * every process's fds. An empty list with the port in /proc/net/* means a holder we may not
+ * /proc/net/* is checked first and costs little (pass `listening` to share one read between
+ * several ports); only a port found there pays for a scan of every process's fds. An empty list with the port in /proc/net/* means a holder we may not
  * read (not root), or one in another network namespace.
  */
-export function findPortHolders(port: number, protocol?: "tcp" | "udp"): PortHolder[] {
-  const sockets = readListeningSockets().filter((s) => s.port === port && isOfFamily(s.protocol, protocol));
+export function findPortHolders(
+  port: number,
+  protocol?: "tcp" | "udp",
+  listening: readonly ListeningSocket[] = readListeningSockets(),
+): PortHolder[] {
+  const sockets = listening.filter((s) => s.port === port && isOfFamily(s.protocol, protocol));
   if (sockets.length === 0) return [];
   const index = indexByInode(sockets);
   const holders: PortHolder[] = [];

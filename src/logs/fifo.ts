@@ -136,7 +136,8 @@ export class FifoReader {
   private readonly fd: number;
   private readonly socket: Socket | null = null;
   private readonly poll: PollHandle | null = null;
-  private readonly pipe: PipeEnd;
+  /** The pipe as a splice source; null without the addon (chunks are then read). */
+  private readonly pipe: PipeEnd | null = null;
   private closed = false;
 
   private constructor(
@@ -153,19 +154,17 @@ export class FifoReader {
     this.fd = openSync(path, constants.O_RDWR | constants.O_NONBLOCK);
     const addon = native;
     const fd = this.fd;
-    this.pipe = addon
-      ? {
-          bytes: () => addon.pipeBytes(fd),
-          spliceTo: (file, offset, length) => {
-            try {
-              return addon.splice(fd, file, offset, length);
-            } catch (err) {
-              throw nativeError(err);
-            }
-          },
-        }
-      : { bytes: () => 0, spliceTo: () => 0 };
     if (addon) {
+      this.pipe = {
+        bytes: () => addon.pipeBytes(fd),
+        spliceTo: (file, offset, length) => {
+          try {
+            return addon.splice(fd, file, offset, length);
+          } catch (err) {
+            throw nativeError(err);
+          }
+        },
+      };
       try {
         this.poll = addon.pollReadable(fd, () => this.pump(BYTES_PER_WAKEUP, onError));
       } catch (err) {
@@ -231,7 +230,7 @@ export class FifoReader {
 
   /** Moves one chunk: spliced when the sink can, else read here and handed over. */
   private moveOne(): number {
-    if (this.poll) {
+    if (this.pipe) {
       const spliced = this.sink.splice(this.pipe);
       if (spliced !== null) return spliced;
     }

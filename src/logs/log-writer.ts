@@ -60,13 +60,9 @@ export class LogWriter {
     let offset = 0;
     let written = 0;
     try {
-      this.ensureOpen();
-      const size = this.sizes[stream];
-      if ((size > 0 && size + data.length > this.limits.maxSizeBytes) || this.indexFull()) this.rotate();
-      const fds = this.ensureOpen();
-      const fd = fds[stream] ?? this.createDataFile(fds, stream);
-      offset = this.offsetFor(stream, fd);
-      written = writeFully(fd, data, offset);
+      const target = this.placeChunk(stream, data.length);
+      offset = target.offset;
+      written = writeFully(target.fd, data, offset);
     } catch (err) {
       written = err instanceof PartialWriteError ? err.written : 0;
       this.lastError = err instanceof PartialWriteError ? err.cause : err;
@@ -95,13 +91,9 @@ export class LogWriter {
     try {
       const pending = Math.min(pipe.bytes(), READ_CHUNK_BYTES);
       if (pending === 0) return 0;
-      this.ensureOpen();
-      const size = this.sizes[stream];
-      if ((size > 0 && size + pending > this.limits.maxSizeBytes) || this.indexFull()) this.rotate();
-      const fds = this.ensureOpen();
-      const fd = fds[stream] ?? this.createDataFile(fds, stream);
-      offset = this.offsetFor(stream, fd);
-      moved = pipe.spliceTo(fd, offset, pending);
+      const target = this.placeChunk(stream, pending);
+      offset = target.offset;
+      moved = pipe.spliceTo(target.fd, offset, pending);
     } catch (err) {
       // EINVAL and the like: a file system without splice. The chunk is still in the pipe.
       if (isErrno(err, "EINVAL") || isErrno(err, "ENOSYS") || isErrno(err, "EOPNOTSUPP"))
@@ -202,14 +194,21 @@ export class LogWriter {
   }
 
   /**
-   * Where the next chunk of `stream` goes: the end of what this writer wrote, unless the file
-   * is shorter now (an operator emptied it, `: > web.out.log`, or logrotate's copytruncate):
-   * then its real end, so that no run of NUL bytes fills the gap. One fstat per chunk.
+   * Where the next chunk of `bytes` of `stream` goes, after rotating if it would not fit: the
+   * data file (created at the stream's first output) and the end of what this writer wrote,
+   * unless the file is shorter now (an operator emptied it, `: > web.out.log`, or logrotate's
+   * copytruncate): then its real end, so that no run of NUL bytes fills the gap. One fstat per
+   * chunk.
    */
-  private offsetFor(stream: LogStream, fd: number): number {
-    const size = fstatSync(fd).size;
-    if (size < this.sizes[stream]) this.sizes[stream] = size;
-    return this.sizes[stream];
+  private placeChunk(stream: LogStream, bytes: number): { fd: number; offset: number } {
+    this.ensureOpen();
+    const size = this.sizes[stream];
+    if ((size > 0 && size + bytes > this.limits.maxSizeBytes) || this.indexFull()) this.rotate();
+    const fds = this.ensureOpen();
+    const fd = fds[stream] ?? this.createDataFile(fds, stream);
+    const actual = fstatSync(fd).size;
+    if (actual < this.sizes[stream]) this.sizes[stream] = actual;
+    return { fd, offset: this.sizes[stream] };
   }
 
   /** Creates the stream's data file of the live generation at its first output. */

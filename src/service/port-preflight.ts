@@ -27,11 +27,12 @@ export interface PortHeld {
 /** Who holds each of `ports` now, one entry per port (its lowest holder PID); [] when all are free. */
 export function findHeldPorts(service: string, ports: readonly number[]): PortHeld[] {
   const held: PortHeld[] = [];
+  const listening = readListeningSockets(); // one read of /proc/net/* for all the ports
   for (const port of ports) {
-    const holder = findPortHolders(port, "tcp")[0];
+    if (!listening.some((s) => s.port === port && s.protocol.startsWith("tcp"))) continue; // free
+    const holder = findPortHolders(port, "tcp", listening)[0];
     if (holder === undefined) {
-      const listening = readListeningSockets().some((s) => s.port === port && s.protocol.startsWith("tcp"));
-      if (listening) held.push({ port, pid: 0, command: "", startedAt: null, leftover: false });
+      held.push({ port, pid: 0, command: "", startedAt: null, leftover: false });
       continue;
     }
     const stat = readProcStat(holder.pid);

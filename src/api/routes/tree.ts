@@ -5,7 +5,11 @@
  * and read from /proc only; the cost is one /proc scan and one fd-table read per member.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { findListeners, readListeningUnixSockets } from "../../identity/listen-ports.js";
+import {
+  findListeners,
+  readListeningSockets,
+  readListeningUnixSockets,
+} from "../../identity/listen-ports.js";
 import { readCmdline } from "../../identity/proc-stat.js";
 import { buildTree, findTreeMembers, type TreeNode } from "../../identity/process-tree.js";
 import { selectorOf } from "../../service/tree-effects.js";
@@ -25,12 +29,23 @@ export function handleServiceTree(
   const record = runner.record;
   const members = record ? findTreeMembers(selectorOf(record)) : [];
   const pids = members.map((m) => m.pid);
-  const listening = new Map<number, ListenJson[]>(pids.map((pid) => [pid, []]));
-  for (const [pid, sockets] of findListeners(pids)) {
-    listening.get(pid)!.push(...sockets.map(({ protocol, address, port }) => ({ protocol, address, port })));
-  }
-  for (const [pid, sockets] of findListeners(pids, readListeningUnixSockets())) {
-    listening.get(pid)!.push(...sockets.map(({ path }) => ({ protocol: "unix" as const, path })));
+  // One pass over the members' fd tables for the inet and the UNIX sockets together.
+  const sockets = [...readListeningSockets(), ...readListeningUnixSockets()];
+  const listening = new Map<number, ListenJson[]>();
+  for (const [pid, held] of findListeners(pids, sockets)) {
+    // TCP and UDP first, then UNIX sockets, each in the order found.
+    const ordered = [
+      ...held.filter((s) => s.protocol !== "unix"),
+      ...held.filter((s) => s.protocol === "unix"),
+    ];
+    listening.set(
+      pid,
+      ordered.map((s) =>
+        s.protocol === "unix"
+          ? { protocol: "unix", path: s.path }
+          : { protocol: s.protocol, address: s.address, port: s.port },
+      ),
+    );
   }
   const toJson = (node: TreeNode): ProcessJson => ({
     pid: node.stat.pid,
