@@ -13,6 +13,8 @@
  *   pipeBytes(fd) -> n                       bytes in the pipe now (FIONREAD)
  *   splice(pipeFd, fileFd, offset, n) -> m   moves up to n bytes to the file at offset;
  *                                            0 when the pipe is empty; throws on errors
+ *   fileSize(fd) -> bytes                    fstat's st_size, without building a Stats
+ *                                            object (checked once per chunk)
  *
  * Node has no way to wait for a descriptor to become readable without reading it, nor any
  * splice binding, and no maintained npm package offers either.
@@ -22,6 +24,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <uv.h>
 #include "common.h"
 
@@ -147,6 +150,17 @@ static napi_value splice_to_file(napi_env env, napi_callback_info info) {
   return result;
 }
 
+static napi_value file_size(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value arg;
+  napi_get_cb_info(env, info, &argc, &arg, NULL, NULL);
+  struct stat st;
+  if (fstat((int)get_int(env, arg), &st) < 0) return throw_errno(env, "fstat", errno);
+  napi_value result;
+  napi_create_double(env, (double)st.st_size, &result);
+  return result;
+}
+
 void register_pipe_functions(napi_env env, napi_value exports) {
   static const struct {
     const char *name;
@@ -156,6 +170,7 @@ void register_pipe_functions(napi_env env, napi_value exports) {
       {"stopPoll", stop_poll},
       {"pipeBytes", pipe_bytes},
       {"splice", splice_to_file},
+      {"fileSize", file_size},
   };
   for (size_t i = 0; i < sizeof functions / sizeof functions[0]; i++) {
     napi_value fn;

@@ -10,6 +10,7 @@ import { closeSync, constants, fstatSync, ftruncateSync, openSync, readSync, wri
 import { formatChunkEntry, formatIndexHeader, formatMarkerEntry } from "./index-format.js";
 import { generationFiles, LOG_STREAMS, type GenerationFiles, type LogStream } from "./log-files.js";
 import { isErrno } from "../core/errors.js";
+import { native, nativeError } from "../core/native.js";
 import type { OutputLoss } from "./output-loss.js";
 import { READ_CHUNK_BYTES, type PipeEnd } from "./fifo.js";
 import { pruneGenerations, shiftGenerations } from "./rotate.js";
@@ -198,7 +199,8 @@ export class LogWriter {
    * data file (created at the stream's first output) and the end of what this writer wrote,
    * unless the file is shorter now (an operator emptied it, `: > web.out.log`, or logrotate's
    * copytruncate): then its real end, so that no run of NUL bytes fills the gap. One fstat per
-   * chunk.
+   * chunk: through the addon, since fs.fstatSync's Stats object cost 12% of the capture rate
+   * of a writer of 4 KiB lines (measured with `seq`).
    */
   private placeChunk(stream: LogStream, bytes: number): { fd: number; offset: number } {
     this.ensureOpen();
@@ -206,7 +208,7 @@ export class LogWriter {
     if ((size > 0 && size + bytes > this.limits.maxSizeBytes) || this.indexFull()) this.rotate();
     const fds = this.ensureOpen();
     const fd = fds[stream] ?? this.createDataFile(fds, stream);
-    const actual = fstatSync(fd).size;
+    const actual = fileSize(fd);
     if (actual < this.sizes[stream]) this.sizes[stream] = actual;
     return { fd, offset: this.sizes[stream] };
   }
@@ -308,5 +310,15 @@ function openExisting(path: string): number | null {
   } catch (err) {
     if (isErrno(err, "ENOENT")) return null;
     throw err;
+  }
+}
+
+/** The size of an open file. */
+function fileSize(fd: number): number {
+  if (native === null) return fstatSync(fd).size;
+  try {
+    return native.fileSize(fd);
+  } catch (err) {
+    throw nativeError(err);
   }
 }
