@@ -8,6 +8,7 @@ import { createMarker, waitForExit } from "./test-fixtures.js";
 
 test("scanProcesses sees this process and a new child, once each", async () => {
   const child = spawn("sleep", [createMarker()], { stdio: "ignore" });
+  let startTime: number | undefined;
   try {
     await waitFor(() => readProcStat(child.pid!)?.comm === "sleep", { what: "the child to exec sleep" });
     const table = scanProcesses();
@@ -16,14 +17,18 @@ test("scanProcesses sees this process and a new child, once each", async () => {
     const seen = table.find((s) => s.pid === child.pid);
     assert.equal(seen?.comm, "sleep");
     assert.equal(seen.ppid, process.pid);
-    assert.equal(seen.startTime, readProcStat(child.pid!)!.startTime);
+    startTime = readProcStat(child.pid!)!.startTime;
+    assert.equal(seen.startTime, startTime);
     assert.ok(pids.includes(process.pid));
     assert.ok(pids.includes(1));
   } finally {
     child.kill("SIGKILL");
     await waitForExit(child);
   }
-  assert.ok(!listPids().includes(child.pid!), "the reaped child is no longer listed");
+  // Tests run in parallel, so the PID may already belong to a new process: only the child's
+  // own incarnation (same PID and start time) must be gone.
+  const again = listPids().includes(child.pid!) ? readProcStat(child.pid!) : undefined;
+  assert.ok(again === undefined || again.startTime !== startTime, "the reaped child is no longer listed");
 });
 
 test("isKernelThread tells kthreadd and its children from user processes", () => {
