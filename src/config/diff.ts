@@ -70,6 +70,13 @@ function liveKeys(a: ServiceConfig, b: ServiceConfig): string[] {
     ["logs.keep", a.logs.keep, b.logs.keep],
     ["logs.timestamps", a.logs.timestamps, b.logs.timestamps],
     ["listen", a.listen, b.listen], // checked before the next start; the running process is left as it is
+    ["children", a.children, b.children], // expectations: watched from now on
+    ["health.restart_on", a.restartOn, b.restartOn],
+    ["pidfile", a.pidfile, b.pidfile], // read at the next start
+    ["match", a.match, b.match],
+    ["start", a.startCommand, b.startCommand],
+    ["stop.command", a.stopCommand, b.stopCommand],
+    ["start_timeout", a.startTimeoutMs, b.startTimeoutMs],
   ];
   const keys = pairs.filter(([, x, y]) => !sameData(x, y)).map(([key]) => key);
   // Keys of later capabilities are not acted on yet, so changing them needs no restart.

@@ -100,7 +100,7 @@ test("http: false turns the listener off, and the state dir override wins over s
   assert.equal(config.stateDir, join(dir, "chosen"));
 });
 
-test("keys of later capabilities are kept verbatim, each with a note", (t) => {
+test("an external service's keys are read; keys of later capabilities are kept verbatim, each with a note", (t) => {
   const dir = tempDir(t);
   const file = join(dir, "upkeep.yaml");
   writeFileSync(
@@ -114,6 +114,7 @@ test("keys of later capabilities are kept verbatim, each with a note", (t) => {
     listen: [80]
     children:
       - { name: worker, count: 2 }
+    ready: { tcp: 80 }
 notify:
   on: [crash]
 `,
@@ -121,24 +122,16 @@ notify:
   const result = loadConfig(file);
   assert.ok(result.ok, JSON.stringify(result));
   const apache = result.config.services[0]!;
-  assert.deepEqual(apache.pending, {
-    pidfile: "/var/run/apache2.pid",
-    start: ["/usr/sbin/apachectl", "start"],
-    stop: ["/usr/sbin/apachectl", "stop"],
-    children: [{ name: "worker", count: 2 }],
-  });
+  assert.equal(apache.pidfile, "/var/run/apache2.pid");
+  assert.deepEqual(apache.startCommand, ["/usr/sbin/apachectl", "start"]);
+  assert.deepEqual(apache.stopCommand, ["/usr/sbin/apachectl", "stop"]);
+  assert.deepEqual(apache.children, [{ name: "worker", count: 2, listen: [] }]);
+  assert.deepEqual(apache.pending, { ready: { tcp: 80 } });
   assert.deepEqual(apache.listen, [80], "listen is acted on: checked before each start");
   assert.deepEqual(result.config.pending, { notify: { on: ["crash"] } });
   assert.deepEqual(
     result.notes.map((n) => `${n.line}:${n.column} ${n.keyPath}`),
-    [
-      "3:11 services.apache.type",
-      "4:5 services.apache.pidfile",
-      "5:5 services.apache.start",
-      "6:11 services.apache.stop",
-      "8:5 services.apache.children",
-      "10:1 notify",
-    ],
+    ["10:5 services.apache.ready", "11:1 notify"],
   );
   assert.ok(result.notes.every((n) => /not yet acted on/.test(n.message)));
 });

@@ -35,6 +35,28 @@ export interface LogsConfig {
   timestamps: boolean; // default false: whether `upkeep logs` shows timestamps by default
 }
 
+/** How an external service's process is found when no pidfile names it (SPEC §2 `match`). */
+export interface MatchConfig {
+  /** The kernel's process name (/proc/PID/comm, at most 15 characters), compared exactly. */
+  comm: string | null;
+  /** A regular expression (JavaScript syntax) tried against the command line, arguments joined by spaces. */
+  cmdline: string | null;
+}
+
+/** A process the service's tree must contain (SPEC §2 `children`). */
+export interface ChildSpec {
+  /** Matched against a tree member's comm, its argv[0]'s base name, or its whole command line. */
+  name: string;
+  /** At least this many such processes (default 1). */
+  count: number;
+  /** TCP ports a process of this name must hold in LISTEN. */
+  listen: number[];
+}
+
+/** What a watched expectation may trigger a restart for (`health.restart_on`). */
+export const RESTART_ON_KINDS = ["ports", "children"] as const;
+export type RestartOnKind = (typeof RESTART_ON_KINDS)[number];
+
 export interface ServiceConfig {
   name: string;
   type: ServiceType;
@@ -53,8 +75,22 @@ export interface ServiceConfig {
   logs: LogsConfig;
   /** TCP ports the service's tree must hold in LISTEN; checked free before each start. */
   listen: number[];
+  /** forking: where the daemon writes its main PID; external: one way to find the process. */
+  pidfile: string | null;
+  /** external: find the process by name or command line (when no pidfile names it). */
+  match: MatchConfig | null;
+  /** external: the command that starts the service (`start`). */
+  startCommand: string[] | null;
+  /** forking, external: a command that stops the service (the command form of `stop`). */
+  stopCommand: string[] | null;
+  /** forking, external: how long a start may take until the main process is found (`start_timeout`, default 30 s). */
+  startTimeoutMs: number;
+  /** Processes the tree must contain. */
+  children: ChildSpec[];
+  /** Which lost expectations (ports, children) restart the service; empty: only an `unhealthy` event. */
+  restartOn: RestartOnKind[];
   /**
-   * Keys of later capabilities (pidfile, children, ready, health, after, requires,
+   * Keys of later capabilities ( ready, health, after, requires,
    * condition, limits, instances, start/stop commands of external services): accepted and kept
    * verbatim, reported by `config check` as "accepted, not yet acted on".
    */

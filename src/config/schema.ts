@@ -10,12 +10,7 @@ export const PENDING_TOP_LEVEL_KEYS: readonly string[] = ["notify"];
 
 /** Service keys of later capabilities: accepted and kept verbatim in ServiceConfig.pending. */
 export const PENDING_SERVICE_KEYS = [
-  "pidfile",
-  "match",
-  "start",
-  "children",
   "ready",
-  "health",
   "after",
   "requires",
   "condition",
@@ -38,13 +33,33 @@ export const SERVICE_KEYS = [
   "reload_signal",
   "logs",
   "listen",
+  "pidfile",
+  "match",
+  "start",
+  "start_timeout",
+  "children",
+  "health",
   ...PENDING_SERVICE_KEYS,
 ] as const;
 
 export const HTTP_KEYS = ["listen"] as const;
 export const BACKOFF_KEYS = ["initial", "max", "factor", "jitter", "reset_after"] as const;
 export const START_LIMIT_KEYS = ["burst", "interval", "retry_after"] as const;
-export const STOP_KEYS = ["signal", "timeout"] as const;
+export const STOP_KEYS = ["signal", "timeout", "command"] as const;
+export const MATCH_KEYS = ["comm", "cmdline"] as const;
+export const CHILD_KEYS = ["name", "count", "listen"] as const;
+/** `health`: restart_on is acted on now; the probe keys come with readiness and health checks. */
+export const HEALTH_KEYS = [
+  "restart_on",
+  "http",
+  "tcp",
+  "exec",
+  "log",
+  "interval",
+  "timeout",
+  "failures",
+] as const;
+export const DEFAULT_START_TIMEOUT_MS = 30_000;
 export const LOGS_KEYS = ["max_size", "keep", "timestamps"] as const;
 
 /** Service names: also file names (pids/NAME.pid, logs) and URL segments; '@' is kept for instances. */

@@ -17,6 +17,8 @@ import {
   SERVICE_NAME_PATTERN,
 } from "./schema.js";
 import { readListen } from "./validate-listen.js";
+import { readChildren, readHealth } from "./validate-tree.js";
+import { readTypeKeys } from "./validate-type-keys.js";
 import { readCommand } from "./validate-command.js";
 import { readEnvFileField, readEnvMap } from "./validate-env.js";
 import { pick, readBackoff, readStartLimit } from "./validate-policies.js";
@@ -24,7 +26,7 @@ import { readLogs, readStop } from "./validate-stop-logs.js";
 
 /** Types that spawn `command` themselves; `external` services are started by their `start` list. */
 const TYPES_NEEDING_COMMAND: readonly ServiceType[] = ["simple", "oneshot", "forking", "notify"];
-const TYPES_ACTED_ON: readonly ServiceType[] = ["simple", "oneshot"];
+const TYPES_ACTED_ON: readonly ServiceType[] = ["simple", "oneshot", "forking", "external"];
 
 function checkName(sink: ProblemSink, entry: Field): void {
   if (SERVICE_NAME_PATTERN.test(entry.key)) return;
@@ -85,7 +87,9 @@ export function readService(sink: ProblemSink, entry: Field, baseDir: string): S
     pending[key] = sink.toData(field.value);
     sink.note(field.keyWhere, field.path, NOT_YET_ACTED_ON);
   }
-  if (stop.command !== undefined) pending["stop"] = stop.command;
+  const typeKeys = readTypeKeys(sink, entry, section, type, baseDir, stop.command);
+  const health = readHealth(sink, section.get("health"));
+  if (health.pending) pending["health"] = health.pending;
 
   return {
     name: entry.key,
@@ -106,6 +110,9 @@ export function readService(sink: ProblemSink, entry: Field, baseDir: string): S
       DEFAULT_RELOAD_SIGNAL,
     logs: readLogs(sink, section.get("logs")),
     listen: pick(section, "listen", (f) => readListen(sink, f)) ?? [],
+    ...typeKeys,
+    children: pick(section, "children", (f) => readChildren(sink, f)) ?? [],
+    restartOn: health.restartOn,
     pending,
     source: { file: sink.file, line: entry.keyWhere.line, column: entry.keyWhere.column },
   };

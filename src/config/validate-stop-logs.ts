@@ -1,37 +1,41 @@
 /**
- * The stop and logs sections of a service. `stop` is either `{ signal, timeout }` or, for
- * external services, a command list that is kept verbatim for a later version.
+ * The stop and logs sections of a service. `stop` is `{ signal, timeout, command }`, or a
+ * command list alone (the stop command of a forking or external service).
  */
-import { isSeq } from "yaml";
+import { isScalar, isSeq } from "yaml";
 import type { LogsConfig, StopConfig } from "./model.js";
 import type { Field, ProblemSink } from "./problem-sink.js";
 import { readSection } from "./read-map.js";
 import { readBoolean, readNumber } from "./read-scalars.js";
 import { readDuration, readSignal, readSize } from "./read-typed.js";
-import { DEFAULT_LOGS, DEFAULT_STOP, LOGS_KEYS, NOT_YET_ACTED_ON, STOP_KEYS } from "./schema.js";
+import { DEFAULT_LOGS, DEFAULT_STOP, LOGS_KEYS, STOP_KEYS } from "./schema.js";
+import { readCommand } from "./validate-command.js";
 import { pick } from "./validate-policies.js";
 
 export interface StopResult {
   stop: StopConfig;
-  /** The external form (a command list), kept verbatim in ServiceConfig.pending. */
-  command?: unknown;
+  /** The stop command (forking and external services), with the field it came from. */
+  command?: { argv: string[]; field: Field };
 }
 
-/** `stop: { signal, timeout }`, or a command list (the external form, not yet acted on). */
+/** `stop: { signal, timeout, command }`, or a command list alone. */
 export function readStop(sink: ProblemSink, field: Field | undefined): StopResult {
   if (field === undefined) return { stop: { ...DEFAULT_STOP } };
-  if (isSeq(field.value)) {
-    sink.note(field.where, field.path, `the command form of stop is ${NOT_YET_ACTED_ON}`);
-    return { stop: { ...DEFAULT_STOP }, command: field.value.toJSON() };
+  if (isSeq(field.value) || (isScalar(field.value) && typeof field.value.value === "string")) {
+    const argv = readCommand(sink, field);
+    return { stop: { ...DEFAULT_STOP }, ...(argv ? { command: { argv, field } } : {}) };
   }
-  const what = "a map { signal, timeout }, or a command list for external services";
+  const what = "a map { signal, timeout, command }, or a stop command list";
   const section = readSection(sink, field, STOP_KEYS, what);
   if (section === undefined) return { stop: { ...DEFAULT_STOP } };
+  const commandField = section.get("command");
+  const argv = commandField === undefined ? undefined : readCommand(sink, commandField);
   return {
     stop: {
       signal: pick(section, "signal", (f) => readSignal(sink, f)) ?? DEFAULT_STOP.signal,
       timeoutMs: pick(section, "timeout", (f) => readDuration(sink, f)) ?? DEFAULT_STOP.timeoutMs,
     },
+    ...(argv && commandField ? { command: { argv, field: commandField } } : {}),
   };
 }
 

@@ -100,7 +100,10 @@ test("a service without a command is a missing key at the service's name", (t) =
 
 test("an external service needs no command", (t) => {
   assert.deepEqual(
-    load(t, "services:\n  apache:\n    type: external\n    pidfile: /run/apache2.pid\n").problems,
+    load(
+      t,
+      "services:\n  apache:\n    type: external\n    pidfile: /run/apache2.pid\n    start: [apachectl, start]\n",
+    ).problems,
     [],
   );
 });

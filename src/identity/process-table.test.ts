@@ -28,7 +28,7 @@ test("scanProcesses sees this process and a new child, once each", async () => {
   // Tests run in parallel, so the PID may already belong to a new process: only the child's
   // own incarnation (same PID and start time) must be gone.
   const again = listPids().includes(child.pid!) ? readProcStat(child.pid!) : undefined;
-  assert.ok(again === undefined || again.startTime !== startTime, "the reaped child is no longer listed");
+  assert.ok(again == null || again.startTime !== startTime, "the reaped child is no longer listed");
 });
 
 test("isKernelThread tells kthreadd and its children from user processes", () => {
