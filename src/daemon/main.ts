@@ -43,7 +43,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   try {
     prepareStateDir(config.stateDir);
     const lock = await acquireInstanceLock(config.stateDir);
-    return await runLocked(config, lock);
+    return await runLocked(config, lock, options.force);
   } catch (err) {
     if (!(err instanceof UpkeepError)) throw err;
     console.error(`upkeep: ${err.message}`);
@@ -52,7 +52,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   }
 }
 
-async function runLocked(config: Config, lock: NetServer): Promise<number> {
+async function runLocked(config: Config, lock: NetServer, force: boolean): Promise<number> {
   const store = openSqliteStore(config.stateDir);
   writeFileAtomic(join(config.stateDir, "upkeep.pid"), String(process.pid));
   const supervisor = new Supervisor(config, store);
@@ -105,7 +105,7 @@ async function runLocked(config: Config, lock: NetServer): Promise<number> {
       say(`upkeep: status written to ${writeStatusDump(supervisor)}`);
     });
     void (async () => {
-      await supervisor.start();
+      await supervisor.start({ force });
       memory.startupDone();
       control = await listenControlSocket(socketPath, {
         supervisor,

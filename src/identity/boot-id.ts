@@ -33,3 +33,13 @@ export function readBootTimeMs(): number {
 export function startTimeToEpochMs(startTicks: number, bootTimeMs: number = readBootTimeMs()): number {
   return bootTimeMs + Math.round((startTicks * 1000) / CLOCK_TICKS);
 }
+
+/**
+ * Clock ticks since boot now, from /proc/uptime (the clock process start times are counted
+ * on): a process that starts after this call has a start time of at least this value.
+ */
+export function readUptimeTicks(): number {
+  const seconds = Number.parseFloat(readFileSync("/proc/uptime", "utf8"));
+  // /proc/uptime is rounded to 1/100 s; one tick less keeps the bound on the safe side.
+  return Math.max(0, Math.floor(seconds * CLOCK_TICKS) - 1);
+}

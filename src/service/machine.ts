@@ -82,7 +82,7 @@ export function transition(
     case "spawned":
       return onSpawned(s, event.pid);
     case "spawn_failed":
-      return onSpawnFailed(s, event.error);
+      return onSpawnFailed(s, event.error, event.fatal === true);
     case "ready":
       return onReady(s);
     case "exited":
@@ -246,8 +246,9 @@ function onSpawned(s: Step, pid: number): Transition {
   return stay(s, `PID ${pid} spawned while ${s.state}: removed`, [{ type: "kill_tree" }]);
 }
 
-function onSpawnFailed(s: Step, error: string): Transition {
+function onSpawnFailed(s: Step, error: string, fatal: boolean): Transition {
   if (s.state !== "starting") return stay(s, `ignored spawn failure while ${s.state}: ${error}`);
+  if (fatal) return go(s, "failed", `refused: ${error}`);
   // With restart: no nothing tries again, so a command that cannot start is failed at once.
   if (s.svc.restart === "no") return go(s, "failed", `cannot start: ${error}; restart: no`);
   return afterEnd(s, `cannot start: ${error}`, true, []);

@@ -8,6 +8,8 @@ import type { IdentityWatcher } from "../identity/watch.js";
 import { describeExitForLog, performTreeEffect, selectorOf } from "./tree-effects.js";
 import { removePidFile, writePidFile } from "./pid-file.js";
 import { spawnService, type Spawned } from "./spawn.js";
+import { startForkingService } from "./forking-start.js";
+import { randomUUID } from "node:crypto";
 import type { Effect, MachineEvent, ServiceState } from "./states.js";
 
 /** What a runner needs from the daemon around it. */
@@ -35,6 +37,8 @@ export class ServiceRunner {
   since: number;
   reason = "not started yet";
   record: ProcessRecord | null = null;
+  /** Set by `start --force` / `daemon --force`: the next start may take over an untied pidfile PID. */
+  forceNextStart = false;
   private child: Spawned | null = null;
   private timer: NodeJS.Timeout | null = null;
   private unwatch: (() => void) | null = null;
@@ -215,6 +219,9 @@ export class ServiceRunner {
         if (this.config.type === "oneshot") return;
         return this.handle({ type: "ready" });
       case "signal":
+        if (this.state === "stopping" && this.config.stopCommand !== null) return this.runStopCommand();
+        if (this.record) await this.treeEffect(this.record, effect);
+        return;
       case "kill_tree":
         if (this.record) await this.treeEffect(this.record, effect);
         return;
@@ -248,6 +255,7 @@ export class ServiceRunner {
         return this.handle({ type: "spawn_failed", error: message });
       }
     }
+    if (this.config.type === "forking" || this.config.type === "external") return this.startForking();
     let spawned;
     try {
       spawned = await spawnService(this.config, this.output, this.deps.cgroupPath);
@@ -280,6 +288,59 @@ export class ServiceRunner {
     await this.deps.store.putProcess(this.record);
     await writePidFile(this.deps.stateDir, this.name, pid);
     return this.handle({ type: "spawned", pid });
+  }
+
+  /** forking and external: run the start procedure, then watch the main process it found. */
+  private async startForking(): Promise<void> {
+    const force = this.forceNextStart;
+    this.forceNextStart = false;
+    const started = await startForkingService(this.config, this.output, this.deps.cgroupPath, force);
+    if (started.kind === "failed") {
+      this.output.marker(`failed to start: ${started.error}`);
+      return this.handle({ type: "spawn_failed", error: started.error, fatal: started.fatal });
+    }
+    const { stat, argv } = started.main;
+    const { launch } = started;
+    // The recorded group and session select the tree only when they are the daemon's own or
+    // the start command's: a process started by others may share its operator's shell session.
+    const ownGroup = stat.pgid === stat.pid || (launch !== null && stat.pgid === launch.pid);
+    this.record = {
+      hostId: this.deps.store.hostId,
+      service: this.name,
+      pid: stat.pid,
+      startTime: stat.startTime,
+      bootId: this.deps.bootId,
+      argv,
+      pgid: ownGroup ? stat.pgid : 0,
+      runId: launch?.runId ?? randomUUID(),
+      cgroup: launch?.cgroup ?? null,
+      startedAt: this.deps.now(),
+    };
+    const record = this.record;
+    this.unwatch = this.deps.watcher.watch(record, () => {
+      if (this.record !== record) return;
+      void this.send({ type: "exited", code: null, signal: null, statusKnown: false });
+    });
+    this.output.marker(`main process PID ${stat.pid} from ${started.main.source}: ${started.main.tie ?? ""}`);
+    await this.deps.store.putProcess(record);
+    await writePidFile(this.deps.stateDir, this.name, stat.pid);
+    if (started.alreadyRunning)
+      return this.handle({ type: "adopted", pid: stat.pid, startedAt: record.startedAt });
+    return this.handle({ type: "spawned", pid: stat.pid });
+  }
+
+  /** The stop command of a forking or external service; the stop timeout's SIGKILL still follows. */
+  private async runStopCommand(): Promise<void> {
+    const command = this.config.stopCommand ?? [];
+    try {
+      const stopper = await spawnService({ ...this.config, command }, this.output, this.deps.cgroupPath);
+      this.output.marker(`ran stop command, PID ${stopper.pid}`);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.output.marker(`stop command failed: ${message}; sending ${this.config.stop.signal}`);
+      if (this.record)
+        await this.treeEffect(this.record, { type: "signal", signal: this.config.stop.signal });
+    }
   }
 
   private async treeEffect(

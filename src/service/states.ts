@@ -22,7 +22,8 @@ export type MachineEvent =
   | { type: "restart_requested" }
   | { type: "reset_requested" }
   | { type: "spawned"; pid: number }
-  | { type: "spawn_failed"; error: string }
+  /** `fatal`: trying again cannot help until an operator acts (a refused pidfile): failed at once. */
+  | { type: "spawn_failed"; error: string; fatal?: boolean }
   | { type: "ready" }
   | { type: "exited"; code: number | null; signal: string | null; statusKnown: boolean }
   | { type: "timer_fired"; purpose: TimerPurpose }

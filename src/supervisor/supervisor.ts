@@ -49,8 +49,11 @@ export class Supervisor {
     return record;
   }
 
-  /** Adopt or start every service of the config (SPEC §6 recovery). */
-  async start(): Promise<void> {
+  /**
+   * Adopt or start every service of the config (SPEC §6 recovery). `force` (daemon --force):
+   * a pidfile naming a process upkeep cannot tie to its service is taken over, not refused.
+   */
+  async start(options: { force?: boolean } = {}): Promise<void> {
     await this.emit({ service: null, kind: "daemon", reason: `daemon started (PID ${process.pid})` });
     await prepareServiceFiles(
       this.logsDir,
@@ -60,6 +63,7 @@ export class Supervisor {
     await Promise.all(
       this.config.services.map(async (svc) => {
         const runner = await this.addRunner(svc);
+        runner.forceNextStart = options.force === true;
         await recoverService(runner, records.get(svc.name) ?? null, this.store, this.config.stateDir, (e) =>
           this.bus.publish(e),
         );

@@ -41,12 +41,12 @@ export async function handleActions(
   if (ctx.supervisor.shuttingDown) {
     throw new UpkeepError("DAEMON_SHUTTING_DOWN", "the daemon is shutting down and takes no actions");
   }
-  // `force` (body or ?force=1) matters only where identity cannot be proven (external
-  // services); it is accepted here so clients need not know which services those are.
-  void url;
+  // `force` (body or ?force=1) matters only where identity cannot be proven (forking and
+  // external services); it is accepted for all so clients need not know which those are.
+  const force = body["force"] === true || url.searchParams.get("force") === "1";
   const runners = selectRunners(ctx.supervisor, names, all);
   const results = await Promise.all(
-    runners.map((r) => performAction(ctx.supervisor, r, action as OperatorAction)),
+    runners.map((r) => performAction(ctx.supervisor, r, action as OperatorAction, force)),
   );
   const response: ActionResponseJson = { results };
   sendJson(res, 200, response);

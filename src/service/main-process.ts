@@ -1,0 +1,145 @@
+/**
+ * Finding the main process of a forking or external service (from its `pidfile`, or by `match`)
+ * and deciding whether that process can be tied to the service. A pidfile is only a number
+ * someone wrote: it may be stale, or name a process that merely got the number later. upkeep
+ * takes the process as the service only with proof (SPEC §6), and otherwise refuses the service
+ * and says how to resolve it, with `--force` for the operator who knows better.
+ */
+import { readFileSync } from "node:fs";
+import type { MatchConfig, ServiceConfig } from "../config/model.js";
+import { errnoOf } from "../core/errors.js";
+import { cgroupPids } from "../identity/cgroup.js";
+import { describeProcess, isDeadState } from "../identity/process-identity.js";
+import { environContains, readCmdline, readProcStat, type ProcStat } from "../identity/proc-stat.js";
+import { runIdEntry } from "../identity/process-tree.js";
+import { isKernelThread, scanProcesses } from "../identity/process-table.js";
+
+/** What upkeep knows of the start command it ran: the evidence that ties a process to it. */
+export interface LaunchTrace {
+  pid: number;
+  /** The start command's start time (clock ticks since boot). */
+  startTime: number;
+  runId: string;
+  cgroup: string | null;
+}
+
+/** A live process that a pidfile names or `match` finds. */
+export interface Candidate {
+  stat: ProcStat;
+  argv: string[];
+  /** Where it was found, for messages: "pidfile /run/x.pid" or "match { comm: x }". */
+  source: string;
+  /** How it is tied to the service, or null when nothing ties it. */
+  tie: string | null;
+}
+
+/** What a pidfile holds: nothing yet, a PID, or text that is not one. */
+export type PidfileContent =
+  { kind: "absent" } | { kind: "pid"; pid: number } | { kind: "bad"; text: string };
+
+/** Reads a pidfile: the first line's decimal number (daemons write "1234\n"). */
+export function readPidfile(path: string): PidfileContent {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    if (errnoOf(err) === "ENOENT") return { kind: "absent" };
+    return { kind: "bad", text: `unreadable (${errnoOf(err) ?? String(err)})` };
+  }
+  const first = text.split("\n", 1)[0]!.trim();
+  if (!/^\d+$/.test(first) || Number(first) < 1) {
+    // A daemon may be writing it right now: an empty file is "not yet", not an error.
+    return first === "" ? { kind: "absent" } : { kind: "bad", text: JSON.stringify(first.slice(0, 40)) };
+  }
+  return { kind: "pid", pid: Number(first) };
+}
+
+/** True when the process matches `match` (comm exactly, or the cmdline regex). */
+export function matches(match: MatchConfig, stat: ProcStat, argv: string[]): boolean {
+  if (match.comm !== null && stat.comm !== match.comm) return false;
+  if (match.cmdline !== null && !new RegExp(match.cmdline).test(argv.join(" "))) return false;
+  return true;
+}
+
+/** `match { comm: x, cmdline: "y" }`, for messages. */
+export function describeMatch(match: MatchConfig): string {
+  const parts = [];
+  if (match.comm !== null) parts.push(`comm: ${match.comm}`);
+  if (match.cmdline !== null) parts.push(`cmdline: ${JSON.stringify(match.cmdline)}`);
+  return `match { ${parts.join(", ")} }`;
+}
+
+/** The evidence that ties a live process to this service, or null. */
+export function tieOf(
+  config: ServiceConfig,
+  stat: ProcStat,
+  argv: string[],
+  launch: LaunchTrace | null,
+): string | null {
+  if (launch !== null) {
+    if (launch.cgroup !== null && cgroupPids(launch.cgroup).includes(stat.pid))
+      return "it is in the service's cgroup";
+    if (environContains(stat.pid, runIdEntry(launch.runId))) return "it carries the marker of upkeep's start";
+    // The start command was run by upkeep just now; a process that started after it and is
+    // named by the pidfile upkeep was waiting for is that start's daemon (daemons may clear
+    // their environment and leave the cgroup-less tree by double fork, so this is the proof).
+    if (stat.startTime >= launch.startTime) return "it started after upkeep ran the start command";
+  }
+  if (config.match !== null && matches(config.match, stat, argv))
+    return `it matches ${describeMatch(config.match)}`;
+  return null;
+}
+
+/** The live process a pidfile names, or why there is none. */
+function fromPidfile(config: ServiceConfig, path: string, launch: LaunchTrace | null): Candidate | string {
+  const content = readPidfile(path);
+  if (content.kind === "absent") return `pidfile ${path} does not exist`;
+  if (content.kind === "bad") return `pidfile ${path} holds ${content.text}, not a PID`;
+  const stat = readProcStat(content.pid);
+  if (stat === null || isDeadState(stat))
+    return `pidfile ${path} names PID ${content.pid}, which is not running`;
+  const argv = readCmdline(content.pid) ?? [];
+  return { stat, argv, source: `pidfile ${path}`, tie: tieOf(config, stat, argv, launch) };
+}
+
+/** The oldest live process that matches, not counting upkeep itself; the master of a tree of look-alikes. */
+function fromMatch(
+  config: ServiceConfig,
+  match: MatchConfig,
+  launch: LaunchTrace | null,
+): Candidate | string {
+  let best: { stat: ProcStat; argv: string[] } | null = null;
+  for (const stat of scanProcesses()) {
+    if (stat.pid === process.pid || isKernelThread(stat) || isDeadState(stat)) continue;
+    if (match.comm !== null && stat.comm !== match.comm) continue;
+    const argv = readCmdline(stat.pid) ?? [];
+    if (!matches(match, stat, argv)) continue;
+    if (best === null || stat.startTime < best.stat.startTime) best = { stat, argv };
+  }
+  if (best === null) return `no process matches ${describeMatch(match)}`;
+  return { ...best, source: describeMatch(match), tie: tieOf(config, best.stat, best.argv, launch) };
+}
+
+/**
+ * The service's main process: from the pidfile when there is one, else by match. A string says
+ * what was seen instead (for the failure reason when a start times out).
+ */
+export function locateMain(config: ServiceConfig, launch: LaunchTrace | null): Candidate | string {
+  if (config.pidfile !== null) {
+    const found = fromPidfile(config, config.pidfile, launch);
+    if (typeof found !== "string" || config.match === null) return found;
+  }
+  if (config.match !== null) return fromMatch(config, config.match, launch);
+  return "neither a pidfile nor match is configured";
+}
+
+/** The refusal of SPEC §6: who holds the pidfile's PID, and the two ways out. */
+export function describeUntied(service: string, candidate: Candidate): string {
+  return (
+    `${candidate.source} names ${describeProcess(candidate.stat.pid)}, ` +
+    `command ${JSON.stringify(candidate.argv.join(" "))}, which upkeep cannot tie to '${service}' ` +
+    `(not started by upkeep, not in its records). If it is not '${service}', stop it ` +
+    `(kill ${candidate.stat.pid}) or remove the stale pidfile, then run \`upkeep start ${service}\`; ` +
+    `if it is '${service}', run \`upkeep start ${service} --force\` to take it over`
+  );
+}
