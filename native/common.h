@@ -9,8 +9,10 @@ napi_value make_errno_error(napi_env env, const char *step, int err);
 napi_value throw_errno(napi_env env, const char *step, int err);
 int64_t get_int(napi_env env, napi_value value);
 
-/* Adds pollReadable, stopPoll, pipeBytes, splice and fileSize (pipe.c) to the exports. */
+/* Adds pollReadable, unrefPoll, stopPoll, pipeBytes, splice and fileSize (pipe.c) to the exports. */
 void register_pipe_functions(napi_env env, napi_value exports);
 /* Adds releaseStartupPages (memory.c) to the exports. */
 void register_memory_functions(napi_env env, napi_value exports);
+/* Adds pidfdOpen (pidfd.c) to the exports. */
+void register_pidfd_functions(napi_env env, napi_value exports);
 #endif

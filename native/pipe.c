@@ -9,6 +9,8 @@
  * the next daemon. It also saves the copy through user space.
  *
  *   pollReadable(fd, onReadable) -> handle   libuv polls fd; onReadable() while data waits
+ *   unrefPoll(handle)                        the poll no longer keeps the process alive
+ *                                            (pidfd watches; FIFO readers stay referenced)
  *   stopPoll(handle)                         stops it (before the fd is closed)
  *   pipeBytes(fd) -> n                       bytes in the pipe now (FIONREAD)
  *   splice(pipeFd, fileFd, offset, n) -> m   moves up to n bytes to the file at offset;
@@ -99,16 +101,29 @@ static napi_value poll_readable(napi_env env, napi_callback_info info) {
   return external;
 }
 
-static napi_value stop_poll(napi_env env, napi_callback_info info) {
+/* The poll handle behind a JS external, or NULL after throwing a TypeError naming `usage`. */
+static struct poll *get_poll(napi_env env, napi_callback_info info, const char *usage) {
   size_t argc = 1;
   napi_value arg;
   napi_get_cb_info(env, info, &argc, &arg, NULL, NULL);
   struct poll *poll = NULL;
   if (argc != 1 || napi_get_value_external(env, arg, (void **)&poll) != napi_ok || !poll) {
-    napi_throw_type_error(env, NULL, "stopPoll(handle)");
+    napi_throw_type_error(env, NULL, usage);
     return NULL;
   }
-  if (!poll->stopped) {
+  return poll;
+}
+
+static napi_value unref_poll(napi_env env, napi_callback_info info) {
+  struct poll *poll = get_poll(env, info, "unrefPoll(handle)");
+  /* A stopped poll is closing: uv_unref on it would be harmless but means nothing. */
+  if (poll && !poll->stopped) uv_unref((uv_handle_t *)&poll->handle);
+  return NULL;
+}
+
+static napi_value stop_poll(napi_env env, napi_callback_info info) {
+  struct poll *poll = get_poll(env, info, "stopPoll(handle)");
+  if (poll && !poll->stopped) {
     poll->stopped = 1;
     /* uv_poll_stop removes the fd from epoll at once, so the caller may close it next. */
     uv_poll_stop(&poll->handle);
@@ -167,6 +182,7 @@ void register_pipe_functions(napi_env env, napi_value exports) {
     napi_callback fn;
   } functions[] = {
       {"pollReadable", poll_readable},
+      {"unrefPoll", unref_poll},
       {"stopPoll", stop_poll},
       {"pipeBytes", pipe_bytes},
       {"splice", splice_to_file},

@@ -1,7 +1,8 @@
 /*
  * upkeep's native spawn: the one thing Node 20 cannot do and no maintained npm package offers
  * (checked: `posix_spawn` on npm runs /bin/sh and has no exit watch); plus renameat2's
- * RENAME_EXCHANGE for PID files (native_exchange, at the end); pipe.c moves captured output.
+ * RENAME_EXCHANGE for PID files (native_exchange, at the end); pipe.c moves captured output;
+ * pidfd.c opens pidfds for processes that are not our children.
  *
  *   spawn(file, argv, envp, cwd, fds, uid, gid, cgroupDir, onExec, onExit) -> pid
  *
@@ -473,6 +474,7 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "exchange", fn);
   register_pipe_functions(env, exports);
   register_memory_functions(env, exports);
+  register_pidfd_functions(env, exports);
 #ifdef HAVE_CLONE3_STUB
   napi_get_boolean(env, true, &supported);
 #else

@@ -1,8 +1,9 @@
 /**
  * The native addon (native/upkeep_native.c, built by `npm ci` through node-gyp): a spawn that
  * neither forks the daemon's memory nor moves the daemon between cgroups nor waits for the
- * child's execve, renameat2(RENAME_EXCHANGE) for PID files, and splice(2) from a log FIFO
- * into its file (native/pipe.c). Loaded once; when it is missing (not built) callers fall back
+ * child's execve, renameat2(RENAME_EXCHANGE) for PID files, splice(2) from a log FIFO
+ * into its file (native/pipe.c) and pidfds for processes that are not our children
+ * (native/pidfd.c). Loaded once; when it is missing (not built) callers fall back
  * to Node's own child_process, to a temp file renamed into place and to reading the FIFO, and
  * `nativeLoadError` says why. `nativeSpawn` is null where the clone3 stub is not built.
  */
@@ -38,6 +39,11 @@ export interface NativeAddon {
   exchange(pathA: string, pathB: string): void;
   /** Calls onReadable on the loop thread whenever `fd` has data (level-triggered). */
   pollReadable(fd: number, onReadable: () => void): PollHandle;
+  /**
+   * Lets the process exit while the poll is active (libuv's uv_unref), as an unref()ed timer
+   * does. For pidfd watches; FIFO readers keep theirs referenced.
+   */
+  unrefPoll(handle: PollHandle): void;
   /** Stops a poll; the fd may be closed right after. */
   stopPoll(handle: PollHandle): void;
   /** The bytes a pipe holds now (FIONREAD). */
@@ -47,6 +53,13 @@ export interface NativeAddon {
    * `offset` (a file opened without O_APPEND). 0 when the pipe is empty; throws (errno, syscall).
    */
   splice(pipeFd: number, fileFd: number, offset: number, length: number): number;
+  /**
+   * pidfd_open(2) with flags 0 (the fd is close-on-exec): a descriptor that becomes readable
+   * (pollReadable) when the process exits, whether or not it is our child. The caller closes
+   * it. Throws (errno, syscall): ESRCH when no such process exists, EINVAL for a thread that is
+   * not a group leader, EMFILE/ENFILE out of descriptors, ENOSYS before Linux 5.3.
+   */
+  pidfdOpen(pid: number): number;
   /** fstat's st_size; throws (errno, syscall). Far cheaper than fs.fstatSync's Stats object. */
   fileSize(fd: number): number;
   /**
