@@ -3,6 +3,7 @@ import { UpkeepError } from "../core/errors.js";
 import type { Supervisor } from "../supervisor/supervisor.js";
 import { sendError } from "./http-io.js";
 import { handleActions } from "./routes/actions.js";
+import { handleCheck } from "./routes/check.js";
 import { handleEvents } from "./routes/events.js";
 import { handleReloadConfig, handleShutdown } from "./routes/daemon.js";
 import { handleService, handleStatus } from "./routes/services.js";
@@ -25,6 +26,7 @@ type Handler = (
 
 const ROUTES: { method: string; pattern: RegExp; handler: Handler }[] = [
   { method: "GET", pattern: /^\/api\/v1\/status$/, handler: handleStatus },
+  { method: "GET", pattern: /^\/api\/v1\/check$/, handler: handleCheck },
   { method: "GET", pattern: /^\/api\/v1\/services$/, handler: handleStatus },
   { method: "GET", pattern: /^\/api\/v1\/services\/([^/]+)$/, handler: handleService },
   { method: "GET", pattern: /^\/api\/v1\/services\/([^/]+)\/tree$/, handler: handleServiceTree },

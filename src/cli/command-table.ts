@@ -93,6 +93,18 @@ export const COMMANDS: readonly CommandSpec[] = [
     load: () => import("./commands/status.js"),
   },
   {
+    name: "check",
+    summary: "check that every service runs as declared (monitoring-plugin output)",
+    usage: "[--json]",
+    description:
+      "Checks every service that should run: its recorded process, pidfile, children and ports,\n" +
+      "second copies outside upkeep's records and stale records; also with the daemon down.\n" +
+      "Exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN; the first line is `UPKEEP <STATUS> - <summary>`.",
+    flags: [JSON_FLAG],
+    positionals: { name: "", min: 0, max: 0 },
+    load: () => import("./commands/check.js"),
+  },
+  {
     name: "ps",
     summary: "show a service's process tree with PIDs, names and listening sockets",
     usage: "NAME [--json]",

@@ -44,6 +44,11 @@ export async function acquireInstanceLock(stateDir: string): Promise<Server> {
   return server;
 }
 
+/** The PID of the daemon holding the state dir's lock, or null when none does. */
+export function lockHolderPid(stateDir: string): Promise<number | null> {
+  return askHolderPid(lockName(stateDir));
+}
+
 function askHolderPid(name: string): Promise<number | null> {
   return new Promise((resolve) => {
     let text = "";

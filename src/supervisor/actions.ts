@@ -55,7 +55,8 @@ export async function performAction(
   await supervisor.emit({ service: runner.name, kind: "action", reason: `operator: ${action}${forced}` });
   // --force matters only where identity cannot be proven: a pidfile naming a live process
   // that upkeep cannot tie to the service is then taken over instead of refused.
-  if (force && (action === "start" || action === "reset" || action === "restart")) runner.forceNextStart = true;
+  if (force && (action === "start" || action === "reset" || action === "restart"))
+    runner.forceNextStart = true;
   switch (action) {
     case "start":
     case "reset":

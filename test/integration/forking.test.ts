@@ -49,6 +49,39 @@ services:
     });
     const oldChildren = [...pidsNamed(env, "seonrd_tcpip"), ...pidsNamed(env, "seonrd_tls")];
     assert.equal(oldChildren.length, 2);
+    const ok = env.cli("check");
+    assert.equal(ok.code, 0, ok.stdout);
+    assert.match(ok.stdout, /^UPKEEP OK - 1 services checked, 1 running, all as declared \|/);
+
+    // A dead child is not replaced by this master: check names it, and its port.
+    process.kill(pidsNamed(env, "seonrd_tls")[0]!, "SIGKILL");
+    await waitFor(async () => !(await isListening(tls!)), { what: "the tls child's port to close" });
+    const critical = await waitFor(
+      () => {
+        const r = env.cli("check");
+        return r.code === 2 ? r : null;
+      },
+      { what: "check to turn CRITICAL" },
+    );
+    assert.match(
+      critical.stdout,
+      /^UPKEEP CRITICAL - 2 problems: seonrd: expected 1 × child seonrd_tls, found none/,
+    );
+    assert.match(
+      critical.stdout,
+      new RegExp(
+        `\nCRITICAL seonrd: expected port ${tls} in LISTEN, held by child seonrd_tls, found not in LISTEN; do: upkeep restart seonrd`,
+      ),
+    );
+    const json = JSON.parse(env.cli("check", "--json").stdout);
+    assert.equal(json.status, "CRITICAL");
+    assert.deepEqual(
+      json.services[0].children.map((c: any) => [c.name, c.pids.length]),
+      [
+        ["seonrd_tcpip", 1],
+        ["seonrd_tls", 0],
+      ],
+    );
 
     process.kill(master, "SIGKILL");
     const again = await env.waitForService("seonrd", "running", "seonrd restarted", master);
@@ -59,6 +92,14 @@ services:
       what: "the new children to listen on the freed ports",
     });
     assert.equal(pidsNamed(env, "seonrd").length, 1, "exactly one master");
+    const okAgain = await waitFor(
+      () => {
+        const r = env.cli("check");
+        return r.code === 0 ? r : null;
+      },
+      { what: "check OK again after the restart" },
+    );
+    assert.match(okAgain.stdout, /^UPKEEP OK/);
     const events = env.cli("events", "seonrd", "--json");
     assert.match(events.stdout, /status unknown: not a child of this daemon/);
 

@@ -1,0 +1,224 @@
+/**
+ * `upkeep check` (SPEC §5): the "check running daemons" procedure, automated. For every service
+ * that should run: its recorded process (PID + start time + boot id) exists; a forking or
+ * external one's pidfile names it; its declared children exist; its declared ports are in
+ * LISTEN, held by its own tree; no second copy runs outside upkeep's records; no record is
+ * stale. The same function runs inside the daemon (live states) and in the CLI when the daemon
+ * is down (states and records read from the store). It reads /proc once: one process table,
+ * one /proc/net read, command lines and fd tables only of the processes that matter.
+ */
+import type { ServiceConfig } from "../config/model.js";
+import { checkIdentity, describeCheck } from "../identity/process-identity.js";
+import { readListeningSockets } from "../identity/proc-net.js";
+import { findTreeMembers } from "../identity/process-tree.js";
+import { isKernelThread, scanProcesses } from "../identity/process-table.js";
+import { readCmdline, type ProcStat } from "../identity/proc-stat.js";
+import { readPidfile } from "../service/main-process.js";
+import type { ServiceState } from "../service/states.js";
+import { selectorOf } from "../service/tree-effects.js";
+import type { ProcessRecord } from "../store/store.js";
+import type { CheckProblem, CheckReport, ServiceCheck } from "./report.js";
+import { summarize } from "./report.js";
+import { describeUnmet, evaluateTree, membersOf } from "./tree-expectations.js";
+
+/** One service as the checker sees it. */
+export interface ServiceView {
+  config: ServiceConfig;
+  /** Last known state (live from the daemon, or as the store kept it); null when never run. */
+  state: ServiceState | null;
+  desired: "up" | "down";
+  reason: string;
+  record: ProcessRecord | null;
+}
+
+export interface CheckInput {
+  services: ServiceView[];
+  /** Process records of services no longer in the config. */
+  orphanRecords: ProcessRecord[];
+  /** null when the daemon is down; then `startCommand` is the remedy. */
+  daemon: { pid: number } | null;
+  stateDir: string;
+  startCommand: string;
+}
+
+/** What to run when a service is not running, by its state. */
+function remedyFor(view: ServiceView, daemonUp: boolean, startCommand: string): string {
+  const name = view.config.name;
+  if (!daemonUp) return `start the daemon, which restarts ${name}: ${startCommand}`;
+  if (view.state === "failed") return `read why: upkeep logs ${name} -n 50; then: upkeep reset ${name}`;
+  return `upkeep start ${name}`;
+}
+
+function checkOne(
+  view: ServiceView,
+  input: CheckInput,
+  table: ProcStat[],
+  ctx: SharedReads,
+  out: CheckProblem[],
+): ServiceCheck {
+  const { config } = view;
+  const name = config.name;
+  const daemonUp = input.daemon !== null;
+  const problem = (
+    severity: CheckProblem["severity"],
+    expected: string,
+    found: string,
+    remedy: string,
+  ): void => {
+    out.push({ service: name, severity, expected, found, remedy });
+  };
+  const result: ServiceCheck = { name, state: view.state, pid: null, ok: true, ports: [], children: [] };
+  const before = out.length;
+  const done = (): ServiceCheck => ({ ...result, ok: out.length === before });
+
+  if (view.desired === "down") return done(); // stopped by the operator: not expected to run
+  if (config.type === "oneshot" && view.state === "exited") return done();
+
+  const record = view.record;
+  if (record === null) {
+    const transient =
+      daemonUp && (view.state === "starting" || view.state === "backoff" || view.state === "waiting");
+    const found = `state ${view.state ?? "never started"}: ${view.reason}`;
+    problem(
+      transient ? "WARNING" : "CRITICAL",
+      `${name} running`,
+      found,
+      remedyFor(view, daemonUp, input.startCommand),
+    );
+    return done();
+  }
+  const identity = checkIdentity(record);
+  if (identity.status !== "live") {
+    problem(
+      "CRITICAL",
+      `${name} running as recorded PID ${record.pid}`,
+      `stale record: ${describeCheck(record, identity)}`,
+      daemonUp
+        ? `upkeep restart ${name}`
+        : `start the daemon, which clears the record and starts ${name}: ${input.startCommand}`,
+    );
+    return done();
+  }
+  result.pid = record.pid;
+  ctx.mainArgv.set(name, readCmdline(record.pid) ?? []);
+
+  if (config.pidfile !== null) {
+    const content = readPidfile(config.pidfile);
+    if (content.kind !== "pid" || content.pid !== record.pid) {
+      const found =
+        content.kind === "pid"
+          ? `it names PID ${content.pid}`
+          : content.kind === "absent"
+            ? "it does not exist"
+            : `it holds ${content.text}`;
+      problem(
+        "WARNING",
+        `pidfile ${config.pidfile} naming PID ${record.pid}`,
+        found,
+        `upkeep restart ${name}`,
+      );
+    }
+  }
+
+  const stats = findTreeMembers(selectorOf(record), table);
+  for (const s of stats) ctx.inTrees.add(s.pid);
+  if (config.children.length > 0 || config.listen.length > 0) {
+    const findings = evaluateTree(config, membersOf(stats), record.pid, ctx.listening());
+    result.children = findings.children.map((c) => ({
+      name: c.spec.name,
+      expected: c.spec.count,
+      pids: c.pids,
+    }));
+    result.ports = findings.ports.map((p) => ({ port: p.port, child: p.child, holders: p.holders }));
+    for (const unmet of describeUnmet(findings)) {
+      const { outsider } = unmet;
+      const remedy = outsider
+        ? `stop PID ${outsider.pid} (kill ${outsider.pid}), then: upkeep restart ${name}`
+        : `upkeep restart ${name}`;
+      problem("CRITICAL", unmet.expected, unmet.found, remedy);
+    }
+  }
+  return done();
+}
+
+/** Lazily shared reads: /proc/net once, and the PIDs every tree holds. */
+interface SharedReads {
+  listening: () => ReturnType<typeof readListeningSockets>;
+  inTrees: Set<number>;
+  /** Each live main process's command line: a script's is its interpreter's ("/bin/sh script"). */
+  mainArgv: Map<string, string[]>;
+}
+
+/** A second copy: a process outside every tree whose command line is a service's own. */
+function findDuplicates(
+  input: CheckInput,
+  table: ProcStat[],
+  shared: SharedReads,
+  out: CheckProblem[],
+): void {
+  const { inTrees, mainArgv } = shared;
+  const byCommand = new Map<string, string>();
+  for (const view of input.services) {
+    if (view.config.type === "external") continue; // found by match or pidfile: not by its argv
+    const argvs = [view.config.command, view.record?.argv ?? [], mainArgv.get(view.config.name) ?? []];
+    for (const argv of argvs) if (argv.length > 0) byCommand.set(argv.join("\0"), view.config.name);
+  }
+  if (byCommand.size === 0) return;
+  const copies = new Map<string, number[]>();
+  for (const stat of table) {
+    if (inTrees.has(stat.pid) || stat.pid === process.pid || isKernelThread(stat) || stat.state === "Z")
+      continue;
+    const service = byCommand.get((readCmdline(stat.pid) ?? []).join("\0"));
+    if (service === undefined) continue;
+    copies.set(service, [...(copies.get(service) ?? []), stat.pid]);
+  }
+  for (const [service, pids] of copies) {
+    out.push({
+      service,
+      severity: "WARNING",
+      expected: `only upkeep's copy of ${service}`,
+      found: `a second copy outside upkeep's records: PID${pids.length > 1 ? "s" : ""} ${pids.join(", ")}`,
+      remedy: `stop it: kill ${pids.join(" ")}`,
+    });
+  }
+}
+
+/** Runs the whole check. */
+export function runCheck(input: CheckInput, now = Date.now()): CheckReport {
+  const problems: CheckProblem[] = [];
+  if (input.daemon === null) {
+    problems.push({
+      service: null,
+      severity: "CRITICAL",
+      expected: "the upkeep daemon running",
+      found: `no daemon holds state dir ${input.stateDir}; services are not watched or restarted`,
+      remedy: input.startCommand,
+    });
+  }
+  const table = scanProcesses();
+  let listening: ReturnType<typeof readListeningSockets> | null = null;
+  const shared: SharedReads = {
+    listening: () => (listening ??= readListeningSockets()),
+    inTrees: new Set(),
+    mainArgv: new Map(),
+  };
+  const services = input.services.map((view) => checkOne(view, input, table, shared, problems));
+  findDuplicates(input, table, shared, problems);
+  for (const record of input.orphanRecords) {
+    const identity = checkIdentity(record);
+    const what =
+      identity.status === "live"
+        ? `PID ${record.pid} still runs`
+        : `stale: ${describeCheck(record, identity)}`;
+    problems.push({
+      service: record.service,
+      severity: "WARNING",
+      expected: `no record of ${record.service}, which is no longer in the config`,
+      found: `a process record (${what})`,
+      remedy: input.daemon
+        ? "upkeep reload-config"
+        : `start the daemon, which cleans it up: ${input.startCommand}`,
+    });
+  }
+  return summarize(services, problems, input.daemon, now);
+}

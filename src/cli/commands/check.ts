@@ -1,0 +1,79 @@
+/**
+ * `upkeep check [--json]` (SPEC §5): asks the daemon for the check of its live state; with the
+ * daemon down, runs the same check here from the config file, the state store (read only) and
+ * /proc. Monitoring-plugin exit codes; anything that keeps the check from running is UNKNOWN.
+ */
+import type { CheckReport } from "../../check/report.js";
+import { UpkeepError } from "../../core/errors.js";
+import type { ParsedCommand } from "../command-spec.js";
+import { requestBody } from "../client.js";
+import type { CliIo } from "../io.js";
+import { daemonStartCommand, endpointFor, resolveTarget, stateDirOverride, type Target } from "../target.js";
+
+const CHECK_TIMEOUT_MS = 30_000;
+
+/** The check with no daemon to ask: config file, store and /proc read here. */
+async function checkHere(target: Target, command: ParsedCommand, io: CliIo): Promise<CheckReport> {
+  const [{ loadConfig }, { openSqliteStore }, { inputFromStore }, { runCheck }, { lockHolderPid }] =
+    await Promise.all([
+      import("../../config/load.js"),
+      import("../../store/sqlite/open.js"),
+      import("../../check/inputs.js"),
+      import("../../check/run-check.js"),
+      import("../../daemon/instance-lock.js"),
+    ]);
+  const holder = await lockHolderPid(target.stateDir);
+  if (holder !== null) {
+    throw new UpkeepError(
+      "DAEMON_NOT_RUNNING",
+      `daemon PID ${holder} holds state dir ${target.stateDir} but its socket does not answer`,
+      {
+        hint: `see whether it hangs: upkeep status; or restart it: kill ${holder}, then ${daemonStartCommand(target)}`,
+      },
+    );
+  }
+  const override = stateDirOverride(command.globals, io.env, io.cwd);
+  const loaded = loadConfig(target.configFile, override === undefined ? {} : { stateDirOverride: override });
+  if (!loaded.ok) {
+    throw new UpkeepError(
+      "CONFIG_INVALID",
+      `config ${target.configFile} has ${loaded.problems.length} problem(s)`,
+      {
+        hint: `see them with: upkeep --config ${target.configFile} config check`,
+      },
+    );
+  }
+  const store = openSqliteStore(loaded.config.stateDir, { readonly: true });
+  try {
+    const [services, records] = await Promise.all([store.listServices(), store.listProcesses()]);
+    return runCheck(inputFromStore(loaded.config, services, records, daemonStartCommand(target)));
+  } finally {
+    await store.close();
+  }
+}
+
+export async function run(command: ParsedCommand, io: CliIo): Promise<number> {
+  const { exitCodeOf, formatPluginOutput } = await import("../../check/report.js");
+  let report: CheckReport;
+  try {
+    const target = resolveTarget(command.globals, io.env, io.cwd);
+    try {
+      const raw = await requestBody(endpointFor(target), "GET", "/api/v1/check", undefined, {
+        timeoutMs: CHECK_TIMEOUT_MS,
+      });
+      report = JSON.parse(raw.toString("utf8")) as CheckReport;
+    } catch (err) {
+      if (!(err instanceof UpkeepError && err.code === "DAEMON_NOT_RUNNING")) throw err;
+      report = await checkHere(target, command, io);
+    }
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    const hint = err instanceof UpkeepError && err.hint ? `\n  hint: ${err.hint}` : "";
+    io.stdout.write(`UPKEEP UNKNOWN - the check could not run: ${message}${hint}\n`);
+    return 3;
+  }
+  io.stdout.write(
+    command.flags.json === true ? `${JSON.stringify(report, null, 2)}\n` : formatPluginOutput(report),
+  );
+  return exitCodeOf(report.status);
+}
