@@ -19,7 +19,7 @@ import { selectorOf } from "../service/tree-effects.js";
 import type { ProcessRecord } from "../store/store.js";
 import type { CheckProblem, CheckReport, ServiceCheck } from "./report.js";
 import { summarize } from "./report.js";
-import { describeUnmet, evaluateTree, membersOf } from "./tree-expectations.js";
+import { describeUnmet, evaluateTree, membersOf } from "../service/tree-expectations.js";
 
 /** One service as the checker sees it. */
 export interface ServiceView {
