@@ -8,7 +8,10 @@
  * Cost: /proc/net/tcp{,6} once per port; only a port that is held pays for a scan of every
  * process's fds to find its holder.
  */
+import { randomUUID } from "node:crypto";
 import { startTimeToEpochMs } from "../identity/boot-id.js";
+import { cgroupPids } from "../identity/cgroup.js";
+import { killTreeAndWait } from "../identity/kill-tree.js";
 import { findPortHolders, readListeningSockets } from "../identity/listen-ports.js";
 import { environContains, readCmdline, readProcStat } from "../identity/proc-stat.js";
 
@@ -22,17 +25,24 @@ export interface PortHeld {
   startedAt: string | null;
   /** The holder carries UPKEEP_SERVICE=<this service>: a leftover of an earlier run of it. */
   leftover: boolean;
+  /** The holder is in this service's own cgroup: proven upkeep's, so it may be killed. */
+  inServiceCgroup: boolean;
 }
 
 /** Who holds each of `ports` now, one entry per port (its lowest holder PID); [] when all are free. */
-export function findHeldPorts(service: string, ports: readonly number[]): PortHeld[] {
+export function findHeldPorts(
+  service: string,
+  ports: readonly number[],
+  cgroupPath: string | null = null,
+): PortHeld[] {
+  const inCgroup = new Set(cgroupPath === null ? [] : cgroupPids(cgroupPath));
   const held: PortHeld[] = [];
   const listening = readListeningSockets(); // one read of /proc/net/* for all the ports
   for (const port of ports) {
     if (!listening.some((s) => s.port === port && s.protocol.startsWith("tcp"))) continue; // free
     const holder = findPortHolders(port, "tcp", listening)[0];
     if (holder === undefined) {
-      held.push({ port, pid: 0, command: "", startedAt: null, leftover: false });
+      held.push({ port, pid: 0, command: "", startedAt: null, leftover: false, inServiceCgroup: false });
       continue;
     }
     const stat = readProcStat(holder.pid);
@@ -41,7 +51,8 @@ export function findHeldPorts(service: string, ports: readonly number[]): PortHe
       pid: holder.pid,
       command: (readCmdline(holder.pid) ?? []).join(" ") || (stat ? `[${stat.comm}]` : "?"),
       startedAt: stat ? new Date(startTimeToEpochMs(stat.startTime)).toISOString() : null,
-      leftover: environContains(holder.pid, `UPKEEP_SERVICE=${service}`),
+      leftover: inCgroup.has(holder.pid) || environContains(holder.pid, `UPKEEP_SERVICE=${service}`),
+      inServiceCgroup: inCgroup.has(holder.pid),
     });
   }
   return held;
@@ -60,4 +71,22 @@ export function describeHeldPorts(service: string, held: readonly PortHeld[]): s
   const pids = [...new Set(held.map((h) => h.pid).filter((pid) => pid !== 0))].join(" ");
   const stop = pids === "" ? "stop it" : `stop it (kill ${pids})`;
   return `${parts.join("; ")}: ${stop} or change services.${service}.listen, then: upkeep reset ${service}`;
+}
+
+/**
+ * Leftovers of the service's old tree that hold its ports and are in its own cgroup are
+ * proven upkeep's (the cgroup's path carries the state dir's hash and the service's name):
+ * the whole cgroup is killed, since nothing of the service may run before a start. Returns
+ * the PIDs killed; holders proven only by the environment marker are named, never killed
+ * (another upkeep with another state dir may run a service of the same name).
+ */
+export async function cleanProvenLeftovers(
+  held: readonly PortHeld[],
+  cgroupPath: string | null,
+): Promise<number[]> {
+  if (cgroupPath === null || !held.some((h) => h.inServiceCgroup)) return [];
+  // Only the cgroup selects: no PID, group or session, and a marker nobody carries.
+  const cgroupOnly = { pid: 0, startTime: 0, pgid: 0, sid: 0, runId: randomUUID(), cgroup: cgroupPath };
+  const { killed } = await killTreeAndWait(cgroupOnly, 5_000);
+  return killed;
 }

@@ -1,4 +1,4 @@
-import { describeHeldPorts, findHeldPorts } from "./port-preflight.js";
+import { cleanProvenLeftovers, describeHeldPorts, findHeldPorts } from "./port-preflight.js";
 import type { ServiceConfig } from "../config/model.js";
 import type { EventRecord, NewEvent, ProcessRecord, ServiceRecord, StateStore } from "../store/store.js";
 import { initialContext, transition, type MachineContext } from "./machine.js";
@@ -87,6 +87,12 @@ export class ServiceRunner {
       void this.send({ type: "exited", code: null, signal: null, statusKnown: false });
     });
     return this.send({ type: "adopted", pid: record.pid, startedAt: record.startedAt });
+  }
+
+  /** Calls `fn` after every event the runner has handled (its state may have changed); returns the unsubscribe. */
+  onChange(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
   }
 
   /** Resolves true when the predicate holds, false at the deadline. */
@@ -248,7 +254,14 @@ export class ServiceRunner {
 
   private async spawn(): Promise<void> {
     if (this.config.listen.length > 0) {
-      const held = findHeldPorts(this.name, this.config.listen);
+      let held = findHeldPorts(this.name, this.config.listen, this.deps.cgroupPath);
+      const killed = await cleanProvenLeftovers(held, this.deps.cgroupPath);
+      if (killed.length > 0) {
+        this.output.marker(
+          `killed leftovers of an earlier run holding its ports (in its cgroup): PIDs ${killed.join(", ")}`,
+        );
+        held = findHeldPorts(this.name, this.config.listen, this.deps.cgroupPath);
+      }
       if (held.length > 0) {
         const message = describeHeldPorts(this.name, held);
         this.output.marker(`not started: ${message}`);

@@ -1,8 +1,12 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { createServer, type AddressInfo } from "node:net";
 import { after, describe, test } from "node:test";
-import { TestEnv } from "../helpers/daemon.js";
+import { FIXTURES, isAlive, TestEnv } from "../helpers/daemon.js";
+import { freePorts, isListening } from "../helpers/ports.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 describe("port pre-flight (SPEC §6)", () => {
   const env = new TestEnv();
@@ -44,5 +48,59 @@ services:
     assert.equal(env.cli("reset", "web").code, 0);
     const running = await env.waitForService("web", "running", "web running once the port is free");
     assert.ok(running.pid > 0);
+  });
+});
+
+describe("port pre-flight cleans proven leftovers", () => {
+  const env = new TestEnv();
+  after(() => env.teardown());
+
+  test("a port holder in the service's own cgroup is killed before the start, with a marker saying so", async (t) => {
+    const [port] = await freePorts(1);
+    env.writeConfig(`
+services:
+  web:
+    command: ["{fixtures}/closing-listener", "${port}", "{marker}"]
+    listen: [${port}]
+`);
+    await env.startDaemon();
+    const first = await env.waitForService("web", "running", "web running");
+    const cgroupLine = readFileSync(`/proc/${first.pid}/cgroup`, "utf8")
+      .split("\n")
+      .find((l) => l.startsWith("0::"));
+    const mount = readFileSync("/proc/self/mountinfo", "utf8")
+      .split("\n")
+      .find((l) => l.includes(" - cgroup2 "));
+    if (
+      process.getuid?.() !== 0 ||
+      cgroupLine === undefined ||
+      mount === undefined ||
+      !cgroupLine.includes("/upkeep")
+    ) {
+      t.skip("needs root and a cgroup2 hierarchy upkeep can place services in (not available here)");
+      return;
+    }
+    const cgroupDir = join(mount.split(" ")[4]!, cgroupLine.slice(3));
+    assert.equal(env.cli("stop", "web").code, 0);
+
+    // A leftover: a listener on web's port, placed in web's cgroup (as a lost grandchild would be).
+    const leftover = spawn(`${FIXTURES}/closing-listener`, [String(port), env.marker], {
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    after(() => leftover.kill("SIGKILL"));
+    await waitFor(() => isListening(port!), { what: "the leftover to listen" });
+    writeFileSync(join(cgroupDir, "cgroup.procs"), String(leftover.pid));
+
+    assert.equal(env.cli("start", "web").code, 0);
+    const running = await env.waitForService("web", "running", "web running again");
+    await waitFor(() => !isAlive(leftover.pid!), { what: "the leftover to be killed" });
+    assert.notEqual(running.pid, leftover.pid);
+    const logs = env.cli("logs", "web", "--timestamps").stdout;
+    assert.match(
+      logs,
+      new RegExp(
+        `killed leftovers of an earlier run holding its ports \\(in its cgroup\\): PIDs ${leftover.pid}`,
+      ),
+    );
   });
 });
