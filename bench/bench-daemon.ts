@@ -132,6 +132,15 @@ export class BenchDaemon {
     await exited;
   }
 
+  /** SIGKILL the daemon (its services keep running, as after a crash); teardown kills them. */
+  async killDaemon(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once("exit", r));
+    child.kill("SIGKILL");
+    await exited;
+  }
+
   /** One request to the API over the control socket. */
   api(method: string, path: string, body?: unknown): Promise<ApiAnswer> {
     return new Promise((resolvePromise, reject) => {

@@ -9,6 +9,7 @@
  */
 import { coldStartRow, restartFleet, startFleet, type Fleet } from "./cold-start.js";
 import { measureDaemonRss, measureRssAfterWork } from "./daemon-rss.js";
+import { measureCheckCost, measureCheckCostDown } from "./check-cost.js";
 import { measureIdleCpu } from "./idle-cpu.js";
 import { errorRow, progress, type Row } from "./report.js";
 import { measureStatusLatency } from "./status-latency.js";
@@ -57,17 +58,30 @@ export async function measureFleets(): Promise<Row[]> {
       progress(`  idling ${IDLE_SECONDS} s for the CPU figure`);
       const idle = await measureIdleCpu(fleet, IDLE_SECONDS);
       const worked = await measureRssAfterWork(fleet);
+      progress("  timing upkeep check");
+      const check = measureCheckCost(fleet);
       progress("  starting the fleet of 200 again on its state dir");
-      return [coldStartRow(fleet), coldStartRow(await restartFleet(fleet), true), rss, worked, idle];
+      return [
+        coldStartRow(fleet),
+        coldStartRow(await restartFleet(fleet), true),
+        rss,
+        worked,
+        idle,
+        ...check,
+      ];
     })),
   );
   const diagnostic = await withFleet(
     200,
-    (fleet) => {
+    async (fleet) => {
       const row = coldStartRow(fleet);
-      return Promise.resolve([
+      // The daemon dies; its 200 services keep running: `check` must work without it.
+      await fleet.bench.killDaemon();
+      progress("  timing upkeep check with the daemon down");
+      return [
         { ...row, measure: "  same, cgroup placement off (diagnostic)", target: "", met: null, peer: "" },
-      ]);
+        ...measureCheckCostDown(fleet),
+      ];
     },
     false,
   ).catch((err: unknown) => [errorRow("  cold start, cgroup placement off", err, 4)]);

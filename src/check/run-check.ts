@@ -10,9 +10,9 @@
 import type { ServiceConfig } from "../config/model.js";
 import { checkIdentity, describeCheck } from "../identity/process-identity.js";
 import { readListeningSockets } from "../identity/proc-net.js";
-import { findTreeMembers } from "../identity/process-tree.js";
+import { findTreeMembers, IndexedTable } from "../identity/process-tree.js";
 import { isKernelThread, scanProcesses } from "../identity/process-table.js";
-import { readCmdline, type ProcStat } from "../identity/proc-stat.js";
+import { readCmdline } from "../identity/proc-stat.js";
 import { readPidfile } from "../service/main-process.js";
 import type { ServiceState } from "../service/states.js";
 import { selectorOf } from "../service/tree-effects.js";
@@ -52,7 +52,7 @@ function remedyFor(view: ServiceView, daemonUp: boolean, startCommand: string): 
 function checkOne(
   view: ServiceView,
   input: CheckInput,
-  table: ProcStat[],
+  table: IndexedTable,
   ctx: SharedReads,
   out: CheckProblem[],
 ): ServiceCheck {
@@ -152,7 +152,7 @@ interface SharedReads {
 /** A second copy: a process outside every tree whose command line is a service's own. */
 function findDuplicates(
   input: CheckInput,
-  table: ProcStat[],
+  table: IndexedTable,
   shared: SharedReads,
   out: CheckProblem[],
 ): void {
@@ -165,7 +165,7 @@ function findDuplicates(
   }
   if (byCommand.size === 0) return;
   const copies = new Map<string, number[]>();
-  for (const stat of table) {
+  for (const stat of table.stats) {
     if (inTrees.has(stat.pid) || stat.pid === process.pid || isKernelThread(stat) || stat.state === "Z")
       continue;
     const service = byCommand.get((readCmdline(stat.pid) ?? []).join("\0"));
@@ -195,7 +195,7 @@ export function runCheck(input: CheckInput, now = Date.now()): CheckReport {
       remedy: input.startCommand,
     });
   }
-  const table = scanProcesses();
+  const table = new IndexedTable(scanProcesses());
   let listening: ReturnType<typeof readListeningSockets> | null = null;
   const shared: SharedReads = {
     listening: () => (listening ??= readListeningSockets()),

@@ -8,11 +8,13 @@ import {
   CLOCK_TICKS,
   PAGE_SIZE,
   environContains,
+  environValue,
   parseProcStat,
   readCmdline,
   readProcStat,
 } from "./proc-stat.js";
 import { createMarker, killMarked, waitForExit } from "./test-fixtures.js";
+import { waitFor } from "../../test/helpers/wait-for.js";
 
 const marker = createMarker();
 const dir = mkdtempSync(join(tmpdir(), "upkeep-proc-stat-"));
@@ -103,4 +105,21 @@ test("environContains matches a whole NAME=value entry only", async () => {
     await waitForExit(child);
   }
   assert.ok(!environContains(child.pid!, "UPKEEP_RUN_ID=abc"), "gone process");
+});
+
+test("environValue reads one variable of a process's initial environment", async () => {
+  const child = spawn("sleep", ["30"], {
+    stdio: "ignore",
+    env: { A_FIRST: "1", UPKEEP_RUN_ID: "run-42", Z: "z" },
+  });
+  try {
+    await waitFor(() => readProcStat(child.pid!)?.comm === "sleep", { what: "the child to exec sleep" });
+    assert.equal(environValue(child.pid!, "UPKEEP_RUN_ID="), "run-42");
+    assert.equal(environValue(child.pid!, "A_FIRST="), "1");
+    assert.equal(environValue(child.pid!, "RUN_ID="), null, "only whole names match");
+    assert.equal(environValue(child.pid!, "MISSING="), null);
+  } finally {
+    child.kill("SIGKILL");
+    await waitForExit(child);
+  }
 });

@@ -124,3 +124,27 @@ export function environContains(pid: number, entry: string): boolean {
   if (buf.subarray(0, needle.length).equals(needle)) return true;
   return buf.includes(Buffer.from("\0" + entry + "\0"));
 }
+
+/**
+ * The value of the first `prefix` entry ("NAME=") of the process's initial environment, or
+ * null (none, gone, or unreadable: another user's process when not root).
+ */
+export function environValue(pid: number, prefix: string): string | null {
+  let buf: Buffer | null;
+  try {
+    buf = readProcFile(pid, "environ");
+  } catch (err) {
+    if (err instanceof UpkeepError && err.details.errno === "EACCES") return null;
+    throw err;
+  }
+  if (buf === null) return null;
+  const needle = Buffer.from(prefix);
+  let start = needle.length;
+  if (!buf.subarray(0, needle.length).equals(needle)) {
+    const at = buf.indexOf(Buffer.from("\0" + prefix));
+    if (at < 0) return null;
+    start = at + 1 + needle.length;
+  }
+  const end = buf.indexOf(0, start);
+  return buf.toString("utf8", start, end < 0 ? buf.length : end);
+}

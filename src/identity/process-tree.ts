@@ -5,7 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import { cgroupPids } from "./cgroup.js";
-import { environContains, readProcStat, type ProcStat } from "./proc-stat.js";
+import { environContains, environValue, readProcStat, type ProcStat } from "./proc-stat.js";
 import { isKernelThread, scanProcesses } from "./process-table.js";
 
 /** The variable upkeep sets in each service's environment, one value per start. */
@@ -56,9 +56,55 @@ function isOurGroupId(id: number, sel: TreeSelector, byPid: Map<number, ProcStat
   return environContains(id, runIdEntry(sel.runId));
 }
 
+/**
+ * A process table indexed for many tree lookups in a row (`upkeep check` with hundreds of
+ * services): by PID, process group, session and parent once, and the start markers of every
+ * process read at most once, on the first lookup that needs them.
+ */
+export class IndexedTable {
+  readonly byPid: Map<number, ProcStat>;
+  readonly byGroup = new Map<number, ProcStat[]>();
+  readonly bySession = new Map<number, ProcStat[]>();
+  readonly childrenOf = new Map<number, ProcStat[]>();
+  private markers: Map<string, ProcStat[]> | null = null;
+
+  constructor(readonly stats: readonly ProcStat[]) {
+    this.byPid = new Map(stats.map((s) => [s.pid, s]));
+    for (const s of stats) {
+      push(this.byGroup, s.pgid, s);
+      push(this.bySession, s.sid, s);
+      push(this.childrenOf, s.ppid, s);
+    }
+  }
+
+  /** The processes whose environment carries UPKEEP_RUN_ID=runId (one environ read per process, once). */
+  withMarker(runId: string): ProcStat[] {
+    if (this.markers === null) {
+      this.markers = new Map();
+      const prefix = `${RUN_ID_ENV}=`;
+      for (const s of this.stats) {
+        if (s.pid === process.pid || isKernelThread(s)) continue;
+        const value = environValue(s.pid, prefix);
+        if (value !== null) push(this.markers, value, s);
+      }
+    }
+    return this.markers.get(runId) ?? [];
+  }
+}
+
+function push<K>(map: Map<K, ProcStat[]>, key: K, s: ProcStat): void {
+  const list = map.get(key);
+  if (list) list.push(s);
+  else map.set(key, [s]);
+}
+
 /** Every live process of the service's tree (zombies included, marked by state Z). */
-export function findTreeMembers(sel: TreeSelector, table: ProcStat[] = scanProcesses()): ProcStat[] {
-  const byPid = new Map(table.map((s) => [s.pid, s]));
+export function findTreeMembers(
+  sel: TreeSelector,
+  source: ProcStat[] | IndexedTable = scanProcesses(),
+): ProcStat[] {
+  const table = source instanceof IndexedTable ? source : new IndexedTable(source);
+  const { byPid } = table;
   const members = new Map<number, ProcStat>();
   const add = (s: ProcStat | null | undefined): void => {
     if (s && s.pid !== process.pid && s.pid !== 1 && !isKernelThread(s)) members.set(s.pid, s);
@@ -72,27 +118,22 @@ export function findTreeMembers(sel: TreeSelector, table: ProcStat[] = scanProce
 
   const pgidOurs = isOurGroupId(sel.pgid, sel, byPid);
   const sidOurs = sel.sid === sel.pgid ? pgidOurs : isOurGroupId(sel.sid, sel, byPid);
-  const entry = runIdEntry(sel.runId);
-  for (const s of table) {
-    if (members.has(s.pid) || s.startTime < sel.startTime) continue;
-    if ((pgidOurs && s.pgid === sel.pgid) || (sidOurs && s.sid === sel.sid)) add(s);
-    // The marker search reads one environ per candidate: only needed when no cgroup holds the tree.
-    else if (!cgroupUsable && s.pid !== process.pid && !isKernelThread(s) && environContains(s.pid, entry))
-      add(s);
-  }
+  const young = (s: ProcStat): boolean => s.startTime >= sel.startTime;
+  if (pgidOurs) for (const s of table.byGroup.get(sel.pgid) ?? []) if (young(s)) add(s);
+  if (sidOurs) for (const s of table.bySession.get(sel.sid) ?? []) if (young(s)) add(s);
+  // The marker search reads environs: only needed when no cgroup holds the tree.
+  if (!cgroupUsable) for (const s of table.withMarker(sel.runId)) if (young(s)) add(s);
 
-  addDescendants(members, table, add);
+  addDescendants(members, table.childrenOf, add);
   return [...members.values()].sort((a, b) => a.pid - b.pid);
 }
 
 /** Adds every descendant (by parent PID) of the members found so far. */
-function addDescendants(members: Map<number, ProcStat>, table: ProcStat[], add: (s: ProcStat) => void): void {
-  const childrenOf = new Map<number, ProcStat[]>();
-  for (const s of table) {
-    const list = childrenOf.get(s.ppid);
-    if (list) list.push(s);
-    else childrenOf.set(s.ppid, [s]);
-  }
+function addDescendants(
+  members: Map<number, ProcStat>,
+  childrenOf: Map<number, ProcStat[]>,
+  add: (s: ProcStat) => void,
+): void {
   const queue = [...members.keys()];
   for (let pid = queue.pop(); pid !== undefined; pid = queue.pop()) {
     for (const child of childrenOf.get(pid) ?? []) {
