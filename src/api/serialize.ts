@@ -13,6 +13,7 @@ export function serializeService(
   const { context: ctx } = runner;
   const log = supervisor.logs.get(runner.name);
   const usage = sampleUsage(runner, now);
+  const tree = supervisor.treeWatch.observationOf(runner.name);
   return {
     name: runner.name,
     type: runner.config.type,
@@ -24,8 +25,9 @@ export function serializeService(
     restarts: ctx.restarts,
     exit_code: ctx.lastExitCode,
     signal: ctx.lastSignal,
-    ports: [],
-    children: [],
+    // Declared ports and children as the last evaluation of the tree found them.
+    ports: tree?.ports ?? [],
+    children: tree?.children ?? [],
     rss_bytes: usage?.rssBytes ?? null,
     cpu_percent: usage?.cpuPercent ?? null,
     log_file: log ? { ...log.files } : { out: "", err: "" },

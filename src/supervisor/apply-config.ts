@@ -48,6 +48,7 @@ export async function reloadConfig(
     if (!runner || !svc) continue;
     runner.config = svc;
     supervisor.logs.get(name)?.updateLimits(svc.logs.maxSizeBytes, svc.logs.keep);
+    supervisor.treeWatch.refresh(runner); // children, listen or restart_on may have changed
   }
   await Promise.all(
     plan.restart.map(async ({ name }) => {

@@ -12,6 +12,7 @@ import { ServiceRunner } from "../service/runner.js";
 import { selectorOf } from "../service/tree-effects.js";
 import type { EventRecord, NewEvent, StateStore } from "../store/store.js";
 import { recoverService } from "./adopt.js";
+import { TreeWatch } from "./tree-watch.js";
 import { EventBus } from "./event-bus.js";
 
 /**
@@ -26,6 +27,9 @@ export class Supervisor {
   readonly bootId = readBootId();
   readonly startedAt = Date.now();
   private readonly watcher = new IdentityWatcher();
+  /** Continuous watch of declared children and ports. */
+  readonly treeWatch = new TreeWatch(this.watcher, (event) => this.emit(event));
+  private readonly detachTreeWatch = new Map<string, () => void>();
   private readonly cgroupRoot = detectCgroupRoot();
   /** A short hash of the state dir names this daemon's cgroup subtree. */
   private readonly cgroupGroup: string;
@@ -109,6 +113,7 @@ export class Supervisor {
     );
     this.runners.set(svc.name, runner);
     this.logs.set(svc.name, log);
+    this.detachTreeWatch.set(svc.name, this.treeWatch.attach(runner));
     return runner;
   }
 
@@ -119,6 +124,8 @@ export class Supervisor {
     await runner.send({ type: "stop_requested" });
     await runner.waitUntil((r) => r.state === "stopped", runner.config.stop.timeoutMs + 10_000);
     runner.dispose();
+    this.detachTreeWatch.get(name)?.();
+    this.detachTreeWatch.delete(name);
     this.removeServiceCgroup(runner);
     this.logs.get(name)?.remove();
     this.runners.delete(name);
@@ -152,6 +159,7 @@ export class Supervisor {
       this.removeServiceCgroup(runner);
     }
     for (const log of this.logs.values()) log.close();
+    this.treeWatch.close();
     this.watcher.close();
     await this.emit({ service: null, kind: "daemon", reason: "daemon stopped" });
   }
