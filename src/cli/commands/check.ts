@@ -43,7 +43,10 @@ async function checkHere(target: Target, command: ParsedCommand, io: CliIo): Pro
       },
     );
   }
-  const store = openSqliteStore(loaded.config.stateDir, { readonly: true });
+  const store = openSqliteStore(loaded.config.stateDir, {
+    readonly: true,
+    tables: ["services", "processes"],
+  });
   try {
     const [services, records] = await Promise.all([store.listServices(), store.listProcesses()]);
     return runCheck(inputFromStore(loaded.config, services, records, daemonStartCommand(target)));

@@ -63,8 +63,9 @@ describe("openSqliteStore", () => {
     const file = sqliteStoreFile(stateDir);
     const garbage = Buffer.alloc(64 * 1024, "not a database, just bytes ");
     writeFileSync(file, garbage);
-    for (const readonly of [false, true]) {
-      const err = thrown(() => openSqliteStore(stateDir, { hostId: "h", readonly }));
+    const tables = ["services", "processes"] as const;
+    for (const options of [{ readonly: false }, { readonly: true }, { readonly: true, tables }]) {
+      const err = thrown(() => openSqliteStore(stateDir, { hostId: "h", ...options }));
       assert.equal(err.code, "STORE_CORRUPT");
       assert.match(err.message, new RegExp(`state store ${file} is corrupt: file is not a database`));
       assert.match(err.hint ?? "", /mv "\$f" "\$f\.corrupt-\d{8}T\d{6}"/);
@@ -89,6 +90,11 @@ describe("openSqliteStore", () => {
     const err = thrown(() => openSqliteStore(stateDir, { hostId: "h" }));
     assert.equal(err.code, "STORE_CORRUPT");
     assert.match(err.message, /is corrupt: /);
+    // A reader of only the services table finds the damage too: it is in that table's pages.
+    const scoped = thrown(() =>
+      openSqliteStore(stateDir, { hostId: "h", readonly: true, tables: ["services"] }),
+    );
+    assert.equal(scoped.code, "STORE_CORRUPT");
     assert.deepEqual(readFileSync(file), bytes);
   });
 
@@ -111,8 +117,9 @@ describe("openSqliteStore", () => {
     raw.pragma(`user_version = ${SCHEMA_VERSION + 7}`);
     raw.close();
     const before = readFileSync(file);
-    for (const readonly of [false, true]) {
-      const err = thrown(() => openSqliteStore(stateDir, { hostId: "h", readonly }));
+    const tables = ["services", "processes"] as const;
+    for (const options of [{ readonly: false }, { readonly: true }, { readonly: true, tables }]) {
+      const err = thrown(() => openSqliteStore(stateDir, { hostId: "h", ...options }));
       assert.equal(err.code, "STORE_CORRUPT");
       assert.match(
         err.message,
