@@ -54,10 +54,21 @@ export function readPidfile(path: string): PidfileContent {
   return { kind: "pid", pid: Number(first) };
 }
 
+/**
+ * The command line as one string, arguments joined by spaces. A process that rewrote its title
+ * (nginx, node's process.title, setproctitle) leaves the rest of its argv area NUL-padded, read
+ * as trailing empty arguments: they are dropped, or an anchored regex (`...$`) never matches.
+ */
+export function commandLine(argv: string[]): string {
+  let end = argv.length;
+  while (end > 0 && argv[end - 1] === "") end--;
+  return argv.slice(0, end).join(" ");
+}
+
 /** True when the process matches `match` (comm exactly, or the cmdline regex). */
 export function matches(match: MatchConfig, stat: ProcStat, argv: string[]): boolean {
   if (match.comm !== null && stat.comm !== match.comm) return false;
-  if (match.cmdline !== null && !new RegExp(match.cmdline).test(argv.join(" "))) return false;
+  if (match.cmdline !== null && !new RegExp(match.cmdline).test(commandLine(argv))) return false;
   return true;
 }
 
@@ -102,20 +113,39 @@ function fromPidfile(config: ServiceConfig, path: string, launch: LaunchTrace | 
   return { stat, argv, source: `pidfile ${path}`, tie: tieOf(config, stat, argv, launch) };
 }
 
+/** True while the start command upkeep ran is still running (not exited, not yet reaped). */
+function isLaunchRunning(launch: LaunchTrace): boolean {
+  const stat = readProcStat(launch.pid);
+  return stat !== null && !isDeadState(stat) && stat.startTime >= launch.startTime;
+}
+
 /** The oldest live process that matches, not counting upkeep itself; the master of a tree of look-alikes. */
 function fromMatch(
   config: ServiceConfig,
   match: MatchConfig,
   launch: LaunchTrace | null,
 ): Candidate | string {
+  // While the start command runs, it and its process group are the start in progress, not the
+  // service: `match: { cmdline: apache2 }` also matches `apache2ctl start` and the transient
+  // `apache2 -k start` it runs, and taking one as the main process restarts the service when it
+  // exits. A process left in that group after the start command exited is a daemon that did
+  // not detach, and counts.
+  const launcher = launch !== null && isLaunchRunning(launch) ? launch.pid : null;
+  const skipped: number[] = [];
   let best: { stat: ProcStat; argv: string[] } | null = null;
   for (const stat of scanProcesses()) {
     if (stat.pid === process.pid || isKernelThread(stat) || isDeadState(stat)) continue;
     if (match.comm !== null && stat.comm !== match.comm) continue;
     const argv = readCmdline(stat.pid) ?? [];
     if (!matches(match, stat, argv)) continue;
+    if (launcher !== null && (stat.pid === launcher || stat.pgid === launcher)) {
+      skipped.push(stat.pid);
+      continue;
+    }
     if (best === null || stat.startTime < best.stat.startTime) best = { stat, argv };
   }
+  if (best === null && skipped.length > 0)
+    return `no process matches ${describeMatch(match)} but the start command's own (PID ${skipped.join(", ")}), still running`;
   if (best === null) return `no process matches ${describeMatch(match)}`;
   return { ...best, source: describeMatch(match), tie: tieOf(config, best.stat, best.argv, launch) };
 }
@@ -137,7 +167,7 @@ export function locateMain(config: ServiceConfig, launch: LaunchTrace | null): C
 export function describeUntied(service: string, candidate: Candidate): string {
   return (
     `${candidate.source} names ${describeProcess(candidate.stat.pid)}, ` +
-    `command ${JSON.stringify(candidate.argv.join(" "))}, which upkeep cannot tie to '${service}' ` +
+    `command ${JSON.stringify(commandLine(candidate.argv))}, which upkeep cannot tie to '${service}' ` +
     `(not started by upkeep, not in its records). If it is not '${service}', stop it ` +
     `(kill ${candidate.stat.pid}) or remove the stale pidfile, then run \`upkeep start ${service}\`; ` +
     `if it is '${service}', run \`upkeep start ${service} --force\` to take it over`
