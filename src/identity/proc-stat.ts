@@ -102,7 +102,8 @@ export function readCmdline(pid: number): string[] | null {
   const buf = readProcFile(pid, "cmdline");
   if (buf === null) return null;
   const parts = buf.toString("utf8").split("\0");
-  if (parts.at(-1) === "") parts.pop(); // argv ends with a NUL
+  // argv ends with a NUL; a process that rewrote its title (setproctitle) leaves NUL padding.
+  while (parts.at(-1) === "") parts.pop();
   return parts;
 }
 

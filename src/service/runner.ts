@@ -345,14 +345,23 @@ export class ServiceRunner {
   /** The stop command of a forking or external service; the stop timeout's SIGKILL still follows. */
   private async runStopCommand(): Promise<void> {
     const command = this.config.stopCommand ?? [];
+    const record = this.record;
+    // A stop command that cannot run or fails falls back to the stop signal at once, rather
+    // than leaving the service up until the stop timeout's SIGKILL.
+    const fallBack = async (why: string): Promise<void> => {
+      this.output.marker(`stop command ${why}; sending ${this.config.stop.signal}`);
+      if (this.state === "stopping" && record !== null && this.record === record)
+        await this.treeEffect(record, { type: "signal", signal: this.config.stop.signal });
+    };
     try {
       const stopper = await spawnService({ ...this.config, command }, this.output, this.deps.cgroupPath);
       this.output.marker(`ran stop command, PID ${stopper.pid}`);
+      void stopper.exited.then(({ code, signal }) => {
+        if (code === 0 && signal === null) return;
+        return fallBack(signal !== null ? `was killed by ${signal}` : `exited with code ${code ?? "?"}`);
+      });
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      this.output.marker(`stop command failed: ${message}; sending ${this.config.stop.signal}`);
-      if (this.record)
-        await this.treeEffect(this.record, { type: "signal", signal: this.config.stop.signal });
+      await fallBack(`failed: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 

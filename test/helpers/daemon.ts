@@ -42,10 +42,26 @@ export class TestEnv {
     child.stdout.on("data", (d: Buffer) => (this.daemonOutput += d.toString()));
     child.stderr.on("data", (d: Buffer) => (this.daemonOutput += d.toString()));
     this.daemon = child;
-    await waitFor(async () => (await this.api("GET", "/api/v1/status").catch(() => null))?.status === 200, {
-      what: "the daemon's socket to answer",
-      timeout: 20_000,
-    });
+    // A daemon that exits (a bad config, a held lock) fails the wait at once, with its output.
+    const early = new Promise<never>((_, reject) =>
+      child.once("exit", (code, signal) =>
+        reject(
+          new Error(
+            `the daemon exited (${code ?? signal}) before its socket answered:\n${this.daemonOutput}`,
+          ),
+        ),
+      ),
+    );
+    early.catch(() => undefined); // an exit after start-up is the teardown's business
+    const answered = waitFor(
+      async () => (await this.api("GET", "/api/v1/status").catch(() => null))?.status === 200,
+      {
+        what: "the daemon's socket to answer",
+        timeout: 20_000,
+      },
+    );
+    answered.catch(() => undefined); // after an early exit it times out unwatched
+    await Promise.race([answered, early]);
     return child;
   }
 

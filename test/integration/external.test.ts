@@ -163,3 +163,29 @@ services:
     await waitFor(() => !isAlive(decoy.pid!), { what: "the taken-over process to be stopped" });
   });
 });
+
+describe("type: external whose stop command fails", () => {
+  const env = new TestEnv();
+  after(() => env.teardown());
+  const name = `bst-${env.marker.slice(-8)}`;
+
+  test("a failing stop command falls back to the stop signal at once, not to the timeout's SIGKILL", async () => {
+    const pidfile = join(env.dir, "bad.pid");
+    env.writeConfig(`
+services:
+  badstop:
+    type: external
+    pidfile: ${pidfile}
+    start: ["{fixtures}/external-start", --pidfile, ${pidfile}, --name, ${name}, "{marker}"]
+    stop: { command: ["false"], timeout: 60s }
+`);
+    await env.startDaemon();
+    const running = await env.waitForService("badstop", "running", "badstop started");
+    const stop = env.cli("stop", "badstop");
+    assert.equal(stop.code, 0, stop.stdout + stop.stderr);
+    assert.equal(isAlive(running.pid), false);
+    assert.equal(countInLogs(env, "badstop", "stop command exited with code 1; sending SIGTERM"), 1);
+    const events = env.cli("events", "badstop", "--json").stdout;
+    assert.doesNotMatch(events, /did not stop within 60s/, "no wait for the stop timeout");
+  });
+});
