@@ -93,6 +93,17 @@ export const COMMANDS: readonly CommandSpec[] = [
     load: () => import("./commands/status.js"),
   },
   {
+    name: "ps",
+    summary: "show a service's process tree with PIDs, names and listening sockets",
+    usage: "NAME [--json]",
+    description:
+      "Shows every live process of the service's current start, nested under its parent, with\n" +
+      "the TCP, UDP and UNIX sockets each one listens on (read from /proc).",
+    flags: [JSON_FLAG],
+    positionals: { name: "NAME", min: 1, max: 1 },
+    load: () => import("./commands/ps.js"),
+  },
+  {
     name: "check",
     summary: "check that every service runs as declared (monitoring-plugin output)",
     usage: "[--json]",
@@ -103,17 +114,6 @@ export const COMMANDS: readonly CommandSpec[] = [
     flags: [JSON_FLAG],
     positionals: { name: "", min: 0, max: 0 },
     load: () => import("./commands/check.js"),
-  },
-  {
-    name: "ps",
-    summary: "show a service's process tree with PIDs, names and listening sockets",
-    usage: "NAME [--json]",
-    description:
-      "Shows every live process of the service's current start, nested under its parent, with\n" +
-      "the TCP, UDP and UNIX sockets each one listens on (read from /proc).",
-    flags: [JSON_FLAG],
-    positionals: { name: "NAME", min: 1, max: 1 },
-    load: () => import("./commands/ps.js"),
   },
   actionSpec(
     "start",
