@@ -71,6 +71,8 @@ export class Supervisor {
         await recoverService(runner, records.get(svc.name) ?? null, this.store, this.config.stateDir, (e) =>
           this.bus.publish(e),
         );
+        // --force is for this start-up only: a later restart asks again.
+        runner.forceNextStart = false;
         records.delete(svc.name);
       }),
     );
