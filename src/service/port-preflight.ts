@@ -10,7 +10,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { startTimeToEpochMs } from "../identity/boot-id.js";
-import { cgroupPids } from "../identity/cgroup.js";
+import { cgroupPids, isCgroupEmpty } from "../identity/cgroup.js";
 import { killTreeAndWait } from "../identity/kill-tree.js";
 import { findPortHolders, readListeningSockets } from "../identity/listen-ports.js";
 import { environContains, readCmdline, readProcStat } from "../identity/proc-stat.js";
@@ -25,8 +25,6 @@ export interface PortHeld {
   startedAt: string | null;
   /** The holder carries UPKEEP_SERVICE=<this service>: a leftover of an earlier run of it. */
   leftover: boolean;
-  /** The holder is in this service's own cgroup: proven upkeep's, so it may be killed. */
-  inServiceCgroup: boolean;
 }
 
 /** Who holds each of `ports` now, one entry per port (its lowest holder PID); [] when all are free. */
@@ -42,7 +40,7 @@ export function findHeldPorts(
     if (!listening.some((s) => s.port === port && s.protocol.startsWith("tcp"))) continue; // free
     const holder = findPortHolders(port, "tcp", listening)[0];
     if (holder === undefined) {
-      held.push({ port, pid: 0, command: "", startedAt: null, leftover: false, inServiceCgroup: false });
+      held.push({ port, pid: 0, command: "", startedAt: null, leftover: false });
       continue;
     }
     const stat = readProcStat(holder.pid);
@@ -52,7 +50,6 @@ export function findHeldPorts(
       command: (readCmdline(holder.pid) ?? []).join(" ") || (stat ? `[${stat.comm}]` : "?"),
       startedAt: stat ? new Date(startTimeToEpochMs(stat.startTime)).toISOString() : null,
       leftover: inCgroup.has(holder.pid) || environContains(holder.pid, `UPKEEP_SERVICE=${service}`),
-      inServiceCgroup: inCgroup.has(holder.pid),
     });
   }
   return held;
@@ -74,17 +71,15 @@ export function describeHeldPorts(service: string, held: readonly PortHeld[]): s
 }
 
 /**
- * Leftovers of the service's old tree that hold its ports and are in its own cgroup are
- * proven upkeep's (the cgroup's path carries the state dir's hash and the service's name):
- * the whole cgroup is killed, since nothing of the service may run before a start. Returns
- * the PIDs killed; holders proven only by the environment marker are named, never killed
- * (another upkeep with another state dir may run a service of the same name).
+ * Kills whatever is still in the service's own cgroup before a start; returns the PIDs killed.
+ * The cgroup's path carries the state dir's hash and the service's name, so its members are
+ * proven upkeep's leftovers of this service. Holders proven only by the environment marker are
+ * named by the pre-flight, never killed (another upkeep with another state dir may run a
+ * service of the same name). One read of cgroup.events when the cgroup is empty, as it is
+ * before nearly every start.
  */
-export async function cleanProvenLeftovers(
-  held: readonly PortHeld[],
-  cgroupPath: string | null,
-): Promise<number[]> {
-  if (cgroupPath === null || !held.some((h) => h.inServiceCgroup)) return [];
+export async function cleanCgroupLeftovers(cgroupPath: string | null): Promise<number[]> {
+  if (cgroupPath === null || isCgroupEmpty(cgroupPath)) return [];
   // Only the cgroup selects: no PID, group or session, and a marker nobody carries.
   const cgroupOnly = { pid: 0, startTime: 0, pgid: 0, sid: 0, runId: randomUUID(), cgroup: cgroupPath };
   const { killed } = await killTreeAndWait(cgroupOnly, 5_000);

@@ -1,4 +1,4 @@
-import { cleanProvenLeftovers, describeHeldPorts, findHeldPorts } from "./port-preflight.js";
+import { cleanCgroupLeftovers, describeHeldPorts, findHeldPorts } from "./port-preflight.js";
 import type { ServiceConfig } from "../config/model.js";
 import type { EventRecord, NewEvent, ProcessRecord, ServiceRecord, StateStore } from "../store/store.js";
 import { initialContext, transition, type MachineContext } from "./machine.js";
@@ -253,15 +253,16 @@ export class ServiceRunner {
   }
 
   private async spawn(): Promise<void> {
+    // Nothing of the service may run before a start: what its own cgroup still holds (a tree
+    // whose record was lost with the state dir, a survivor of an earlier kill) is proven
+    // upkeep's and killed. Not for external services: theirs may be the process to adopt.
+    if (this.config.type !== "external") {
+      const killed = await cleanCgroupLeftovers(this.deps.cgroupPath);
+      if (killed.length > 0)
+        this.output.marker(`killed leftovers of an earlier run in its cgroup: PIDs ${killed.join(", ")}`);
+    }
     if (this.config.listen.length > 0) {
-      let held = findHeldPorts(this.name, this.config.listen, this.deps.cgroupPath);
-      const killed = await cleanProvenLeftovers(held, this.deps.cgroupPath);
-      if (killed.length > 0) {
-        this.output.marker(
-          `killed leftovers of an earlier run holding its ports (in its cgroup): PIDs ${killed.join(", ")}`,
-        );
-        held = findHeldPorts(this.name, this.config.listen, this.deps.cgroupPath);
-      }
+      const held = findHeldPorts(this.name, this.config.listen, this.deps.cgroupPath);
       if (held.length > 0) {
         const message = describeHeldPorts(this.name, held);
         this.output.marker(`not started: ${message}`);

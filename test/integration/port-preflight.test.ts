@@ -51,11 +51,11 @@ services:
   });
 });
 
-describe("port pre-flight cleans proven leftovers", () => {
+describe("leftovers in the service's cgroup are cleaned before a start", () => {
   const env = new TestEnv();
   after(() => env.teardown());
 
-  test("a port holder in the service's own cgroup is killed before the start, with a marker saying so", async (t) => {
+  test("a leftover in the service's own cgroup (here holding its port) is killed before the start, with a marker saying so", async (t) => {
     const [port] = await freePorts(1);
     env.writeConfig(`
 services:
@@ -96,11 +96,6 @@ services:
     await waitFor(() => !isAlive(leftover.pid!), { what: "the leftover to be killed" });
     assert.notEqual(running.pid, leftover.pid);
     const logs = env.cli("logs", "web", "--timestamps").stdout;
-    assert.match(
-      logs,
-      new RegExp(
-        `killed leftovers of an earlier run holding its ports \\(in its cgroup\\): PIDs ${leftover.pid}`,
-      ),
-    );
+    assert.match(logs, new RegExp(`killed leftovers of an earlier run in its cgroup: PIDs ${leftover.pid}`));
   });
 });
