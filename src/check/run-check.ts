@@ -8,15 +8,21 @@
  * one /proc/net read, command lines and fd tables only of the processes that matter.
  */
 import type { ServiceConfig } from "../config/model.js";
-import { checkIdentity, describeCheck } from "../identity/process-identity.js";
+import { readBootId } from "../identity/boot-id.js";
+import {
+  checkIdentity,
+  describeCheck,
+  isDeadState,
+  type IdentityCheck,
+} from "../identity/process-identity.js";
 import { readListeningSockets } from "../identity/proc-net.js";
 import { findTreeMembers, IndexedTable } from "../identity/process-tree.js";
-import { isKernelThread, scanProcesses } from "../identity/process-table.js";
-import { readCmdline } from "../identity/proc-stat.js";
+import { scanProcesses } from "../identity/process-table.js";
 import { readPidfile } from "../service/main-process.js";
 import type { ServiceState } from "../service/states.js";
 import { selectorOf } from "../service/tree-effects.js";
 import type { ProcessRecord } from "../store/store.js";
+import { findDuplicates } from "./duplicates.js";
 import type { CheckProblem, CheckReport, ServiceCheck } from "./report.js";
 import { summarize } from "./report.js";
 import { describeUnmet, evaluateTree, membersOf } from "../service/tree-expectations.js";
@@ -87,7 +93,7 @@ function checkOne(
     );
     return done();
   }
-  const identity = checkIdentity(record);
+  const identity = identityOf(record, table);
   if (identity.status !== "live") {
     problem(
       "CRITICAL",
@@ -100,7 +106,6 @@ function checkOne(
     return done();
   }
   result.pid = record.pid;
-  ctx.mainArgv.set(name, readCmdline(record.pid) ?? []);
 
   if (config.pidfile !== null) {
     const content = readPidfile(config.pidfile);
@@ -120,9 +125,8 @@ function checkOne(
     }
   }
 
-  const stats = findTreeMembers(selectorOf(record), table);
-  for (const s of stats) ctx.inTrees.add(s.pid);
   if (config.children.length > 0 || config.listen.length > 0) {
+    const stats = findTreeMembers(selectorOf(record), table);
     const findings = evaluateTree(config, membersOf(stats), record.pid, ctx.listening());
     result.children = findings.children.map((c) => ({
       name: c.spec.name,
@@ -141,46 +145,16 @@ function checkOne(
   return done();
 }
 
-/** Lazily shared reads: /proc/net once, and the PIDs every tree holds. */
+/** Lazily shared reads: /proc/net once. */
 interface SharedReads {
   listening: () => ReturnType<typeof readListeningSockets>;
-  inTrees: Set<number>;
-  /** Each live main process's command line: a script's is its interpreter's ("/bin/sh script"). */
-  mainArgv: Map<string, string[]>;
 }
 
-/** A second copy: a process outside every tree whose command line is a service's own. */
-function findDuplicates(
-  input: CheckInput,
-  table: IndexedTable,
-  shared: SharedReads,
-  out: CheckProblem[],
-): void {
-  const { inTrees, mainArgv } = shared;
-  const byCommand = new Map<string, string>();
-  for (const view of input.services) {
-    if (view.config.type === "external") continue; // found by match or pidfile: not by its argv
-    const argvs = [view.config.command, view.record?.argv ?? [], mainArgv.get(view.config.name) ?? []];
-    for (const argv of argvs) if (argv.length > 0) byCommand.set(argv.join("\0"), view.config.name);
-  }
-  if (byCommand.size === 0) return;
-  const copies = new Map<string, number[]>();
-  for (const stat of table.stats) {
-    if (inTrees.has(stat.pid) || stat.pid === process.pid || isKernelThread(stat) || stat.state === "Z")
-      continue;
-    const service = byCommand.get((readCmdline(stat.pid) ?? []).join("\0"));
-    if (service === undefined) continue;
-    copies.set(service, [...(copies.get(service) ?? []), stat.pid]);
-  }
-  for (const [service, pids] of copies) {
-    out.push({
-      service,
-      severity: "WARNING",
-      expected: `only upkeep's copy of ${service}`,
-      found: `a second copy outside upkeep's records: PID${pids.length > 1 ? "s" : ""} ${pids.join(", ")}`,
-      remedy: `stop it: kill ${pids.join(" ")}`,
-    });
-  }
+/** The identity check from the process table when it proves the record live; else from /proc. */
+function identityOf(record: ProcessRecord, table: IndexedTable): IdentityCheck {
+  const stat = table.byPid.get(record.pid);
+  const live = stat !== undefined && stat.startTime === record.startTime && !isDeadState(stat);
+  return live && record.bootId === readBootId() ? { status: "live" } : checkIdentity(record);
 }
 
 /** Runs the whole check. */
@@ -197,13 +171,18 @@ export function runCheck(input: CheckInput, now = Date.now()): CheckReport {
   }
   const table = new IndexedTable(scanProcesses());
   let listening: ReturnType<typeof readListeningSockets> | null = null;
-  const shared: SharedReads = {
-    listening: () => (listening ??= readListeningSockets()),
-    inTrees: new Set(),
-    mainArgv: new Map(),
-  };
+  const shared: SharedReads = { listening: () => (listening ??= readListeningSockets()) };
   const services = input.services.map((view) => checkOne(view, input, table, shared, problems));
-  findDuplicates(input, table, shared, problems);
+  let inTrees: Set<number> | null = null;
+  const inAnyTree = (pid: number): boolean => {
+    inTrees ??= new Set(
+      input.services
+        .flatMap((v) => (v.record ? findTreeMembers(selectorOf(v.record), table) : []))
+        .map((s) => s.pid),
+    );
+    return inTrees.has(pid);
+  };
+  problems.push(...findDuplicates({ services: input.services, table, inAnyTree }));
   for (const record of input.orphanRecords) {
     const identity = checkIdentity(record);
     const what =

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { errnoOf } from "../core/errors.js";
+import { configDigest } from "./digest.js";
 import type { ConfigNote, ConfigProblem } from "./model.js";
 import { validateDocument, type LoadResult, type ValidateOptions } from "./validate.js";
 
@@ -60,5 +61,6 @@ export function loadConfigText(text: string, file: string, options: ValidateOpti
     return { ok: false, problems, notes };
   }
   const result = validateDocument(doc, lineCounter, path, options);
+  if (result.ok) result.config.digest = configDigest(text);
   return { ...result, notes: [...notes, ...result.notes] };
 }

@@ -107,6 +107,8 @@ export interface HttpConfig {
 
 export interface Config {
   file: string; // absolute path of the config file
+  /** sha256 (hex) of the text it was read from: tells whether a snapshot of it is still current. */
+  digest?: string;
   stateDir: string; // absolute
   http: HttpConfig;
   socketGroup: string | null;

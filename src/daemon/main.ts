@@ -12,6 +12,7 @@ import type { EventRecord } from "../store/store.js";
 import { reloadConfig } from "../supervisor/apply-config.js";
 import { Supervisor } from "../supervisor/supervisor.js";
 import { listenControlSocket } from "./control-socket.js";
+import { writeConfigSnapshot } from "../config/snapshot.js";
 import { acquireInstanceLock } from "./instance-lock.js";
 import { MemorySettler } from "./settle-memory.js";
 import { writeStatusDump } from "./status-dump.js";
@@ -55,6 +56,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
 async function runLocked(config: Config, lock: NetServer, force: boolean): Promise<number> {
   const store = openSqliteStore(config.stateDir);
   writeFileAtomic(join(config.stateDir, "upkeep.pid"), String(process.pid));
+  writeConfigSnapshot(config);
   const supervisor = new Supervisor(config, store);
   // Keep the event table bounded; pruning is cheap and needs no precise schedule.
   const pruning = setInterval(() => {

@@ -1,3 +1,4 @@
+import { writeConfigSnapshot } from "../config/snapshot.js";
 import { diffConfigs, type ConfigPlan } from "../config/diff.js";
 import { formatProblem } from "../config/format-problem.js";
 import { loadConfig } from "../config/load.js";
@@ -41,6 +42,7 @@ export async function reloadConfig(
 
   const byName = new Map(next.services.map((s) => [s.name, s]));
   supervisor.config = next;
+  writeConfigSnapshot(next);
   await Promise.all(plan.remove.map((name) => supervisor.removeRunner(name)));
   for (const { name } of plan.live) {
     const runner = supervisor.runners.get(name);

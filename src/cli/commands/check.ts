@@ -3,7 +3,9 @@
  * daemon down, runs the same check here from the config file, the state store (read only) and
  * /proc. Monitoring-plugin exit codes; anything that keeps the check from running is UNKNOWN.
  */
+import { readFileSync } from "node:fs";
 import type { CheckReport } from "../../check/report.js";
+import type { Config } from "../../config/model.js";
 import { UpkeepError } from "../../core/errors.js";
 import type { ParsedCommand } from "../command-spec.js";
 import { requestBody } from "../client.js";
@@ -12,16 +14,46 @@ import { daemonStartCommand, endpointFor, resolveTarget, stateDirOverride, type 
 
 const CHECK_TIMEOUT_MS = 30_000;
 
+/**
+ * The config: the daemon's snapshot of it when the file is still the text it was made from
+ * (no YAML parse: most of the cost of a check with hundreds of services), else the file.
+ */
+async function configForCheck(target: Target, override: string | undefined): Promise<Config> {
+  let text: string | null = null;
+  try {
+    text = readFileSync(target.configFile, "utf8");
+  } catch {
+    // unreadable: loadConfig below says why
+  }
+  if (text !== null) {
+    const { readConfigSnapshot } = await import("../../config/snapshot.js");
+    const snapshot = readConfigSnapshot(target.stateDir, target.configFile, text);
+    if (snapshot !== null) return snapshot;
+  }
+  const { loadConfig, loadConfigText } = await import("../../config/load.js");
+  const options = override === undefined ? {} : { stateDirOverride: override };
+  const loaded =
+    text === null ? loadConfig(target.configFile, options) : loadConfigText(text, target.configFile, options);
+  if (!loaded.ok) {
+    throw new UpkeepError(
+      "CONFIG_INVALID",
+      `config ${target.configFile} has ${loaded.problems.length} problem(s)`,
+      {
+        hint: `see them with: upkeep --config ${target.configFile} config check`,
+      },
+    );
+  }
+  return loaded.config;
+}
+
 /** The check with no daemon to ask: config file, store and /proc read here. */
 async function checkHere(target: Target, command: ParsedCommand, io: CliIo): Promise<CheckReport> {
-  const [{ loadConfig }, { openSqliteStore }, { inputFromStore }, { runCheck }, { lockHolderPid }] =
-    await Promise.all([
-      import("../../config/load.js"),
-      import("../../store/sqlite/open.js"),
-      import("../../check/inputs.js"),
-      import("../../check/run-check.js"),
-      import("../../daemon/instance-lock.js"),
-    ]);
+  const [{ openSqliteStore }, { inputFromStore }, { runCheck }, { lockHolderPid }] = await Promise.all([
+    import("../../store/sqlite/open.js"),
+    import("../../check/inputs.js"),
+    import("../../check/run-check.js"),
+    import("../../daemon/instance-lock.js"),
+  ]);
   const holder = await lockHolderPid(target.stateDir);
   if (holder !== null) {
     throw new UpkeepError(
@@ -32,24 +64,14 @@ async function checkHere(target: Target, command: ParsedCommand, io: CliIo): Pro
       },
     );
   }
-  const override = stateDirOverride(command.globals, io.env, io.cwd);
-  const loaded = loadConfig(target.configFile, override === undefined ? {} : { stateDirOverride: override });
-  if (!loaded.ok) {
-    throw new UpkeepError(
-      "CONFIG_INVALID",
-      `config ${target.configFile} has ${loaded.problems.length} problem(s)`,
-      {
-        hint: `see them with: upkeep --config ${target.configFile} config check`,
-      },
-    );
-  }
-  const store = openSqliteStore(loaded.config.stateDir, {
+  const config = await configForCheck(target, stateDirOverride(command.globals, io.env, io.cwd));
+  const store = openSqliteStore(config.stateDir, {
     readonly: true,
     tables: ["services", "processes"],
   });
   try {
     const [services, records] = await Promise.all([store.listServices(), store.listProcesses()]);
-    return runCheck(inputFromStore(loaded.config, services, records, daemonStartCommand(target)));
+    return runCheck(inputFromStore(config, services, records, daemonStartCommand(target)));
   } finally {
     await store.close();
   }

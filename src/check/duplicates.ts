@@ -1,0 +1,74 @@
+/**
+ * Second copies (SPEC §5): a process outside every service's tree whose command line is a
+ * service's own (its configured command, or the running main process's command line, which for
+ * a script is its interpreter's: "/bin/sh script"). Cheap on a machine of hundreds of processes:
+ * only processes whose kernel name (already in the process table) is a service's are read
+ * further, and the trees are computed only when such a process is not itself a main process.
+ */
+import { basename } from "node:path";
+import { readCmdline, type ProcStat } from "../identity/proc-stat.js";
+import { isKernelThread } from "../identity/process-table.js";
+import type { IndexedTable } from "../identity/process-tree.js";
+import type { CheckProblem } from "./report.js";
+import type { ServiceView } from "./run-check.js";
+
+export interface DuplicateSearch {
+  services: readonly ServiceView[];
+  table: IndexedTable;
+  /** True when the PID belongs to some service's tree (computed lazily by the caller). */
+  inAnyTree(pid: number): boolean;
+}
+
+/** The live main process of a view, from the table (null when not running as recorded). */
+function liveMain(view: ServiceView, table: IndexedTable): ProcStat | null {
+  const record = view.record;
+  const stat = record === null ? undefined : table.byPid.get(record.pid);
+  return stat !== undefined && stat.startTime === record?.startTime ? stat : null;
+}
+
+export function findDuplicates(search: DuplicateSearch): CheckProblem[] {
+  const { table } = search;
+  const byComm = new Map<string, ServiceView[]>();
+  const mains = new Set<number>();
+  for (const view of search.services) {
+    if (view.config.type === "external") continue; // found by match or pidfile, not by argv
+    const comms = new Set<string>();
+    const program = view.config.command[0];
+    if (program !== undefined) comms.add(basename(program).slice(0, 15)); // comm: 15 characters
+    const main = liveMain(view, table);
+    if (main !== null) {
+      comms.add(main.comm);
+      mains.add(main.pid);
+    }
+    for (const comm of comms) byComm.set(comm, [...(byComm.get(comm) ?? []), view]);
+  }
+  const lines = new Map<number, string>();
+  const lineOf = (pid: number): string => {
+    let line = lines.get(pid);
+    if (line === undefined) lines.set(pid, (line = (readCmdline(pid) ?? []).join("\0")));
+    return line;
+  };
+  const isCopyOf = (view: ServiceView, line: string): boolean => {
+    const main = liveMain(view, table);
+    const argvs = [view.config.command.join("\0"), (view.record?.argv ?? []).join("\0")];
+    if (main !== null) argvs.push(lineOf(main.pid));
+    return argvs.some((argv) => argv !== "" && argv === line);
+  };
+  const copies = new Map<string, number[]>();
+  for (const stat of table.stats) {
+    const views = byComm.get(stat.comm);
+    if (views === undefined || mains.has(stat.pid) || stat.pid === process.pid) continue;
+    if (isKernelThread(stat) || stat.state === "Z") continue;
+    const line = lineOf(stat.pid);
+    const view = views.find((v) => isCopyOf(v, line));
+    if (view === undefined || search.inAnyTree(stat.pid)) continue; // e.g. a worker forked by its master
+    copies.set(view.config.name, [...(copies.get(view.config.name) ?? []), stat.pid]);
+  }
+  return [...copies].map(([service, pids]) => ({
+    service,
+    severity: "WARNING",
+    expected: `only upkeep's copy of ${service}`,
+    found: `a second copy outside upkeep's records: PID${pids.length > 1 ? "s" : ""} ${pids.join(", ")}`,
+    remedy: `stop it: kill ${pids.join(" ")}`,
+  }));
+}
