@@ -32,6 +32,7 @@ export function findDuplicates(search: DuplicateSearch): CheckProblem[] {
   const mains = new Set<number>();
   for (const view of search.services) {
     if (view.config.type === "external") continue; // found by match or pidfile, not by argv
+    if (view.state === "starting") continue; // a forking start command has the service's argv
     const comms = new Set<string>();
     const program = view.config.command[0];
     if (program !== undefined) comms.add(basename(program).slice(0, 15)); // comm: 15 characters

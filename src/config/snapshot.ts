@@ -20,7 +20,12 @@ export function snapshotPath(stateDir: string): string {
 
 /** Written by the daemon after each successful load or reload. */
 export function writeConfigSnapshot(config: Config): void {
-  writeFileAtomic(snapshotPath(config.stateDir), JSON.stringify({ version: SNAPSHOT_VERSION, config }));
+  // 0600: it holds the services' environment, which may carry secrets.
+  writeFileAtomic(
+    snapshotPath(config.stateDir),
+    JSON.stringify({ version: SNAPSHOT_VERSION, config }),
+    0o600,
+  );
 }
 
 /** The snapshot's config when it was made from exactly `text` of `file` for `stateDir`; else null. */

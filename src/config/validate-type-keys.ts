@@ -24,7 +24,7 @@ const KEY_TYPES: Record<string, readonly ServiceType[]> = {
   match: ["external"],
   start: ["external"],
   start_timeout: ["forking", "external"],
-  "stop command": ["forking", "external"],
+  "stop as a command": ["forking", "external"],
 };
 
 function refuseForType(sink: ProblemSink, field: Field, key: string, type: ServiceType): void {
@@ -61,7 +61,7 @@ export function readTypeKeys(
     pidfile: allowed("pidfile", pidfileField) ? (readPath(sink, pidfileField, baseDir) ?? null) : null,
     match: allowed("match", matchField) ? (readMatch(sink, matchField) ?? null) : null,
     startCommand: allowed("start", startField) ? (readCommand(sink, startField) ?? null) : null,
-    stopCommand: stopCommand && allowed("stop command", stopCommand.field) ? stopCommand.argv : null,
+    stopCommand: stopCommand && allowed("stop as a command", stopCommand.field) ? stopCommand.argv : null,
     startTimeoutMs: allowed("start_timeout", timeoutField)
       ? (readDuration(sink, timeoutField, 1) ?? DEFAULT_START_TIMEOUT_MS)
       : DEFAULT_START_TIMEOUT_MS,

@@ -98,6 +98,19 @@ function push<K>(map: Map<K, ProcStat[]>, key: K, s: ProcStat): void {
   else map.set(key, [s]);
 }
 
+/**
+ * The tree from its cgroup alone, when it has one: every process born into it stays in it, so
+ * no scan of /proc is needed (the daemon's tree watch reads trees this way). Null without a
+ * usable cgroup, or when the main process is not in it (then findTreeMembers must look).
+ */
+export function cgroupMembers(sel: TreeSelector): ProcStat[] | null {
+  if (!isCgroupUsable(sel)) return null;
+  const pids = cgroupPids(sel.cgroup);
+  if (!pids.includes(sel.pid)) return null;
+  const stats = pids.map((pid) => readProcStat(pid)).filter((s): s is ProcStat => s !== null);
+  return stats.filter((s) => s.pid !== process.pid).sort((a, b) => a.pid - b.pid);
+}
+
 /** Every live process of the service's tree (zombies included, marked by state Z). */
 export function findTreeMembers(
   sel: TreeSelector,

@@ -16,6 +16,8 @@ import { spawnService, type ExitStatus } from "./spawn.js";
 
 /** How often the pidfile (or the process table, for match) is looked at while a start waits. */
 const LOOK_INTERVAL_MS = 20;
+/** With `match` only, each look scans every process: four times a second is enough. */
+const MATCH_INTERVAL_MS = 250;
 
 export type ForkingStart =
   | { kind: "found"; main: Candidate; launch: LaunchTrace | null; alreadyRunning: boolean }
@@ -25,8 +27,15 @@ function describeStatus(status: ExitStatus): string {
   return status.signal !== null ? `was killed by ${status.signal}` : `exited with code ${status.code ?? "?"}`;
 }
 
-/** The process found before anything is started: an external service already up, or a refusal. */
-function lookFirst(config: ServiceConfig, output: ServiceOutput, force: boolean): ForkingStart | null {
+/**
+ * The process found before anything is started (an external service already up, or a
+ * refusal); otherwise what the start must know: the PID of a stale pidfile, if there was one.
+ */
+function lookFirst(
+  config: ServiceConfig,
+  output: ServiceOutput,
+  force: boolean,
+): ForkingStart | { stalePid: number | null } {
   const found = locateMain(config, null);
   if (typeof found !== "string") {
     if (force && found.tie === null) {
@@ -43,27 +52,39 @@ function lookFirst(config: ServiceConfig, output: ServiceOutput, force: boolean)
     return { kind: "found", main: found, launch: null, alreadyRunning: true };
   }
   // A pidfile naming a dead process is proven stale: removed so the wait below sees only the
-  // new daemon's PID (a reused number could otherwise be mistaken for it).
-  if (config.pidfile !== null && readPidfile(config.pidfile).kind === "pid") {
+  // new daemon's PID. Its number is remembered either way: should the kernel hand it to a new
+  // process while the start waits, starting late is no proof that process is the service.
+  const content = config.pidfile === null ? null : readPidfile(config.pidfile);
+  if (config.pidfile === null || content?.kind !== "pid") return { stalePid: null };
+  const stale = content.pid;
+  const again = readPidfile(config.pidfile);
+  if (again.kind === "pid" && again.pid === stale) {
     try {
       unlinkSync(config.pidfile);
-      output.marker(`removed stale pidfile ${config.pidfile} (${found.replace(/^pidfile \S+ /, "")})`);
+      output.marker(`removed stale pidfile ${config.pidfile} (it named PID ${stale}, which is not running)`);
     } catch {
-      // Not ours to remove (permissions): the tie check below still refuses a stranger.
+      // Not ours to remove (permissions): the tie check below distrusts that PID.
     }
   }
-  return null;
+  return { stalePid: stale };
 }
 
-/** Start a forking or external service and find its main process. */
+/**
+ * Start a forking or external service and find its main process. `portsBlocked` runs only when
+ * a start command is about to run (an external service already up is adopted, not refused
+ * over the ports it holds itself); it returns why the start must not happen, or null.
+ */
 export async function startForkingService(
   config: ServiceConfig,
   output: ServiceOutput,
   cgroupPath: string | null,
   force: boolean,
+  portsBlocked: () => string | null,
 ): Promise<ForkingStart> {
   const first = lookFirst(config, output, force);
-  if (first !== null) return first;
+  if ("kind" in first) return first;
+  const blocked = portsBlocked();
+  if (blocked !== null) return { kind: "failed", error: blocked, fatal: false };
 
   const command = config.type === "external" ? (config.startCommand ?? []) : config.command;
   const startTicks = readUptimeTicks();
@@ -74,6 +95,7 @@ export async function startForkingService(
     return { kind: "failed", error: err instanceof Error ? err.message : String(err), fatal: false };
   }
   const launch: LaunchTrace = {
+    stalePid: first.stalePid,
     pid: spawned.pid,
     startTime: startTicks,
     runId: spawned.runId,
@@ -94,7 +116,8 @@ export async function startForkingService(
     const exitedStatus = status as ExitStatus | null;
     if (exitedStatus !== null && (exitedStatus.code !== 0 || exitedStatus.signal !== null)) {
       await cleanLaunch();
-      return { kind: "failed", error: `the start command ${describeStatus(exitedStatus)}`, fatal: false };
+      const error = `the start command ${describeStatus(exitedStatus)}; see why: upkeep logs ${config.name} -n 50`;
+      return { kind: "failed", error, fatal: false };
     }
     // forking: systemd's rule, the pidfile counts once the start command has exited.
     if (exitedStatus !== null || config.type === "external") {
@@ -104,7 +127,9 @@ export async function startForkingService(
       }
     }
     if (Date.now() >= deadline) break;
-    await new Promise((resolve) => setTimeout(resolve, LOOK_INTERVAL_MS));
+    await new Promise((resolve) =>
+      setTimeout(resolve, config.pidfile !== null ? LOOK_INTERVAL_MS : MATCH_INTERVAL_MS),
+    );
   }
   // A failed start leaves nothing behind: the start command, if still running, and whatever
   // it forked (found by this start's cgroup and marker).
@@ -113,11 +138,21 @@ export async function startForkingService(
   if (status === null && config.type === "forking") {
     return {
       kind: "failed",
-      error: `the start command was still running after start_timeout ${timeout}; killed it`,
+      error:
+        `the start command was still running after start_timeout ${timeout}; killed it. A forking ` +
+        `start command must exit once the daemon has forked: if it stays in the foreground, use ` +
+        `type: simple; if it is only slow, raise services.${config.name}.start_timeout`,
       fatal: false,
     };
   }
   if (typeof last !== "string")
     return { kind: "failed", error: describeUntied(config.name, last), fatal: true };
-  return { kind: "failed", error: `no main process after start_timeout ${timeout}: ${last}`, fatal: false };
+  const where =
+    config.pidfile !== null
+      ? `the daemon writes its PID to ${config.pidfile} (pidfile:)`
+      : "match names the daemon's process";
+  const error =
+    `no main process after start_timeout ${timeout}: ${last}; check that ${where}, ` +
+    `or raise services.${config.name}.start_timeout; see: upkeep logs ${config.name} -n 50`;
+  return { kind: "failed", error, fatal: false };
 }

@@ -24,6 +24,7 @@ describe("every state × every event", () => {
     exited: [ev.exit(0), ev.exit(1), ev.killed("SIGSEGV"), ev.vanished],
     timer_fired: TIMER_PURPOSES.map(ev.timer),
     adopted: [ev.adopted(1234, T0 - SEC)],
+    health_failed: [ev.healthFailed],
   };
   const services = [
     service(),
@@ -82,6 +83,6 @@ describe("every state × every event", () => {
         }
       }
     }
-    assert.equal(pairs, SERVICE_STATES.length * 15 * services.length * contexts.length);
+    assert.equal(pairs, SERVICE_STATES.length * 16 * services.length * contexts.length);
   });
 });

@@ -67,6 +67,34 @@ describe("operator intent", () => {
     assert.equal(t.state, "starting");
   });
 
+  test("a health failure restarts a running service through the start limit, and never one the operator stopped", () => {
+    const limited = service({ startLimit: { burst: 1 } });
+    const used = drive(
+      limited,
+      [
+        [ev.healthFailed, T0 + SEC],
+        [ev.exit(0), T0 + 2 * SEC],
+      ],
+      "running",
+      runningSince(limited, T0).ctx,
+    );
+    assert.equal(used.state, "failed", "the budget of 1 was spent by the first start: not cleared");
+    const fresh = drive(svc, [[ev.healthFailed, T0 + SEC]], "running", runningSince(svc, T0).ctx);
+    assert.equal(fresh.state, "stopping");
+    assert.equal(fresh.ctx.startAfterStop, true);
+    const stopping = drive(
+      svc,
+      [
+        [ev.stop, T0 + SEC],
+        [ev.healthFailed, T0 + SEC],
+      ],
+      "running",
+      runningSince(svc, T0).ctx,
+    );
+    assert.equal(stopping.ctx.desired, "down");
+    assert.equal(stopping.ctx.startAfterStop, false, "a health failure while stopping starts nothing");
+  });
+
   test("a stop while stopping for a restart cancels the restart", () => {
     const t = drive(
       svc,

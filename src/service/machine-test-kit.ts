@@ -53,6 +53,7 @@ export const ev = {
   vanished: { type: "exited", code: null, signal: null, statusKnown: false },
   timer: (purpose: TimerPurpose): MachineEvent => ({ type: "timer_fired", purpose }),
   adopted: (pid: number, startedAt: number): MachineEvent => ({ type: "adopted", pid, startedAt }),
+  healthFailed: { type: "health_failed", reason: "expected 1 × child w, found none" },
 } satisfies Record<string, MachineEvent | ((...args: never[]) => MachineEvent)>;
 
 export interface Run {

@@ -91,6 +91,8 @@ export function transition(
       return onTimer(s, event.purpose);
     case "adopted":
       return onAdopted(s, event.pid, event.startedAt);
+    case "health_failed":
+      return onHealthFailed(s, event.reason);
     default:
       return assertNever(event);
   }
@@ -214,6 +216,18 @@ function onRestart(s: Step): Transition {
     default:
       return assertNever(s.state);
   }
+}
+
+/**
+ * Not an operator's request: the desired state is left as it is, the attempt budget is not
+ * cleared (the start after the stop counts against start_limit), and only a running service
+ * is acted on: one that is stopping, in backoff or stopped by then has nothing to restart.
+ */
+function onHealthFailed(s: Step, reason: string): Transition {
+  if (s.state !== "running" || s.ctx.desired !== "up")
+    return stay(s, `ignored health failure while ${s.state}: ${reason}`);
+  s.ctx.startAfterStop = true;
+  return beginStop(s, `unhealthy: ${reason}; restarting`);
 }
 
 function onReset(s: Step): Transition {

@@ -21,6 +21,8 @@ export interface LaunchTrace {
   startTime: number;
   runId: string;
   cgroup: string | null;
+  /** The PID a stale pidfile named before the start: a late start is no proof for it. */
+  stalePid: number | null;
 }
 
 /** A live process that a pidfile names or `match` finds. */
@@ -94,7 +96,8 @@ export function tieOf(
     // The start command was run by upkeep just now; a process that started after it and is
     // named by the pidfile upkeep was waiting for is that start's daemon (daemons may clear
     // their environment and leave the cgroup-less tree by double fork, so this is the proof).
-    if (stat.startTime >= launch.startTime) return "it started after upkeep ran the start command";
+    if (stat.startTime >= launch.startTime && stat.pid !== launch.stalePid)
+      return "it started after upkeep ran the start command";
   }
   if (config.match !== null && matches(config.match, stat, argv))
     return `it matches ${describeMatch(config.match)}`;
@@ -169,7 +172,7 @@ export function describeUntied(service: string, candidate: Candidate): string {
     `${candidate.source} names ${describeProcess(candidate.stat.pid)}, ` +
     `command ${JSON.stringify(commandLine(candidate.argv))}, which upkeep cannot tie to '${service}' ` +
     `(not started by upkeep, not in its records). If it is not '${service}', stop it ` +
-    `(kill ${candidate.stat.pid}) or remove the stale pidfile, then run \`upkeep start ${service}\`; ` +
+    `(kill ${candidate.stat.pid})${candidate.source.startsWith("pidfile ") ? ` or remove the stale pidfile (rm ${candidate.source.slice(8)})` : ""}, then run \`upkeep start ${service}\`; ` +
     `if it is '${service}', run \`upkeep start ${service} --force\` to take it over`
   );
 }

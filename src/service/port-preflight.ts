@@ -78,10 +78,11 @@ export function describeHeldPorts(service: string, held: readonly PortHeld[]): s
  * service of the same name). One read of cgroup.events when the cgroup is empty, as it is
  * before nearly every start.
  */
-export async function cleanCgroupLeftovers(cgroupPath: string | null): Promise<number[]> {
-  if (cgroupPath === null || isCgroupEmpty(cgroupPath)) return [];
+export async function cleanCgroupLeftovers(
+  cgroupPath: string | null,
+): Promise<{ killed: number[]; survivors: number[] }> {
+  if (cgroupPath === null || isCgroupEmpty(cgroupPath)) return { killed: [], survivors: [] };
   // Only the cgroup selects: no PID, group or session, and a marker nobody carries.
   const cgroupOnly = { pid: 0, startTime: 0, pgid: 0, sid: 0, runId: randomUUID(), cgroup: cgroupPath };
-  const { killed } = await killTreeAndWait(cgroupOnly, 5_000);
-  return killed;
+  return killTreeAndWait(cgroupOnly, 5_000);
 }

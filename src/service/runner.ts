@@ -257,19 +257,20 @@ export class ServiceRunner {
     // whose record was lost with the state dir, a survivor of an earlier kill) is proven
     // upkeep's and killed. Not for external services: theirs may be the process to adopt.
     if (this.config.type !== "external") {
-      const killed = await cleanCgroupLeftovers(this.deps.cgroupPath);
+      const { killed, survivors } = await cleanCgroupLeftovers(this.deps.cgroupPath);
       if (killed.length > 0)
         this.output.marker(`killed leftovers of an earlier run in its cgroup: PIDs ${killed.join(", ")}`);
-    }
-    if (this.config.listen.length > 0) {
-      const held = findHeldPorts(this.name, this.config.listen, this.deps.cgroupPath);
-      if (held.length > 0) {
-        const message = describeHeldPorts(this.name, held);
+      if (survivors.length > 0) {
+        const message =
+          `leftovers of an earlier run survived SIGKILL in its cgroup: PIDs ${survivors.join(", ")} ` +
+          `(stuck in the kernel, state D?); see them with: ps -o pid,stat,wchan,cmd -p ${survivors.join(",")}`;
         this.output.marker(`not started: ${message}`);
         return this.handle({ type: "spawn_failed", error: message });
       }
     }
     if (this.config.type === "forking" || this.config.type === "external") return this.startForking();
+    const blocked = this.portsBlocked();
+    if (blocked !== null) return this.handle({ type: "spawn_failed", error: blocked });
     let spawned;
     try {
       spawned = await spawnService(this.config, this.output, this.deps.cgroupPath);
@@ -304,11 +305,23 @@ export class ServiceRunner {
     return this.handle({ type: "spawned", pid });
   }
 
+  /** The port pre-flight (SPEC §6): why the start must not run, or null when the ports are free. */
+  private portsBlocked(): string | null {
+    if (this.config.listen.length === 0) return null;
+    const held = findHeldPorts(this.name, this.config.listen, this.deps.cgroupPath);
+    if (held.length === 0) return null;
+    const message = describeHeldPorts(this.name, held);
+    this.output.marker(`not started: ${message}`);
+    return message;
+  }
+
   /** forking and external: run the start procedure, then watch the main process it found. */
   private async startForking(): Promise<void> {
     const force = this.forceNextStart;
     this.forceNextStart = false;
-    const started = await startForkingService(this.config, this.output, this.deps.cgroupPath, force);
+    const started = await startForkingService(this.config, this.output, this.deps.cgroupPath, force, () =>
+      this.portsBlocked(),
+    );
     if (started.kind === "failed") {
       this.output.marker(`failed to start: ${started.error}`);
       return this.handle({ type: "spawn_failed", error: started.error, fatal: started.fatal });
@@ -357,10 +370,12 @@ export class ServiceRunner {
     try {
       const stopper = await spawnService({ ...this.config, command }, this.output, this.deps.cgroupPath);
       this.output.marker(`ran stop command, PID ${stopper.pid}`);
-      void stopper.exited.then(({ code, signal }) => {
-        if (code === 0 && signal === null) return;
-        return fallBack(signal !== null ? `was killed by ${signal}` : `exited with code ${code ?? "?"}`);
-      });
+      stopper.exited
+        .then(({ code, signal }) => {
+          if (code === 0 && signal === null) return;
+          return fallBack(signal !== null ? `was killed by ${signal}` : `exited with code ${code ?? "?"}`);
+        })
+        .catch((err: unknown) => this.deps.onFault(this.name, err)); // outside the queue: report, never crash
     } catch (err) {
       await fallBack(`failed: ${err instanceof Error ? err.message : String(err)}`);
     }

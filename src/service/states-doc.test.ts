@@ -30,6 +30,7 @@ const samples: Record<MachineEventType, MachineEvent[]> = {
   exited: [ev.exit(0), ev.exit(1), ev.killed("SIGKILL"), ev.vanished],
   timer_fired: TIMER_PURPOSES.map(ev.timer),
   adopted: [ev.adopted(4343, T0 - 5 * SEC)],
+  health_failed: [ev.healthFailed],
 };
 
 /** Every combination of type, restart policy, immediate or delayed restart, and retry_after. */

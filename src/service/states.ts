@@ -27,7 +27,9 @@ export type MachineEvent =
   | { type: "ready" }
   | { type: "exited"; code: number | null; signal: string | null; statusKnown: boolean }
   | { type: "timer_fired"; purpose: TimerPurpose }
-  | { type: "adopted"; pid: number; startedAt: number };
+  | { type: "adopted"; pid: number; startedAt: number }
+  /** The running tree lost a declared child or port and `health.restart_on` names it. */
+  | { type: "health_failed"; reason: string };
 export type MachineEventType = MachineEvent["type"];
 export const MACHINE_EVENT_TYPES: readonly MachineEventType[] = [
   "start_requested",
@@ -40,6 +42,7 @@ export const MACHINE_EVENT_TYPES: readonly MachineEventType[] = [
   "exited",
   "timer_fired",
   "adopted",
+  "health_failed",
 ];
 
 /** What the runner must do after a transition, in order. */

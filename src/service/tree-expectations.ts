@@ -28,6 +28,8 @@ export interface PortFinding {
   holders: number[];
   /** When no member holds it: a process outside the tree that does (PID and command), if any. */
   outsider: { pid: number; command: string } | null;
+  /** For a child's port that the child does not hold: another member of the tree that does. */
+  otherMember: { pid: number; comm: string } | null;
 }
 
 export interface TreeFindings {
@@ -37,7 +39,8 @@ export interface TreeFindings {
 
 /** True when the process is a child of this name: its comm, argv[0]'s base name, or its whole command line. */
 export function isChildNamed(name: string, member: Member): boolean {
-  if (member.stat.comm === name.slice(0, 15)) return true;
+  // comm keeps 15 characters: a longer name would also match its 15-character look-alikes.
+  if (name.length <= 15 && member.stat.comm === name) return true;
   const first = member.argv[0];
   if (first !== undefined && basename(first) === name) return true;
   const line = member.argv.join(" ").trim();
@@ -85,7 +88,12 @@ export function evaluateTree(
       .filter((m) => held.get(m.stat.pid)?.some((s) => s.port === port))
       .map((m) => m.stat.pid);
     let outsider: PortFinding["outsider"] = null;
-    if (holders.length === 0 && tcp.some((s) => s.port === port)) {
+    const other =
+      holders.length === 0
+        ? members.find((m) => held.get(m.stat.pid)?.some((s) => s.port === port))
+        : undefined;
+    const otherMember = other === undefined ? null : { pid: other.stat.pid, comm: other.stat.comm };
+    if (holders.length === 0 && other === undefined && tcp.some((s) => s.port === port)) {
       // Only a port in LISTEN that the tree does not hold pays for a search of every process.
       const holder = findPortHolders(port, "tcp", tcp).find(
         (h) => !members.some((m) => m.stat.pid === h.pid),
@@ -93,7 +101,7 @@ export function evaluateTree(
       if (holder !== undefined)
         outsider = { pid: holder.pid, command: (readCmdline(holder.pid) ?? []).join(" ") };
     }
-    return { port, child, holders, outsider };
+    return { port, child, holders, outsider, otherMember };
   });
   return { children, ports };
 }
@@ -119,9 +127,11 @@ export function describeUnmet(findings: TreeFindings): Unmet[] {
     if (p.holders.length > 0) continue;
     const by = p.child === null ? "its tree" : `child ${p.child}`;
     const found =
-      p.outsider !== null
-        ? `held by PID ${p.outsider.pid} (${p.outsider.command || "?"}), outside the service's tree`
-        : "not in LISTEN";
+      p.otherMember !== null
+        ? `held by PID ${p.otherMember.pid} (${p.otherMember.comm}) of the tree, not by child ${p.child ?? "?"}`
+        : p.outsider !== null
+          ? `held by PID ${p.outsider.pid} (${p.outsider.command || "?"}), outside the service's tree`
+          : "not in LISTEN";
     const expected = `port ${p.port} in LISTEN, held by ${by}`;
     unmet.push({ kind: "ports", expected, found, ...(p.outsider ? { outsider: p.outsider } : {}) });
   }

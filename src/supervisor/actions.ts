@@ -51,6 +51,21 @@ export async function performAction(
   action: OperatorAction,
   force = false,
 ): Promise<ActionResult> {
+  try {
+    return await act(supervisor, runner, action, force);
+  } finally {
+    // --force is for this action's own start only: a later automatic restart asks again
+    // (a stale pidfile could by then name a stranger who got the number).
+    runner.forceNextStart = false;
+  }
+}
+
+async function act(
+  supervisor: Supervisor,
+  runner: ServiceRunner,
+  action: OperatorAction,
+  force: boolean,
+): Promise<ActionResult> {
   const forced = force ? " --force" : "";
   await supervisor.emit({ service: runner.name, kind: "action", reason: `operator: ${action}${forced}` });
   // --force matters only where identity cannot be proven: a pidfile naming a live process

@@ -28,7 +28,11 @@ export class Supervisor {
   readonly startedAt = Date.now();
   private readonly watcher = new IdentityWatcher();
   /** Continuous watch of declared children and ports. */
-  readonly treeWatch = new TreeWatch(this.watcher, (event) => this.emit(event));
+  readonly treeWatch = new TreeWatch(
+    this.watcher,
+    (event) => this.emit(event),
+    (service, err) => this.onFault(service, err),
+  );
   private readonly detachTreeWatch = new Map<string, () => void>();
   private readonly cgroupRoot = detectCgroupRoot();
   /** A short hash of the state dir names this daemon's cgroup subtree. */

@@ -16,7 +16,7 @@
 import { describeUnmet, evaluateTree, membersOf, type Unmet } from "../service/tree-expectations.js";
 import type { ServiceConfig } from "../config/model.js";
 import { readListeningSockets } from "../identity/proc-net.js";
-import { findTreeMembers } from "../identity/process-tree.js";
+import { cgroupMembers, findTreeMembers } from "../identity/process-tree.js";
 import type { IdentityWatcher } from "../identity/watch.js";
 import type { ServiceRunner } from "../service/runner.js";
 import { selectorOf } from "../service/tree-effects.js";
@@ -26,7 +26,8 @@ import type { NewEvent } from "../store/store.js";
 const SETTLE_SCHEDULE_MS = [100, 300, 700, 1500, 3000, 5000];
 const CHILD_GRACE_MS = 1000;
 const PORT_TICK_MS = 5000;
-const UNHEALTHY_RECHECK_MS = 5000;
+/** An unhealthy tree is read again after 5 s, then 10, 20, 40 and every 60 s. */
+const UNHEALTHY_RECHECK_MS = [5000, 10_000, 20_000, 40_000, 60_000];
 
 /** What the tree held at the last evaluation, for `status` (ports, children). */
 export interface TreeObservation {
@@ -43,6 +44,8 @@ interface Watched {
   timer: NodeJS.Timeout | null;
   unwatchChildren: (() => void)[];
   observation: TreeObservation | null;
+  /** Rechecks done while unhealthy: the step of UNHEALTHY_RECHECK_MS. */
+  rechecks: number;
 }
 
 function declaresTree(config: ServiceConfig): boolean {
@@ -55,12 +58,32 @@ function declaredPorts(config: ServiceConfig): number[] {
 
 export class TreeWatch {
   private readonly watched = new Map<string, Watched>();
+  /** Services reported unhealthy and not yet whole again (across restarts): owed a `recovered`. */
+  private readonly reportedUnhealthy = new Set<string>();
   private portTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly watcher: IdentityWatcher,
     private readonly emit: (event: Omit<NewEvent, "ts">) => Promise<unknown>,
+    /** Receives what goes wrong in the background (a store write); the daemon records it. */
+    private readonly onFault: (service: string, err: unknown) => void,
   ) {}
+
+  /** Runs background work so that a failure is reported, never an unhandled rejection. */
+  private guard(name: string, work: Promise<unknown>): void {
+    work.catch((err: unknown) => this.onFault(name, err));
+  }
+
+  /** True while the entry still watches the runner's current running process. */
+  private isCurrent(entry: Watched): boolean {
+    const { runner } = entry;
+    return (
+      this.watched.get(runner.name) === entry &&
+      runner.state === "running" &&
+      runner.record?.pid === entry.pid &&
+      runner.context.desired === "up"
+    );
+  }
 
   /** Follows a runner's state: watching while it runs, nothing otherwise. Returns the detach. */
   attach(runner: ServiceRunner): () => void {
@@ -101,6 +124,7 @@ export class TreeWatch {
       timer: null,
       unwatchChildren: [],
       observation: null,
+      rechecks: 0,
     };
     this.watched.set(runner.name, entry);
     this.settle(entry, 0);
@@ -134,7 +158,10 @@ export class TreeWatch {
       if (unmet.length === 0) return this.becomeHealthy(entry);
       if (step + 1 < SETTLE_SCHEDULE_MS.length) return this.settle(entry, step + 1);
       const waited = SETTLE_SCHEDULE_MS.at(-1)! / 1000;
-      void this.becomeUnhealthy(entry, unmet, `${waited}s after it started running`);
+      this.guard(
+        entry.runner.name,
+        this.becomeUnhealthy(entry, unmet, `${waited}s after it started running`),
+      );
     });
   }
 
@@ -142,7 +169,7 @@ export class TreeWatch {
   private evaluate(entry: Watched): Unmet[] | null {
     const record = entry.runner.record;
     if (record === null || record.pid !== entry.pid) return null;
-    const members = membersOf(findTreeMembers(selectorOf(record)));
+    const members = membersOf(cgroupMembers(selectorOf(record)) ?? findTreeMembers(selectorOf(record)));
     const findings = evaluateTree(entry.runner.config, members, record.pid, readListeningSockets());
     const unmet = describeUnmet(findings);
     entry.observation = {
@@ -172,33 +199,44 @@ export class TreeWatch {
   private recheck(entry: Watched): void {
     const unmet = this.evaluate(entry);
     if (unmet === null) return;
-    if (unmet.length === 0) {
-      if (entry.phase === "unhealthy") {
-        void this.emit({
-          service: entry.runner.name,
-          kind: "recovered",
-          reason: "its tree is whole again: every declared child and port is there",
-        });
-      }
-      return this.becomeHealthy(entry);
-    }
-    if (entry.phase === "healthy") return void this.becomeUnhealthy(entry, unmet, "while running");
-    this.schedule(entry, UNHEALTHY_RECHECK_MS, () => this.recheck(entry));
+    if (unmet.length === 0) return this.becomeHealthy(entry);
+    if (entry.phase === "healthy")
+      return this.guard(entry.runner.name, this.becomeUnhealthy(entry, unmet, "while running"));
+    this.scheduleRecheck(entry);
+  }
+
+  private scheduleRecheck(entry: Watched): void {
+    const ms = UNHEALTHY_RECHECK_MS[Math.min(entry.rechecks, UNHEALTHY_RECHECK_MS.length - 1)]!;
+    entry.rechecks += 1;
+    this.schedule(entry, ms, () => this.recheck(entry));
   }
 
   private becomeHealthy(entry: Watched): void {
     entry.phase = "healthy";
+    entry.rechecks = 0;
+    const name = entry.runner.name;
+    if (!this.reportedUnhealthy.delete(name)) return;
+    this.guard(
+      name,
+      this.emit({
+        service: name,
+        kind: "recovered",
+        reason: `its tree is whole again (PID ${entry.pid}): every declared child and port is there`,
+      }),
+    );
   }
 
   private async becomeUnhealthy(entry: Watched, unmet: Unmet[], when: string): Promise<void> {
     entry.phase = "unhealthy";
     const { runner } = entry;
+    this.reportedUnhealthy.add(runner.name);
     const restartOn = runner.config.restartOn;
     const restart = unmet.some((u) => restartOn.includes(u.kind));
     const what = unmet.map((u) => `expected ${u.expected}, found ${u.found}`).join("; ");
+    const kinds = [...new Set(unmet.map((u) => u.kind))].join(", ");
     const action = restart
-      ? `restarting it (health.restart_on: ${restartOn.join(", ")})`
-      : `not restarted (add health.restart_on: [${[...new Set(unmet.map((u) => u.kind))].join(", ")}] to restart it; or: upkeep restart ${runner.name})`;
+      ? `restarting it (health.restart_on: ${restartOn.join(", ")}; start_limit applies)`
+      : `not restarted (add health.restart_on: [${kinds}] to restart it; or: upkeep restart ${runner.name})`;
     await this.emit({
       service: runner.name,
       kind: "unhealthy",
@@ -208,12 +246,15 @@ export class TreeWatch {
         unmet: unmet.map(({ kind, expected, found }) => ({ kind, expected, found })),
       },
     });
+    // The event write took a moment: the operator may have stopped the service, or it may have
+    // died or restarted meanwhile. Only the same running process is restarted or watched on.
+    if (!this.isCurrent(entry)) return;
     if (restart) {
       this.drop(runner.name);
-      await runner.send({ type: "restart_requested" });
+      await runner.send({ type: "health_failed", reason: what });
       return;
     }
-    this.schedule(entry, UNHEALTHY_RECHECK_MS, () => this.recheck(entry));
+    this.scheduleRecheck(entry);
   }
 
   /** The port tick runs only while a healthy watched service declares ports. */

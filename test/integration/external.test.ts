@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { FIXTURES, isAlive, TestEnv } from "../helpers/daemon.js";
+import { freePorts, isListening } from "../helpers/ports.js";
 import { listProcesses } from "../helpers/proc-table.js";
 import { waitFor } from "../helpers/wait-for.js";
 
@@ -187,5 +188,34 @@ services:
     assert.equal(countInLogs(env, "badstop", "stop command exited with code 1; sending SIGTERM"), 1);
     const events = env.cli("events", "badstop", "--json").stdout;
     assert.doesNotMatch(events, /did not stop within 60s/, "no wait for the stop timeout");
+  });
+});
+
+describe("type: external with listen, already running", () => {
+  const env = new TestEnv();
+  after(() => env.teardown());
+
+  test("is adopted although it holds its own port: the pre-flight runs only before a start command", async () => {
+    const [port] = await freePorts(1);
+    const running = spawn(join(FIXTURES, "closing-listener"), [String(port), env.marker], {
+      stdio: "ignore",
+      detached: true,
+      env: { ...process.env, UPKEEP_TEST_MARKER: env.marker },
+    });
+    running.unref();
+    await waitFor(() => isListening(port!), { what: "the already running service to listen" });
+    env.writeConfig(`
+services:
+  web:
+    type: external
+    match: { cmdline: "closing-listener ${port} " }
+    start: ["{fixtures}/closing-listener", "${port}", "{marker}"]
+    listen: [${port}]
+`);
+    await env.startDaemon();
+    const web = await env.waitForService("web", "running", "web adopted");
+    assert.equal(web.pid, running.pid, "the running process is adopted, not refused over its own port");
+    assert.equal(countInLogs(env, "web", "ran start command"), 0);
+    assert.equal(env.cli("check").code, 0, "its tree holds its port");
   });
 });

@@ -94,7 +94,14 @@ export async function run(command: ParsedCommand, io: CliIo): Promise<number> {
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     const hint = err instanceof UpkeepError && err.hint ? `\n  hint: ${err.hint}` : "";
-    io.stdout.write(`UPKEEP UNKNOWN - the check could not run: ${message}${hint}\n`);
+    if (command.flags.json === true) {
+      const unknown = {
+        status: "UNKNOWN",
+        summary: `the check could not run: ${message}`,
+        hint: err instanceof UpkeepError ? (err.hint ?? null) : null,
+      };
+      io.stdout.write(`${JSON.stringify(unknown, null, 2)}\n`);
+    } else io.stdout.write(`UPKEEP UNKNOWN - the check could not run: ${message}${hint}\n`);
     return 3;
   }
   io.stdout.write(
