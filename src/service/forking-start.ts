@@ -13,6 +13,7 @@ import { readProcStat } from "../identity/proc-stat.js";
 import { describeUntied, locateMain, readPidfile, type Candidate, type LaunchTrace } from "./main-process.js";
 import type { ServiceOutput } from "./output.js";
 import { spawnService, type ExitStatus } from "./spawn.js";
+import { describeExitStatus } from "./stop-command.js";
 
 /** How often the pidfile (or the process table, for match) is looked at while a start waits. */
 const LOOK_INTERVAL_MS = 20;
@@ -22,10 +23,6 @@ const MATCH_INTERVAL_MS = 250;
 export type ForkingStart =
   | { kind: "found"; main: Candidate; launch: LaunchTrace | null; alreadyRunning: boolean }
   | { kind: "failed"; error: string; fatal: boolean };
-
-function describeStatus(status: ExitStatus): string {
-  return status.signal !== null ? `was killed by ${status.signal}` : `exited with code ${status.code ?? "?"}`;
-}
 
 /**
  * The process found before anything is started (an external service already up, or a
@@ -116,7 +113,7 @@ export async function startForkingService(
     const exitedStatus = status as ExitStatus | null;
     if (exitedStatus !== null && (exitedStatus.code !== 0 || exitedStatus.signal !== null)) {
       await cleanLaunch();
-      const error = `the start command ${describeStatus(exitedStatus)}; see why: upkeep logs ${config.name} -n 50`;
+      const error = `the start command ${describeExitStatus(exitedStatus)}; see why: upkeep logs ${config.name} -n 50`;
       return { kind: "failed", error, fatal: false };
     }
     // forking: systemd's rule, the pidfile counts once the start command has exited.

@@ -9,6 +9,7 @@ import { describeExitForLog, performTreeEffect, selectorOf } from "./tree-effect
 import { removePidFile, writePidFile } from "./pid-file.js";
 import { spawnService, type Spawned } from "./spawn.js";
 import { startForkingService } from "./forking-start.js";
+import { runStopCommand } from "./stop-command.js";
 import { randomUUID } from "node:crypto";
 import type { Effect, MachineEvent, ServiceState } from "./states.js";
 
@@ -30,6 +31,10 @@ export interface RunnerDeps {
  * Performs the state machine's effects for one service: one queue, one event at a time, and
  * nothing else ever assigns its state. Effects that report back (spawned, ready) are handled
  * before the next queued event, so the machine always sees them in order.
+ *
+ * Longer than most files here on purpose: every effect is performed in this one queue, which
+ * alone owns the service's state; the procedures behind the effects live in their own files
+ * (spawn.ts, forking-start.ts, stop-command.ts, tree-effects.ts, port-preflight.ts).
  */
 export class ServiceRunner {
   state: ServiceState = "stopped";
@@ -70,6 +75,15 @@ export class ServiceRunner {
 
   get name(): string {
     return this.config.name;
+  }
+
+  /**
+   * How long a stop may take from the request: the stop timeout, and for forking and external
+   * services also a start in progress, which the stop waits behind (at most start_timeout).
+   */
+  get stopWaitMs(): number {
+    const { type, stop, startTimeoutMs } = this.config;
+    return stop.timeoutMs + (type === "forking" || type === "external" ? startTimeoutMs : 0);
   }
 
   /** Queue an event; resolves once it and its effects have been handled. */
@@ -358,27 +372,15 @@ export class ServiceRunner {
 
   /** The stop command of a forking or external service; the stop timeout's SIGKILL still follows. */
   private async runStopCommand(): Promise<void> {
-    const command = this.config.stopCommand ?? [];
     const record = this.record;
-    // A stop command that cannot run or fails falls back to the stop signal at once, rather
-    // than leaving the service up until the stop timeout's SIGKILL.
     const fallBack = async (why: string): Promise<void> => {
       this.output.marker(`stop command ${why}; sending ${this.config.stop.signal}`);
       if (this.state === "stopping" && record !== null && this.record === record)
         await this.treeEffect(record, { type: "signal", signal: this.config.stop.signal });
     };
-    try {
-      const stopper = await spawnService({ ...this.config, command }, this.output, this.deps.cgroupPath);
-      this.output.marker(`ran stop command, PID ${stopper.pid}`);
-      stopper.exited
-        .then(({ code, signal }) => {
-          if (code === 0 && signal === null) return;
-          return fallBack(signal !== null ? `was killed by ${signal}` : `exited with code ${code ?? "?"}`);
-        })
-        .catch((err: unknown) => this.deps.onFault(this.name, err)); // outside the queue: report, never crash
-    } catch (err) {
-      await fallBack(`failed: ${err instanceof Error ? err.message : String(err)}`);
-    }
+    await runStopCommand(this.config, this.output, this.deps.cgroupPath, fallBack, (err) =>
+      this.deps.onFault(this.name, err),
+    );
   }
 
   private async treeEffect(

@@ -81,14 +81,14 @@ async function act(
       return startResult(runner, action === "start" ? "started" : "reset and started");
     case "stop":
       await runner.send({ type: "stop_requested" });
-      await runner.waitUntil((r) => r.state === "stopped", runner.config.stop.timeoutMs + STOP_GRACE_MS);
+      await runner.waitUntil((r) => r.state === "stopped", runner.stopWaitMs + STOP_GRACE_MS);
       return result(runner, runner.state === "stopped", `${runner.name} stopped`);
     case "restart": {
       const oldPid = runner.context.pid;
       await runner.send({ type: "restart_requested" });
       await runner.waitUntil(
         (r) => (r.state === "running" && r.context.pid !== oldPid) || isSettledFailure(r.state),
-        runner.config.stop.timeoutMs + STOP_GRACE_MS,
+        runner.stopWaitMs + STOP_GRACE_MS,
       );
       return startResult(runner, "restarted");
     }

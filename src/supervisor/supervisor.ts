@@ -128,7 +128,7 @@ export class Supervisor {
     const runner = this.runners.get(name);
     if (!runner) return;
     await runner.send({ type: "stop_requested" });
-    await runner.waitUntil((r) => r.state === "stopped", runner.config.stop.timeoutMs + 10_000);
+    await runner.waitUntil((r) => r.state === "stopped", runner.stopWaitMs + 10_000);
     runner.dispose();
     this.detachTreeWatch.get(name)?.();
     this.detachTreeWatch.delete(name);
@@ -154,7 +154,7 @@ export class Supervisor {
         if (settled.has(runner.state)) return; // nothing runs: leave its state as it is
         const desired = runner.context.desired;
         await runner.send({ type: "stop_requested" });
-        await runner.waitUntil((r) => r.state === "stopped", runner.config.stop.timeoutMs + 10_000);
+        await runner.waitUntil((r) => r.state === "stopped", runner.stopWaitMs + 10_000);
         // A shutdown is not an operator stop of the service: keep what the operator wanted.
         runner.context.desired = desired;
         await this.store.putService({ ...(await this.store.getService(runner.name))!, desired });

@@ -3,7 +3,8 @@
  * daemon down, runs the same check here from the config file, the state store (read only) and
  * /proc. Monitoring-plugin exit codes; anything that keeps the check from running is UNKNOWN.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import type { CheckReport } from "../../check/report.js";
 import type { Config } from "../../config/model.js";
 import { UpkeepError } from "../../core/errors.js";
@@ -13,6 +14,8 @@ import type { CliIo } from "../io.js";
 import { daemonStartCommand, endpointFor, resolveTarget, stateDirOverride, type Target } from "../target.js";
 
 const CHECK_TIMEOUT_MS = 30_000;
+/** A daemon younger than this whose socket is not open yet is taken to be starting. */
+const STARTING_GRACE_S = 120;
 
 /**
  * The config: the daemon's snapshot of it when the file is still the text it was made from
@@ -46,6 +49,28 @@ async function configForCheck(target: Target, override: string | undefined): Pro
   return loaded.config;
 }
 
+/**
+ * A daemon holds the lock but its socket does not answer: it is still adopting and starting
+ * its services (the socket opens after that, and a forking start may take start_timeout), or
+ * it hangs. Its PID file's age tells which is likelier.
+ */
+function daemonNotAnswering(target: Target, pid: number): UpkeepError {
+  let ageS: number | null = null;
+  try {
+    ageS = Math.round((Date.now() - statSync(join(target.stateDir, "upkeep.pid")).mtimeMs) / 1000);
+  } catch {
+    // no PID file: say nothing about its age
+  }
+  const starting = ageS !== null && ageS < STARTING_GRACE_S;
+  const message = starting
+    ? `daemon PID ${pid} started ${ageS}s ago and is still starting its services; its socket is not open yet`
+    : `daemon PID ${pid} holds state dir ${target.stateDir} but its socket does not answer`;
+  const hint = starting
+    ? "run the check again in a few seconds"
+    : `see whether it hangs: upkeep status; or restart it: kill ${pid}, then ${daemonStartCommand(target)}`;
+  return new UpkeepError("DAEMON_NOT_RUNNING", message, { hint });
+}
+
 /** The check with no daemon to ask: config file, store and /proc read here. */
 async function checkHere(target: Target, command: ParsedCommand, io: CliIo): Promise<CheckReport> {
   const [{ openSqliteStore }, { inputFromStore }, { runCheck }, { lockHolderPid }] = await Promise.all([
@@ -55,15 +80,7 @@ async function checkHere(target: Target, command: ParsedCommand, io: CliIo): Pro
     import("../../daemon/instance-lock.js"),
   ]);
   const holder = await lockHolderPid(target.stateDir);
-  if (holder !== null) {
-    throw new UpkeepError(
-      "DAEMON_NOT_RUNNING",
-      `daemon PID ${holder} holds state dir ${target.stateDir} but its socket does not answer`,
-      {
-        hint: `see whether it hangs: upkeep status; or restart it: kill ${holder}, then ${daemonStartCommand(target)}`,
-      },
-    );
-  }
+  if (holder !== null) throw daemonNotAnswering(target, holder);
   const config = await configForCheck(target, stateDirOverride(command.globals, io.env, io.cwd));
   const store = openSqliteStore(config.stateDir, {
     readonly: true,
