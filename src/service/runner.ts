@@ -378,9 +378,7 @@ export class ServiceRunner {
       if (this.state === "stopping" && record !== null && this.record === record)
         await this.treeEffect(record, { type: "signal", signal: this.config.stop.signal });
     };
-    await runStopCommand(this.config, this.output, this.deps.cgroupPath, fallBack, (err) =>
-      this.deps.onFault(this.name, err),
-    );
+    await runStopCommand(this.config, this.output, fallBack, (err) => this.deps.onFault(this.name, err));
   }
 
   private async treeEffect(

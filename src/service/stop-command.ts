@@ -1,10 +1,14 @@
 /**
  * The stop command of a forking or external service (`stop: [apachectl, stop]`). It runs
- * beside the service, its output in the service's log. When it cannot run, or exits with a
- * failure, the caller's fallback sends the stop signal at once rather than leaving the service
- * up until the stop timeout's SIGKILL.
+ * beside the service, its output in the service's log, but outside the service's cgroup: the
+ * cleanup that follows the service's exit kills what is left in there, and must not cut a
+ * stop command short that is still tidying up. It gets the stop timeout to finish; then its
+ * own tree is killed. When it cannot run, or exits with a failure, the caller's fallback sends
+ * the stop signal at once rather than leaving the service up until the stop timeout's SIGKILL.
  */
 import type { ServiceConfig } from "../config/model.js";
+import { killTreeAndWait } from "../identity/kill-tree.js";
+import { readProcStat } from "../identity/proc-stat.js";
 import type { ServiceOutput } from "./output.js";
 import { spawnService, type ExitStatus } from "./spawn.js";
 
@@ -21,20 +25,30 @@ export function describeExitStatus({ code, signal }: ExitStatus): string {
 export async function runStopCommand(
   config: ServiceConfig,
   output: ServiceOutput,
-  cgroupPath: string | null,
   fallBack: (why: string) => Promise<void>,
   onFault: (err: unknown) => void,
 ): Promise<void> {
   let stopper;
   try {
-    stopper = await spawnService({ ...config, command: config.stopCommand ?? [] }, output, cgroupPath);
+    stopper = await spawnService({ ...config, command: config.stopCommand ?? [] }, output, null);
   } catch (err) {
     return fallBack(`failed: ${err instanceof Error ? err.message : String(err)}`);
   }
-  output.marker(`ran stop command, PID ${stopper.pid}`);
+  const { pid, runId } = stopper;
+  const startTime = readProcStat(pid)?.startTime ?? 0;
+  output.marker(`ran stop command, PID ${pid}`);
+  let finished = false;
+  const overdue = setTimeout(() => {
+    if (finished) return;
+    output.marker(`stop command still running after ${config.stop.timeoutMs / 1000}s: killed it`);
+    killTreeAndWait({ pid, startTime, pgid: pid, sid: pid, runId, cgroup: null }, 5_000).catch(onFault);
+  }, config.stop.timeoutMs);
+  overdue.unref();
   stopper.exited
-    .then((status) =>
-      status.code === 0 && status.signal === null ? undefined : fallBack(describeExitStatus(status)),
-    )
+    .then((status) => {
+      finished = true;
+      clearTimeout(overdue);
+      return status.code === 0 && status.signal === null ? undefined : fallBack(describeExitStatus(status));
+    })
     .catch(onFault);
 }
