@@ -76,11 +76,11 @@ export async function startForkingService(
   output: ServiceOutput,
   cgroupPath: string | null,
   force: boolean,
-  portsBlocked: () => string | null,
+  portsBlocked: () => Promise<string | null>,
 ): Promise<ForkingStart> {
   const first = lookFirst(config, output, force);
   if ("kind" in first) return first;
-  const blocked = portsBlocked();
+  const blocked = await portsBlocked();
   if (blocked !== null) return { kind: "failed", error: blocked, fatal: false };
 
   const command = config.type === "external" ? (config.startCommand ?? []) : config.command;

@@ -10,6 +10,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { startTimeToEpochMs } from "../identity/boot-id.js";
+import { STATE_ID_ENV } from "../config/state-dir.js";
 import { cgroupPids, isCgroupEmpty } from "../identity/cgroup.js";
 import { killTreeAndWait } from "../identity/kill-tree.js";
 import { findPortHolders, readListeningSockets } from "../identity/listen-ports.js";
@@ -25,6 +26,11 @@ export interface PortHeld {
   startedAt: string | null;
   /** The holder carries UPKEEP_SERVICE=<this service>: a leftover of an earlier run of it. */
   leftover: boolean;
+  /**
+   * Proven this daemon's: it also carries this state dir's UPKEEP_STATE_ID (or is in the
+   * service's cgroup), so it may be killed. `startTime` pins the process for that kill.
+   */
+  proven: { startTime: number } | null;
 }
 
 /** Who holds each of `ports` now, one entry per port (its lowest holder PID); [] when all are free. */
@@ -40,7 +46,7 @@ export function findHeldPorts(
     if (!listening.some((s) => s.port === port && s.protocol.startsWith("tcp"))) continue; // free
     const holder = findPortHolders(port, "tcp", listening)[0];
     if (holder === undefined) {
-      held.push({ port, pid: 0, command: "", startedAt: null, leftover: false });
+      held.push({ port, pid: 0, command: "", startedAt: null, leftover: false, proven: null });
       continue;
     }
     const stat = readProcStat(holder.pid);
@@ -50,9 +56,55 @@ export function findHeldPorts(
       command: (readCmdline(holder.pid) ?? []).join(" ") || (stat ? `[${stat.comm}]` : "?"),
       startedAt: stat ? new Date(startTimeToEpochMs(stat.startTime)).toISOString() : null,
       leftover: inCgroup.has(holder.pid) || environContains(holder.pid, `UPKEEP_SERVICE=${service}`),
+      proven: stat !== null && isProven(service, holder.pid, inCgroup) ? { startTime: stat.startTime } : null,
     });
   }
   return held;
+}
+
+function isProven(service: string, pid: number, inCgroup: Set<number>): boolean {
+  if (inCgroup.has(pid)) return true;
+  const stateId = process.env[STATE_ID_ENV];
+  return (
+    stateId !== undefined &&
+    environContains(pid, `UPKEEP_SERVICE=${service}`) &&
+    environContains(pid, `${STATE_ID_ENV}=${stateId}`)
+  );
+}
+
+/**
+ * Kills the holders proven to be leftovers of this service started by this daemon's state dir
+ * (before a start nothing of the service may run); returns the PIDs killed. A process is only
+ * signalled while it is still the one found (same start time).
+ */
+export async function killProvenHolders(held: readonly PortHeld[]): Promise<number[]> {
+  const killed: number[] = [];
+  for (const h of held) {
+    if (h.proven === null || readProcStat(h.pid)?.startTime !== h.proven.startTime) continue;
+    const startTime = h.proven.startTime;
+    const { killed: pids } = await killTreeAndWait(
+      { pid: h.pid, startTime, pgid: 0, sid: 0, runId: randomUUID(), cgroup: null },
+      5_000,
+    );
+    killed.push(...pids);
+  }
+  if (killed.length > 0)
+    await waitForPortsToLeaveListen(held.filter((h) => h.proven !== null).map((h) => h.port));
+  return killed;
+}
+
+const PORT_RELEASE_WAIT_MS = 1_000;
+
+/**
+ * The kernel tears a killed holder's listening socket down a moment after the process is gone:
+ * waits (at most a second) until the ports have left LISTEN, so a start does not trip over them.
+ */
+export async function waitForPortsToLeaveListen(ports: readonly number[]): Promise<void> {
+  const deadline = Date.now() + PORT_RELEASE_WAIT_MS;
+  while (ports.length > 0 && Date.now() < deadline) {
+    if (!readListeningSockets().some((s) => ports.includes(s.port) && s.protocol.startsWith("tcp"))) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 /** The failed start's reason: what holds which port, and the command that frees it. */

@@ -1,4 +1,10 @@
-import { cleanCgroupLeftovers, describeHeldPorts, findHeldPorts } from "./port-preflight.js";
+import {
+  cleanCgroupLeftovers,
+  describeHeldPorts,
+  findHeldPorts,
+  killProvenHolders,
+  waitForPortsToLeaveListen,
+} from "./port-preflight.js";
 import type { ServiceConfig } from "../config/model.js";
 import type { EventRecord, NewEvent, ProcessRecord, ServiceRecord, StateStore } from "../store/store.js";
 import { initialContext, transition, type MachineContext } from "./machine.js";
@@ -272,8 +278,10 @@ export class ServiceRunner {
     // upkeep's and killed. Not for external services: theirs may be the process to adopt.
     if (this.config.type !== "external") {
       const { killed, survivors } = await cleanCgroupLeftovers(this.deps.cgroupPath);
-      if (killed.length > 0)
+      if (killed.length > 0) {
         this.output.marker(`killed leftovers of an earlier run in its cgroup: PIDs ${killed.join(", ")}`);
+        await waitForPortsToLeaveListen(this.config.listen);
+      }
       if (survivors.length > 0) {
         const message =
           `leftovers of an earlier run survived SIGKILL in its cgroup: PIDs ${survivors.join(", ")} ` +
@@ -283,7 +291,7 @@ export class ServiceRunner {
       }
     }
     if (this.config.type === "forking" || this.config.type === "external") return this.startForking();
-    const blocked = this.portsBlocked();
+    const blocked = await this.portsBlocked();
     if (blocked !== null) return this.handle({ type: "spawn_failed", error: blocked });
     let spawned;
     try {
@@ -320,9 +328,14 @@ export class ServiceRunner {
   }
 
   /** The port pre-flight (SPEC §6): why the start must not run, or null when the ports are free. */
-  private portsBlocked(): string | null {
+  private async portsBlocked(): Promise<string | null> {
     if (this.config.listen.length === 0) return null;
-    const held = findHeldPorts(this.name, this.config.listen, this.deps.cgroupPath);
+    let held = findHeldPorts(this.name, this.config.listen, this.deps.cgroupPath);
+    const killed = await killProvenHolders(held);
+    if (killed.length > 0) {
+      this.output.marker(`killed leftovers of an earlier run holding its ports: PIDs ${killed.join(", ")}`);
+      held = findHeldPorts(this.name, this.config.listen, this.deps.cgroupPath);
+    }
     if (held.length === 0) return null;
     const message = describeHeldPorts(this.name, held);
     this.output.marker(`not started: ${message}`);

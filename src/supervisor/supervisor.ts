@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { Config, ServiceConfig } from "../config/model.js";
 import { readBootId } from "../identity/boot-id.js";
@@ -13,6 +12,7 @@ import { selectorOf } from "../service/tree-effects.js";
 import type { EventRecord, NewEvent, StateStore } from "../store/store.js";
 import { recoverService } from "./adopt.js";
 import { TreeWatch } from "./tree-watch.js";
+import { STATE_ID_ENV, stateDirId } from "../config/state-dir.js";
 import { EventBus } from "./event-bus.js";
 
 /**
@@ -43,7 +43,10 @@ export class Supervisor {
     public config: Config,
     readonly store: StateStore,
   ) {
-    this.cgroupGroup = createHash("sha256").update(config.stateDir).digest("hex").slice(0, 12);
+    this.cgroupGroup = stateDirId(config.stateDir);
+    // Inherited by every service (spawns copy the daemon's environment): with the service's
+    // name it proves a process was started by this daemon's state dir, also without cgroups.
+    process.env[STATE_ID_ENV] = this.cgroupGroup;
   }
 
   get logsDir(): string {

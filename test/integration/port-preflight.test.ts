@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createServer, type AddressInfo } from "node:net";
@@ -97,5 +98,64 @@ services:
     assert.notEqual(running.pid, leftover.pid);
     const logs = env.cli("logs", "web", "--timestamps").stdout;
     assert.match(logs, new RegExp(`killed leftovers of an earlier run in its cgroup: PIDs ${leftover.pid}`));
+  });
+});
+
+describe("leftovers proven by this state dir's markers are cleaned before a start, without a cgroup", () => {
+  const env = new TestEnv();
+  after(() => env.teardown());
+
+  test("a holder with web's and this state dir's markers is killed; one with web's marker alone is only named", async () => {
+    const [port] = await freePorts(1);
+    env.writeConfig(`
+services:
+  web:
+    command: ["{fixtures}/closing-listener", "${port}", "{marker}"]
+    listen: [${port}]
+    backoff: { initial: 20ms }
+    start_limit: { burst: 2, interval: 60s }
+`);
+    await env.startDaemon();
+    await env.waitForService("web", "running", "web running");
+    assert.equal(env.cli("stop", "web").code, 0);
+    const stateId = createHash("sha256").update(env.stateDir).digest("hex").slice(0, 12);
+    const holder = (extra: Record<string, string>) =>
+      spawn(`${FIXTURES}/closing-listener`, [String(port), env.marker], {
+        stdio: "ignore",
+        env: { ...process.env, UPKEEP_TEST_MARKER: env.marker, UPKEEP_SERVICE: "web", ...extra },
+      });
+
+    // Another daemon's web (another state dir): named, never killed.
+    const stranger = holder({ UPKEEP_STATE_ID: "0123456789ab" });
+    after(() => stranger.kill("SIGKILL"));
+    await waitFor(() => isListening(port!), { what: "the stranger to listen" });
+    env.cli("start", "web");
+    const failed = await env.waitForService("web", "failed", "web refused over the stranger's port");
+    assert.match(
+      failed.reason,
+      new RegExp(`held by PID ${stranger.pid} .*a leftover of an earlier run of web`),
+    );
+    assert.equal(isAlive(stranger.pid!), true, "a marker alone proves nothing: not killed");
+    stranger.kill("SIGKILL");
+    await waitFor(async () => !(await isListening(port!)), { what: "the stranger's port to close" });
+
+    // This state dir's own leftover: killed before the start.
+    const leftover = holder({ UPKEEP_STATE_ID: stateId });
+    after(() => leftover.kill("SIGKILL"));
+    await waitFor(() => isListening(port!), { what: "the leftover to listen" });
+    const reset = env.cli("reset", "web");
+    assert.equal(
+      reset.code,
+      0,
+      reset.stdout + reset.stderr + env.cli("logs", "web", "--timestamps", "-n", "20").stdout,
+    );
+    const running = await env.waitForService("web", "running", "web running after the cleanup");
+    assert.notEqual(running.pid, leftover.pid);
+    await waitFor(() => !isAlive(leftover.pid!), { what: "the leftover to be killed" });
+    const logs = env.cli("logs", "web", "--timestamps").stdout;
+    assert.match(
+      logs,
+      new RegExp(`killed leftovers of an earlier run holding its ports: PIDs ${leftover.pid}`),
+    );
   });
 });
