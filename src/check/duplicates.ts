@@ -9,6 +9,7 @@ import { basename } from "node:path";
 import { readCmdline, type ProcStat } from "../identity/proc-stat.js";
 import { isKernelThread } from "../identity/process-table.js";
 import type { IndexedTable } from "../identity/process-tree.js";
+import { matches } from "../service/main-process.js";
 import type { CheckProblem } from "./report.js";
 import type { ServiceView } from "./run-check.js";
 
@@ -65,6 +66,7 @@ export function findDuplicates(search: DuplicateSearch): CheckProblem[] {
     if (view === undefined || search.inAnyTree(stat.pid)) continue; // e.g. a worker forked by its master
     copies.set(view.config.name, [...(copies.get(view.config.name) ?? []), stat.pid]);
   }
+  findMatchCopies(search, mains, lineOf, copies);
   return [...copies].map(([service, pids]) => ({
     service,
     severity: "WARNING",
@@ -72,4 +74,30 @@ export function findDuplicates(search: DuplicateSearch): CheckProblem[] {
     found: `a second copy outside upkeep's records: PID${pids.length > 1 ? "s" : ""} ${pids.join(", ")}`,
     remedy: `stop it: kill ${pids.join(" ")}`,
   }));
+}
+
+/**
+ * External services are found by `match`: a second matching process outside every tree (not
+ * a worker of the adopted one) is a second copy. A comm match reads nothing more; a cmdline
+ * match reads the command lines, only for such services.
+ */
+function findMatchCopies(
+  search: DuplicateSearch,
+  mains: Set<number>,
+  lineOf: (pid: number) => string,
+  copies: Map<string, number[]>,
+): void {
+  for (const view of search.services) {
+    const match = view.config.match;
+    const main = view.config.type === "external" && match !== null ? liveMain(view, search.table) : null;
+    if (main === null || match === null) continue;
+    for (const stat of search.table.stats) {
+      if (stat.pid === main.pid || mains.has(stat.pid) || stat.pid === process.pid || stat.state === "Z")
+        continue;
+      if (isKernelThread(stat) || (match.comm !== null && stat.comm !== match.comm)) continue;
+      if (!matches(match, stat, lineOf(stat.pid).split("\0"))) continue;
+      if (search.inAnyTree(stat.pid)) continue;
+      copies.set(view.config.name, [...(copies.get(view.config.name) ?? []), stat.pid]);
+    }
+  }
 }

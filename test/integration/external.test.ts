@@ -217,5 +217,24 @@ services:
     assert.equal(web.pid, running.pid, "the running process is adopted, not refused over its own port");
     assert.equal(countInLogs(env, "web", "ran start command"), 0);
     assert.equal(env.cli("check").code, 0, "its tree holds its port");
+
+    // A second process that matches, outside the adopted one's tree: a second copy.
+    const copy = spawn(
+      process.execPath,
+      ["-e", "setTimeout(() => {}, 60000)", "closing-listener", String(port), env.marker],
+      {
+        stdio: "ignore",
+      },
+    );
+    after(() => copy.kill("SIGKILL"));
+    await waitFor(() => isAlive(copy.pid!), { what: "the copy to run" });
+    const warning = await waitFor(
+      () => {
+        const r = env.cli("check");
+        return r.code === 1 ? r : null;
+      },
+      { what: "check to warn of the copy" },
+    );
+    assert.match(warning.stdout, new RegExp(`found a second copy outside upkeep's records: PID ${copy.pid}`));
   });
 });
