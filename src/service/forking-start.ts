@@ -20,6 +20,19 @@ const LOOK_INTERVAL_MS = 20;
 /** With `match` only, each look scans every process: four times a second is enough. */
 const MATCH_INTERVAL_MS = 250;
 
+/** Waits `ms`, or less when the signal aborts. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
 export type ForkingStart =
   | { kind: "found"; main: Candidate; launch: LaunchTrace | null; alreadyRunning: boolean }
   | { kind: "failed"; error: string; fatal: boolean };
@@ -75,7 +88,7 @@ export async function startForkingService(
   config: ServiceConfig,
   output: ServiceOutput,
   cgroupPath: string | null,
-  force: boolean,
+  { force, signal }: { force: boolean; signal?: AbortSignal },
   portsBlocked: () => Promise<string | null>,
 ): Promise<ForkingStart> {
   const first = lookFirst(config, output, force);
@@ -110,6 +123,14 @@ export async function startForkingService(
   const deadline = Date.now() + config.startTimeoutMs;
   let last: Candidate | string = "";
   for (;;) {
+    if (signal?.aborted === true) {
+      await cleanLaunch();
+      return {
+        kind: "failed",
+        error: "the start was given up: a stop or restart was requested",
+        fatal: false,
+      };
+    }
     const exitedStatus = status as ExitStatus | null;
     if (exitedStatus !== null && (exitedStatus.code !== 0 || exitedStatus.signal !== null)) {
       await cleanLaunch();
@@ -124,9 +145,7 @@ export async function startForkingService(
       }
     }
     if (Date.now() >= deadline) break;
-    await new Promise((resolve) =>
-      setTimeout(resolve, config.pidfile !== null ? LOOK_INTERVAL_MS : MATCH_INTERVAL_MS),
-    );
+    await pause(config.pidfile !== null ? LOOK_INTERVAL_MS : MATCH_INTERVAL_MS, signal);
   }
   // A failed start leaves nothing behind: the start command, if still running, and whatever
   // it forked (found by this start's cgroup and marker).

@@ -50,6 +50,8 @@ export class ServiceRunner {
   record: ProcessRecord | null = null;
   /** Set by `start --force` / `daemon --force`: the next start may take over an untied pidfile PID. */
   forceNextStart = false;
+  /** Aborts the forking or external start in progress (a stop or restart was asked for). */
+  private startAbort: AbortController | null = null;
   private child: Spawned | null = null;
   private timer: NodeJS.Timeout | null = null;
   private unwatch: (() => void) | null = null;
@@ -94,6 +96,8 @@ export class ServiceRunner {
 
   /** Queue an event; resolves once it and its effects have been handled. */
   send(event: MachineEvent): Promise<void> {
+    // A stop must not wait behind a forking start's wait for its pidfile (up to start_timeout).
+    if (event.type === "stop_requested" || event.type === "restart_requested") this.startAbort?.abort();
     return new Promise((done) => {
       this.queue.push({ event, done });
       void this.pump();
@@ -273,6 +277,9 @@ export class ServiceRunner {
   }
 
   private async spawn(): Promise<void> {
+    // --force is for one start, whatever the type and however it ends: consumed here.
+    const force = this.forceNextStart;
+    this.forceNextStart = false;
     // Nothing of the service may run before a start: what its own cgroup still holds (a tree
     // whose record was lost with the state dir, a survivor of an earlier kill) is proven
     // upkeep's and killed. Not for external services: theirs may be the process to adopt.
@@ -290,7 +297,7 @@ export class ServiceRunner {
         return this.handle({ type: "spawn_failed", error: message });
       }
     }
-    if (this.config.type === "forking" || this.config.type === "external") return this.startForking();
+    if (this.config.type === "forking" || this.config.type === "external") return this.startForking(force);
     const blocked = await this.portsBlocked();
     if (blocked !== null) return this.handle({ type: "spawn_failed", error: blocked });
     let spawned;
@@ -343,12 +350,18 @@ export class ServiceRunner {
   }
 
   /** forking and external: run the start procedure, then watch the main process it found. */
-  private async startForking(): Promise<void> {
-    const force = this.forceNextStart;
-    this.forceNextStart = false;
-    const started = await startForkingService(this.config, this.output, this.deps.cgroupPath, force, () =>
-      this.portsBlocked(),
-    );
+  private async startForking(force: boolean): Promise<void> {
+    const abort = new AbortController();
+    this.startAbort = abort;
+    const started = await startForkingService(
+      this.config,
+      this.output,
+      this.deps.cgroupPath,
+      { force, signal: abort.signal },
+      () => this.portsBlocked(),
+    ).finally(() => {
+      if (this.startAbort === abort) this.startAbort = null;
+    });
     if (started.kind === "failed") {
       this.output.marker(`failed to start: ${started.error}`);
       return this.handle({ type: "spawn_failed", error: started.error, fatal: started.fatal });

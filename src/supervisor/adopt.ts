@@ -21,7 +21,10 @@ export async function recoverService(
 ): Promise<void> {
   if (record !== null) {
     const check = checkIdentity(record);
-    if (check.status === "live") return runner.adopt(record);
+    if (check.status === "live") {
+      runner.forceNextStart = false; // --force is for a start, and this one is adopted
+      return runner.adopt(record);
+    }
     const found = describeCheck(record, check);
     // pgid/sid 0: do not select by process group or session, they may be reused now.
     const { killed } = await killTreeAndWait({ ...selectorOf(record), pgid: 0, sid: 0 }, 5_000);
@@ -44,5 +47,13 @@ export async function recoverService(
     await store.deleteProcess(runner.name);
     removePidFile(stateDir, runner.name);
   }
-  if (runner.context.desired === "up") return runner.send({ type: "start_requested" });
+  if (runner.context.desired !== "up") {
+    runner.forceNextStart = false;
+    return;
+  }
+  const start = runner.send({ type: "start_requested" });
+  // A forking or external start may wait up to start_timeout for its main process: the daemon
+  // opens its socket (and starts the other services) meanwhile instead of waiting with it.
+  if (runner.config.type === "forking" || runner.config.type === "external") return;
+  return start;
 }

@@ -78,8 +78,8 @@ export class Supervisor {
         await recoverService(runner, records.get(svc.name) ?? null, this.store, this.config.stateDir, (e) =>
           this.bus.publish(e),
         );
-        // --force is for this start-up only: a later restart asks again.
-        runner.forceNextStart = false;
+        // --force is for this start-up only: the start consumes it (recoverService clears it
+        // when nothing is started), so a later restart asks again.
         records.delete(svc.name);
       }),
     );

@@ -161,3 +161,34 @@ services:
     assert.equal(taken.pid, decoy.pid);
   });
 });
+
+describe("a stop during a forking start", () => {
+  const env = new TestEnv();
+  after(() => env.teardown());
+
+  test("does not wait for start_timeout: the start is given up, what it forked killed, the service stopped", async () => {
+    env.writeConfig(`
+services:
+  slow:
+    type: forking
+    command: ["{fixtures}/fake-forking-daemon", --pidfile, ${env.dir}/elsewhere.pid, --name, slow_m, "{marker}"]
+    pidfile: ${env.dir}/slow.pid
+    start_timeout: 10m
+    stop: { timeout: 2s }
+`);
+    await env.startDaemon();
+    await waitFor(() => pidsNamed(env, "slow_m").length === 1, {
+      what: "the daemon forked by the start command",
+    });
+    const stop = env.cli("stop", "slow");
+    assert.equal(stop.code, 0, stop.stdout + stop.stderr);
+    assert.equal((await env.status("slow")).state, "stopped");
+    await waitFor(() => pidsNamed(env, "slow_m").length === 0, {
+      what: "what the start forked to be killed",
+    });
+    assert.match(
+      env.cli("logs", "slow", "--timestamps").stdout,
+      /the start was given up: a stop or restart was requested/,
+    );
+  });
+});
