@@ -157,6 +157,21 @@ function identityOf(record: ProcessRecord, table: IndexedTable): IdentityCheck {
   return live && record.bootId === readBootId() ? { status: "live" } : checkIdentity(record);
 }
 
+/** Two services claiming one process (overlapping `match` patterns, one pidfile for two). */
+function findSharedMains(services: readonly ServiceCheck[]): CheckProblem[] {
+  const byPid = new Map<number, string[]>();
+  for (const s of services) if (s.pid !== null) byPid.set(s.pid, [...(byPid.get(s.pid) ?? []), s.name]);
+  return [...byPid]
+    .filter(([, names]) => names.length > 1)
+    .map(([pid, names]) => ({
+      service: names[0]!,
+      severity: "WARNING" as const,
+      expected: `PID ${pid} to be the process of one service`,
+      found: `it is the main process of ${names.join(", ")}`,
+      remedy: `make their pidfile or match name different processes, then: upkeep restart ${names.join(" ")}`,
+    }));
+}
+
 /** Runs the whole check. */
 export function runCheck(input: CheckInput, now = Date.now()): CheckReport {
   const problems: CheckProblem[] = [];
@@ -183,6 +198,7 @@ export function runCheck(input: CheckInput, now = Date.now()): CheckReport {
     return inTrees.has(pid);
   };
   problems.push(...findDuplicates({ services: input.services, table, inAnyTree }));
+  problems.push(...findSharedMains(services));
   for (const record of input.orphanRecords) {
     const identity = checkIdentity(record);
     const what =

@@ -1,0 +1,66 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { loadConfigText } from "../config/load.js";
+import { readBootId } from "../identity/boot-id.js";
+import { readProcStat } from "../identity/proc-stat.js";
+import type { ProcessRecord } from "../store/store.js";
+import { exitCodeOf, formatPluginOutput } from "./report.js";
+import { runCheck } from "./run-check.js";
+
+function recordOf(service: string, pid: number): ProcessRecord {
+  return {
+    hostId: "h",
+    service,
+    pid,
+    startTime: readProcStat(pid)!.startTime,
+    bootId: readBootId(),
+    argv: [],
+    pgid: 0,
+    runId: "none",
+    cgroup: null,
+    startedAt: Date.now(),
+  };
+}
+
+test("two services claiming one process are a warning naming both; a failed service is critical with its remedy", () => {
+  const yaml = `services:
+  a: { type: external, match: { comm: x }, start: [x] }
+  b: { type: external, match: { comm: y }, start: [y] }
+  c: { command: [sleep, "1"] }
+`;
+  const loaded = loadConfigText(yaml, "/tmp/upkeep-check-unit/upkeep.yaml");
+  assert.ok(loaded.ok);
+  const [a, b, c] = loaded.config.services;
+  const view = (config: typeof a, record: ProcessRecord | null, state: "running" | "failed") => ({
+    config: config!,
+    state,
+    desired: "up" as const,
+    reason: state === "failed" ? "start limit hit" : "running",
+    record,
+  });
+  const report = runCheck({
+    services: [
+      view(a, recordOf("a", process.pid), "running"),
+      view(b, recordOf("b", process.pid), "running"),
+      view(c, null, "failed"),
+    ],
+    orphanRecords: [],
+    daemon: { pid: process.pid },
+    stateDir: "/tmp/upkeep-check-unit/.upkeep",
+    startCommand: "",
+  });
+  assert.equal(report.status, "CRITICAL");
+  assert.equal(exitCodeOf(report.status), 2);
+  const text = formatPluginOutput(report);
+  assert.match(
+    text,
+    /^UPKEEP CRITICAL - 2 problems: c: expected c running, found state failed: start limit hit/,
+  );
+  assert.match(text, /\nCRITICAL c: .*; do: read why: upkeep logs c -n 50; then: upkeep reset c\n/);
+  assert.match(
+    text,
+    new RegExp(
+      `\\nWARNING a: expected PID ${process.pid} to be the process of one service, found it is the main process of a, b; do: `,
+    ),
+  );
+});
