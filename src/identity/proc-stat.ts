@@ -107,19 +107,23 @@ export function readCmdline(pid: number): string[] | null {
   return parts;
 }
 
+/** The initial environment's bytes; null when gone or not ours to read (EACCES). */
+function readEnviron(pid: number): Buffer | null {
+  try {
+    return readProcFile(pid, "environ");
+  } catch (err) {
+    if (err instanceof UpkeepError && err.details.errno === "EACCES") return null;
+    throw err;
+  }
+}
+
 /**
  * True when the process's initial environment holds exactly `entry` ("NAME=value").
  * Unreadable (gone, or another user's process when not root) counts as false: the marker is
  * one of several ways to find a tree, never the only one.
  */
 export function environContains(pid: number, entry: string): boolean {
-  let buf: Buffer | null;
-  try {
-    buf = readProcFile(pid, "environ");
-  } catch (err) {
-    if (err instanceof UpkeepError && err.details.errno === "EACCES") return false;
-    throw err;
-  }
+  const buf = readEnviron(pid);
   if (buf === null) return false;
   const needle = Buffer.from(entry + "\0");
   if (buf.subarray(0, needle.length).equals(needle)) return true;
@@ -131,13 +135,7 @@ export function environContains(pid: number, entry: string): boolean {
  * null (none, gone, or unreadable: another user's process when not root).
  */
 export function environValue(pid: number, prefix: string): string | null {
-  let buf: Buffer | null;
-  try {
-    buf = readProcFile(pid, "environ");
-  } catch (err) {
-    if (err instanceof UpkeepError && err.details.errno === "EACCES") return null;
-    throw err;
-  }
+  const buf = readEnviron(pid);
   if (buf === null) return null;
   const needle = Buffer.from(prefix);
   let start = needle.length;
