@@ -9,8 +9,16 @@ import { unlinkSync } from "node:fs";
 import type { ServiceConfig } from "../config/model.js";
 import { readUptimeTicks } from "../identity/boot-id.js";
 import { killTreeAndWait } from "../identity/kill-tree.js";
+import { isDeadState } from "../identity/process-identity.js";
 import { readProcStat } from "../identity/proc-stat.js";
-import { describeUntied, locateMain, readPidfile, type Candidate, type LaunchTrace } from "./main-process.js";
+import {
+  describeUntied,
+  locateMain,
+  type ClaimedBy,
+  readPidfile,
+  type Candidate,
+  type LaunchTrace,
+} from "./main-process.js";
 import type { ServiceOutput } from "./output.js";
 import { spawnService, type ExitStatus } from "./spawn.js";
 import { describeExitStatus } from "./stop-command.js";
@@ -45,8 +53,9 @@ function lookFirst(
   config: ServiceConfig,
   output: ServiceOutput,
   force: boolean,
+  claimedBy: ClaimedBy,
 ): ForkingStart | { stalePid: number | null } {
-  const found = locateMain(config, null);
+  const found = locateMain(config, null, claimedBy);
   if (typeof found !== "string") {
     if (force && found.tie === null) {
       output.marker(`taking over ${found.source}'s PID ${found.stat.pid}: --force`);
@@ -67,6 +76,9 @@ function lookFirst(
   const content = config.pidfile === null ? null : readPidfile(config.pidfile);
   if (config.pidfile === null || content?.kind !== "pid") return { stalePid: null };
   const stale = content.pid;
+  const holder = readProcStat(stale);
+  // Alive (another service's main process, when match found nothing else): not stale, kept.
+  if (holder !== null && !isDeadState(holder)) return { stalePid: stale };
   const again = readPidfile(config.pidfile);
   if (again.kind === "pid" && again.pid === stale) {
     try {
@@ -88,10 +100,10 @@ export async function startForkingService(
   config: ServiceConfig,
   output: ServiceOutput,
   cgroupPath: string | null,
-  { force, signal }: { force: boolean; signal?: AbortSignal },
+  { force, signal, claimedBy = () => null }: { force: boolean; signal?: AbortSignal; claimedBy?: ClaimedBy },
   portsBlocked: () => Promise<string | null>,
 ): Promise<ForkingStart> {
-  const first = lookFirst(config, output, force);
+  const first = lookFirst(config, output, force, claimedBy);
   if ("kind" in first) return first;
   const blocked = await portsBlocked();
   if (blocked !== null) return { kind: "failed", error: blocked, fatal: false };
@@ -139,7 +151,7 @@ export async function startForkingService(
     }
     // forking: systemd's rule, the pidfile counts once the start command has exited.
     if (exitedStatus !== null || config.type === "external") {
-      last = locateMain(config, launch);
+      last = locateMain(config, launch, claimedBy);
       if (typeof last !== "string" && last.tie !== null) {
         return { kind: "found", main: last, launch, alreadyRunning: false };
       }

@@ -104,14 +104,25 @@ export function tieOf(
   return null;
 }
 
+/** Which other service already has the process as its main process, if any. */
+export type ClaimedBy = (pid: number) => string | null;
+
 /** The live process a pidfile names, or why there is none. */
-function fromPidfile(config: ServiceConfig, path: string, launch: LaunchTrace | null): Candidate | string {
+function fromPidfile(
+  config: ServiceConfig,
+  path: string,
+  launch: LaunchTrace | null,
+  claimedBy: ClaimedBy,
+): Candidate | string {
   const content = readPidfile(path);
   if (content.kind === "absent") return `pidfile ${path} does not exist`;
   if (content.kind === "bad") return `pidfile ${path} holds ${content.text}, not a PID`;
   const stat = readProcStat(content.pid);
   if (stat === null || isDeadState(stat))
     return `pidfile ${path} names PID ${content.pid}, which is not running`;
+  const owner = claimedBy(content.pid);
+  if (owner !== null)
+    return `pidfile ${path} names PID ${content.pid}, which is already the main process of ${owner}`;
   const argv = readCmdline(content.pid) ?? [];
   return { stat, argv, source: `pidfile ${path}`, tie: tieOf(config, stat, argv, launch) };
 }
@@ -127,6 +138,7 @@ function fromMatch(
   config: ServiceConfig,
   match: MatchConfig,
   launch: LaunchTrace | null,
+  claimedBy: ClaimedBy,
 ): Candidate | string {
   // While the start command runs, it and its process group are the start in progress, not the
   // service: `match: { cmdline: apache2 }` also matches `apache2ctl start` and the transient
@@ -145,6 +157,8 @@ function fromMatch(
       skipped.push(stat.pid);
       continue;
     }
+    // Another service's main process is never a second service's too (overlapping patterns).
+    if (claimedBy(stat.pid) !== null) continue;
     if (best === null || stat.startTime < best.stat.startTime) best = { stat, argv };
   }
   if (best === null && skipped.length > 0)
@@ -157,12 +171,16 @@ function fromMatch(
  * The service's main process: from the pidfile when there is one, else by match. A string says
  * what was seen instead (for the failure reason when a start times out).
  */
-export function locateMain(config: ServiceConfig, launch: LaunchTrace | null): Candidate | string {
+export function locateMain(
+  config: ServiceConfig,
+  launch: LaunchTrace | null,
+  claimedBy: ClaimedBy = () => null,
+): Candidate | string {
   if (config.pidfile !== null) {
-    const found = fromPidfile(config, config.pidfile, launch);
+    const found = fromPidfile(config, config.pidfile, launch, claimedBy);
     if (typeof found !== "string" || config.match === null) return found;
   }
-  if (config.match !== null) return fromMatch(config, config.match, launch);
+  if (config.match !== null) return fromMatch(config, config.match, launch, claimedBy);
   return "neither a pidfile nor match is configured";
 }
 

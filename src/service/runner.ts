@@ -29,6 +29,8 @@ export interface RunnerDeps {
   watcher: IdentityWatcher;
   now(): number;
   random(): number;
+  /** The other service whose main process `pid` is, if any (two services never share one). */
+  mainProcessOf?(pid: number, except: string): string | null;
   /** Called when an effect throws: the daemon records it and goes on (a service fault never stops it). */
   onFault(service: string, err: unknown): void;
 }
@@ -357,7 +359,7 @@ export class ServiceRunner {
       this.config,
       this.output,
       this.deps.cgroupPath,
-      { force, signal: abort.signal },
+      { force, signal: abort.signal, claimedBy: (pid) => this.deps.mainProcessOf?.(pid, this.name) ?? null },
       () => this.portsBlocked(),
     ).finally(() => {
       if (this.startAbort === abort) this.startAbort = null;
@@ -368,6 +370,14 @@ export class ServiceRunner {
     }
     const { stat, argv } = started.main;
     const { launch } = started;
+    // Checked again right before the record is taken (no await in between): two services
+    // starting at once must not both take one process.
+    const owner = this.deps.mainProcessOf?.(stat.pid, this.name) ?? null;
+    if (owner !== null) {
+      const error = `PID ${stat.pid} from ${started.main.source} is already the main process of ${owner}; make their pidfile or match name different processes`;
+      this.output.marker(`failed to start: ${error}`);
+      return this.handle({ type: "spawn_failed", error, fatal: true });
+    }
     // The recorded group and session select the tree only when they are the daemon's own or
     // the start command's: a process started by others may share its operator's shell session.
     const ownGroup = stat.pgid === stat.pid || (launch !== null && stat.pgid === launch.pid);

@@ -117,6 +117,11 @@ export class Supervisor {
         now: Date.now,
         random: Math.random,
         onFault: (service, err) => this.onFault(service, err),
+        mainProcessOf: (pid, except) => {
+          for (const [name, other] of this.runners)
+            if (name !== except && other.record?.pid === pid) return name;
+          return null;
+        },
       },
       saved,
     );

@@ -238,3 +238,53 @@ services:
     assert.match(warning.stdout, new RegExp(`found a second copy outside upkeep's records: PID ${copy.pid}`));
   });
 });
+
+describe("two external services whose match finds the same process", () => {
+  const env = new TestEnv();
+  after(() => env.teardown());
+  const name = `ovl-${env.marker.slice(-8)}`;
+
+  test("never share it: one adopts it, the other starts its own or is refused, and check stays clean of a shared PID", async () => {
+    const pidfile = join(env.dir, "first.pid");
+    const launcher = spawn(
+      join(FIXTURES, "external-start"),
+      ["--pidfile", pidfile, "--name", name, env.marker],
+      {
+        stdio: "ignore",
+        env: { ...process.env, UPKEEP_TEST_MARKER: env.marker },
+      },
+    );
+    await new Promise((resolve) => launcher.once("exit", resolve));
+    const running = await waitFor(() => pidIn(pidfile), { what: "the running process's pidfile" });
+    env.writeConfig(`
+services:
+  one:
+    type: external
+    match: { comm: ${name} }
+    start: ["{fixtures}/external-start", --pidfile, ${env.dir}/one.pid, --name, ${name}, "{marker}"]
+    start_timeout: 10s
+  two:
+    type: external
+    match: { comm: ${name} }
+    start: ["{fixtures}/external-start", --pidfile, ${env.dir}/two.pid, --name, ${name}, "{marker}"]
+    start_timeout: 10s
+`);
+    await env.startDaemon();
+    const settled = await waitFor(
+      async () => {
+        const [one, two] = [await env.status("one"), await env.status("two")];
+        const done = (s: any) => s.state === "running" || s.state === "failed";
+        return done(one) && done(two) ? [one, two] : null;
+      },
+      { what: "both services to settle" },
+    );
+    const pids = settled.filter((s: any) => s.state === "running").map((s: any) => s.pid);
+    assert.ok(pids.includes(running), "the running process is adopted by one of them");
+    assert.equal(
+      new Set(pids).size,
+      pids.length,
+      `no PID is the main process of both: ${JSON.stringify(settled)}`,
+    );
+    assert.doesNotMatch(env.cli("check").stdout, /to be the process of one service/);
+  });
+});
