@@ -25,7 +25,7 @@ import type { ProcessRecord } from "../store/store.js";
 import { findDuplicates } from "./duplicates.js";
 import type { CheckProblem, CheckReport, ServiceCheck } from "./report.js";
 import { summarize } from "./report.js";
-import { describeUnmet, evaluateTree, membersOf } from "../service/tree-expectations.js";
+import { declaresTree, describeUnmet, evaluateTree, membersOf } from "../service/tree-expectations.js";
 
 /** One service as the checker sees it. */
 export interface ServiceView {
@@ -125,7 +125,7 @@ function checkOne(
     }
   }
 
-  if (config.children.length > 0 || config.listen.length > 0) {
+  if (declaresTree(config)) {
     const stats = findTreeMembers(selectorOf(record), table);
     const findings = evaluateTree(config, membersOf(stats), record.pid, ctx.listening());
     result.children = findings.children.map((c) => ({

@@ -22,6 +22,7 @@ import {
 import type { ServiceOutput } from "./output.js";
 import { spawnService, type ExitStatus } from "./spawn.js";
 import { describeExitStatus } from "./stop-command.js";
+import { spawnedSelector } from "./tree-effects.js";
 
 /** How often the pidfile (or the process table, for match) is looked at while a start waits. */
 const LOOK_INTERVAL_MS = 20;
@@ -126,9 +127,8 @@ export async function startForkingService(
   // The start command's own start time, for killing what is left of it after a timeout.
   const launcherStart = readProcStat(spawned.pid)?.startTime ?? startTicks;
   output.marker(`ran start command, PID ${spawned.pid}`);
-  const { pid, runId } = launch;
   const cleanLaunch = (): Promise<unknown> =>
-    killTreeAndWait({ pid, startTime: launcherStart, pgid: pid, sid: pid, runId, cgroup: cgroupPath }, 5_000);
+    killTreeAndWait(spawnedSelector(spawned, launcherStart, cgroupPath), 5_000);
   let status: ExitStatus | null = null;
   void spawned.exited.then((s) => (status = s));
 

@@ -56,21 +56,10 @@ export function readPidfile(path: string): PidfileContent {
   return { kind: "pid", pid: Number(first) };
 }
 
-/**
- * The command line as one string, arguments joined by spaces. A process that rewrote its title
- * (nginx, node's process.title, setproctitle) leaves the rest of its argv area NUL-padded, read
- * as trailing empty arguments: they are dropped, or an anchored regex (`...$`) never matches.
- */
-export function commandLine(argv: string[]): string {
-  let end = argv.length;
-  while (end > 0 && argv[end - 1] === "") end--;
-  return argv.slice(0, end).join(" ");
-}
-
 /** True when the process matches `match` (comm exactly, or the cmdline regex). */
 export function matches(match: MatchConfig, stat: ProcStat, argv: string[]): boolean {
   if (match.comm !== null && stat.comm !== match.comm) return false;
-  if (match.cmdline !== null && !new RegExp(match.cmdline).test(commandLine(argv))) return false;
+  if (match.cmdline !== null && !new RegExp(match.cmdline).test(argv.join(" "))) return false;
   return true;
 }
 
@@ -188,7 +177,7 @@ export function locateMain(
 export function describeUntied(service: string, candidate: Candidate): string {
   return (
     `${candidate.source} names ${describeProcess(candidate.stat.pid)}, ` +
-    `command ${JSON.stringify(commandLine(candidate.argv))}, which upkeep cannot tie to '${service}' ` +
+    `command ${JSON.stringify(candidate.argv.join(" "))}, which upkeep cannot tie to '${service}' ` +
     `(not started by upkeep, not in its records). If it is not '${service}', stop it ` +
     `(kill ${candidate.stat.pid})${candidate.source.startsWith("pidfile ") ? ` or remove the stale pidfile (rm ${candidate.source.slice(8)})` : ""}, then run \`upkeep start ${service}\`; ` +
     `if it is '${service}', run \`upkeep start ${service} --force\` to take it over`

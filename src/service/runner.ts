@@ -313,18 +313,14 @@ export class ServiceRunner {
     const { pid, runId } = spawned;
     const identity = captureIdentity(pid);
     this.child = spawned;
-    this.record = {
-      hostId: this.deps.store.hostId,
-      service: this.name,
+    this.record = this.newRecord({
       pid,
       startTime: identity?.startTime ?? 0,
-      bootId: this.deps.bootId,
       argv: this.config.command,
       pgid: pid,
       runId,
       cgroup: this.deps.cgroupPath,
-      startedAt: this.deps.now(),
-    };
+    });
     void spawned.exited.then(({ code, signal }) => {
       // An exit of an earlier process (already cleaned up) must not end the current one.
       if (this.child !== spawned) return;
@@ -334,6 +330,14 @@ export class ServiceRunner {
     await this.deps.store.putProcess(this.record);
     await writePidFile(this.deps.stateDir, this.name, pid);
     return this.handle({ type: "spawned", pid });
+  }
+
+  /** A process record of this service, started now on this boot. */
+  private newRecord(
+    fields: Pick<ProcessRecord, "pid" | "startTime" | "argv" | "pgid" | "runId" | "cgroup">,
+  ): ProcessRecord {
+    const { store, bootId } = this.deps;
+    return { hostId: store.hostId, service: this.name, bootId, startedAt: this.deps.now(), ...fields };
   }
 
   /** The port pre-flight (SPEC §6): why the start must not run, or null when the ports are free. */
@@ -381,18 +385,14 @@ export class ServiceRunner {
     // The recorded group and session select the tree only when they are the daemon's own or
     // the start command's: a process started by others may share its operator's shell session.
     const ownGroup = stat.pgid === stat.pid || (launch !== null && stat.pgid === launch.pid);
-    this.record = {
-      hostId: this.deps.store.hostId,
-      service: this.name,
+    this.record = this.newRecord({
       pid: stat.pid,
       startTime: stat.startTime,
-      bootId: this.deps.bootId,
       argv,
       pgid: ownGroup ? stat.pgid : 0,
       runId: launch?.runId ?? randomUUID(),
       cgroup: launch?.cgroup ?? null,
-      startedAt: this.deps.now(),
-    };
+    });
     const record = this.record;
     this.unwatch = this.deps.watcher.watch(record, () => {
       if (this.record !== record) return;

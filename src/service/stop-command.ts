@@ -11,6 +11,7 @@ import { killTreeAndWait } from "../identity/kill-tree.js";
 import { readProcStat } from "../identity/proc-stat.js";
 import type { ServiceOutput } from "./output.js";
 import { spawnService, type ExitStatus } from "./spawn.js";
+import { spawnedSelector } from "./tree-effects.js";
 
 /** "exited with code 3", "was killed by SIGTERM". */
 export function describeExitStatus({ code, signal }: ExitStatus): string {
@@ -34,14 +35,14 @@ export async function runStopCommand(
   } catch (err) {
     return fallBack(`failed: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const { pid, runId } = stopper;
+  const { pid } = stopper;
   const startTime = readProcStat(pid)?.startTime ?? 0;
   output.marker(`ran stop command, PID ${pid}`);
   let finished = false;
   const overdue = setTimeout(() => {
     if (finished) return;
     output.marker(`stop command still running after ${config.stop.timeoutMs / 1000}s: killed it`);
-    killTreeAndWait({ pid, startTime, pgid: pid, sid: pid, runId, cgroup: null }, 5_000).catch(onFault);
+    killTreeAndWait(spawnedSelector(stopper, startTime, null), 5_000).catch(onFault);
   }, config.stop.timeoutMs);
   overdue.unref();
   stopper.exited

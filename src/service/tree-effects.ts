@@ -18,6 +18,15 @@ export function selectorOf(record: ProcessRecord): TreeSelector {
   };
 }
 
+/** The selector of a process upkeep spawned itself (in its own session and group): its whole tree. */
+export function spawnedSelector(
+  spawned: { pid: number; runId: string },
+  startTime: number,
+  cgroup: string | null,
+): TreeSelector {
+  return { pid: spawned.pid, startTime, pgid: spawned.pid, sid: spawned.pid, runId: spawned.runId, cgroup };
+}
+
 /** Signal the tree, or SIGKILL it and wait until nothing of it is left. */
 export async function performTreeEffect(
   selector: TreeSelector,

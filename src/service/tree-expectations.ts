@@ -37,6 +37,16 @@ export interface TreeFindings {
   ports: PortFinding[];
 }
 
+/** True when the service declares anything its tree must hold (children or ports). */
+export function declaresTree(config: ServiceConfig): boolean {
+  return config.children.length > 0 || config.listen.length > 0;
+}
+
+/** Every port the service declares, its own and its children's. */
+export function declaredPorts(config: ServiceConfig): number[] {
+  return [...config.listen, ...config.children.flatMap((c) => c.listen)];
+}
+
 /** True when the process is a child of this name: its comm, argv[0]'s base name, or its whole command line. */
 export function isChildNamed(name: string, member: Member): boolean {
   // comm keeps 15 characters: a longer name would also match its 15-character look-alikes.

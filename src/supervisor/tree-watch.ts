@@ -13,8 +13,14 @@
  *    which is a `recovered` event.
  * A tree evaluation scans /proc once (findTreeMembers) and reads only the members' fds.
  */
-import { describeUnmet, evaluateTree, membersOf, type Unmet } from "../service/tree-expectations.js";
-import type { ServiceConfig } from "../config/model.js";
+import {
+  declaredPorts,
+  declaresTree,
+  describeUnmet,
+  evaluateTree,
+  membersOf,
+  type Unmet,
+} from "../service/tree-expectations.js";
 import { readListeningSockets } from "../identity/proc-net.js";
 import { cgroupMembers, findTreeMembers } from "../identity/process-tree.js";
 import type { IdentityWatcher } from "../identity/watch.js";
@@ -46,14 +52,6 @@ interface Watched {
   observation: TreeObservation | null;
   /** Rechecks done while unhealthy: the step of UNHEALTHY_RECHECK_MS. */
   rechecks: number;
-}
-
-function declaresTree(config: ServiceConfig): boolean {
-  return config.children.length > 0 || config.listen.length > 0;
-}
-
-function declaredPorts(config: ServiceConfig): number[] {
-  return [...config.listen, ...config.children.flatMap((c) => c.listen)];
 }
 
 export class TreeWatch {
