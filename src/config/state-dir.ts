@@ -5,7 +5,6 @@
  * (relative to the config's folder), else `<config folder>/.upkeep`. It never fails: a config
  * with errors (or none at all) still yields a state dir; `config check` reports the errors.
  */
-import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, isAbsolute, resolve } from "node:path";
@@ -63,12 +62,4 @@ export function resolveStateDir(
   // `~` is refused by the validator; here it falls back to the default rather than failing.
   if (setting === null || setting === "~" || setting.startsWith("~/")) return resolve(base, ".upkeep");
   return isAbsolute(setting) ? resolve(setting) : resolve(base, setting);
-}
-
-/** The variable every service of a daemon carries: which state dir (so which daemon) started it. */
-export const STATE_ID_ENV = "UPKEEP_STATE_ID";
-
-/** A short, stable id of a state dir: names its cgroup subtree and is its services' STATE_ID_ENV. */
-export function stateDirId(stateDir: string): string {
-  return createHash("sha256").update(stateDir).digest("hex").slice(0, 12);
 }

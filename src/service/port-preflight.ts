@@ -10,7 +10,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { startTimeToEpochMs } from "../identity/boot-id.js";
-import { STATE_ID_ENV } from "../config/state-dir.js";
+import { STATE_ID_ENV } from "../config/state-dir-id.js";
 import { cgroupPids, isCgroupEmpty } from "../identity/cgroup.js";
 import { killTreeAndWait } from "../identity/kill-tree.js";
 import { findPortHolders, readListeningSockets } from "../identity/listen-ports.js";

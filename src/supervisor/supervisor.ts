@@ -12,7 +12,7 @@ import { selectorOf } from "../service/tree-effects.js";
 import type { EventRecord, NewEvent, StateStore } from "../store/store.js";
 import { recoverService } from "./adopt.js";
 import { TreeWatch } from "./tree-watch.js";
-import { STATE_ID_ENV, stateDirId } from "../config/state-dir.js";
+import { STATE_ID_ENV, stateDirId } from "../config/state-dir-id.js";
 import { EventBus } from "./event-bus.js";
 
 /**
