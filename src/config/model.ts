@@ -54,8 +54,63 @@ export interface ChildSpec {
 }
 
 /** What a watched expectation may trigger a restart for (`health.restart_on`). */
-export const RESTART_ON_KINDS = ["ports", "children"] as const;
+export const RESTART_ON_KINDS = ["ports", "children", "probe"] as const;
 export type RestartOnKind = (typeof RESTART_ON_KINDS)[number];
+
+/**
+ * One check of a probe (SPEC §2 `ready`, `health`, `condition`). Which kinds a section accepts:
+ * ready: tcp, http, exec, log, notify; health: tcp, http, exec, log; condition: tcp, http, exec, path.
+ */
+export type ProbeSpec =
+  /** A TCP connect to host:port succeeds (host defaults to 127.0.0.1). */
+  | { kind: "tcp"; host: string; port: number }
+  /** A GET answers with a 2xx status and, when `body` is set, a body matching that regex. */
+  | { kind: "http"; url: string; body: string | null }
+  /** The command (argv, never a shell) exits with 0 within the timeout. */
+  | { kind: "exec"; command: string[] }
+  /** ready: a line of the service's output matches; health: one did within the interval. */
+  | { kind: "log"; pattern: string }
+  /** The service sends READY=1 to $NOTIFY_SOCKET (the sd_notify protocol). */
+  | { kind: "notify" }
+  /** condition only: the path exists. */
+  | { kind: "path"; path: string };
+export type ProbeKind = ProbeSpec["kind"];
+
+export interface ReadyConfig {
+  probe: ProbeSpec;
+  /** The service must be ready this long after its spawn, or the start failed (default 30 s). */
+  timeoutMs: number;
+  /** tcp, http, exec: how often the probe is tried while starting (default 250 ms). */
+  intervalMs: number;
+}
+
+export interface HealthProbeConfig {
+  probe: ProbeSpec;
+  intervalMs: number; // default 10 s
+  timeoutMs: number; // default 2 s: one probe that takes longer failed
+  failures: number; // default 3 failures in a row make the service unhealthy
+}
+
+export interface ConditionConfig {
+  probe: ProbeSpec;
+  /** How often a condition that does not hold is tried again (default 5 s). */
+  everyMs: number;
+  /** One check that takes longer did not hold (default 5 s): a peer that does not answer. */
+  timeoutMs: number;
+}
+
+export interface LimitsConfig {
+  /** RSS of the whole tree, bytes. */
+  memoryBytes: number | null;
+  /** CPU of the whole tree, percent of one core (150 = one and a half cores). */
+  cpuPercent: number | null;
+  /** How long an excess must last before the restart (default 30 s). */
+  windowMs: number;
+}
+
+/** When a service this one `requires` is failed or stopped: keep this one running, or stop it too. */
+export const REQUIRED_FAILURE_POLICIES = ["keep", "stop"] as const;
+export type RequiredFailurePolicy = (typeof REQUIRED_FAILURE_POLICIES)[number];
 
 export interface ServiceConfig {
   name: string;
@@ -87,8 +142,27 @@ export interface ServiceConfig {
   startTimeoutMs: number;
   /** Processes the tree must contain. */
   children: ChildSpec[];
-  /** Which lost expectations (ports, children) restart the service; empty: only an `unhealthy` event. */
+  /**
+   * Which lost expectations (ports, children, the health probe) restart the service; empty:
+   * only an `unhealthy` event. Default: [probe] when a health probe is set, else [].
+   */
   restartOn: RestartOnKind[];
+  /** Readiness: null means ready as soon as spawned (simple) or found (forking, external). */
+  ready: ReadyConfig | null;
+  /** The periodic health probe (`health:` with tcp, http, exec or log). */
+  health: HealthProbeConfig | null;
+  /** Start after these services are ready (all instances of an instanced name); stop before them. */
+  after: string[];
+  /** As after, and do not start while one of them is failed or stopped. Also listed in `after`. */
+  requires: string[];
+  /** `on_required_failure` (default keep). */
+  onRequiredFailure: RequiredFailurePolicy;
+  /** Checked before each start; the service stays `waiting` until it holds. */
+  condition: ConditionConfig | null;
+  limits: LimitsConfig | null;
+  /** For `web@hostA`: the declared name `web` and the instance `hostA`; null otherwise. */
+  instanceOf: string | null;
+  instance: string | null;
   /**
    * Keys of later capabilities ( ready, health, after, requires,
    * condition, limits, instances, start/stop commands of external services): accepted and kept
