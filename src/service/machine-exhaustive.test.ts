@@ -25,9 +25,14 @@ describe("every state × every event", () => {
     timer_fired: TIMER_PURPOSES.map(ev.timer),
     adopted: [ev.adopted(1234, T0 - SEC)],
     health_failed: [ev.healthFailed],
+    gate_open: [ev.gateOpen],
+    gate_blocked: [ev.gateBlocked],
+    not_ready: [ev.notReady],
+    dependency_lost: [ev.dependencyLost],
   };
   const services = [
     service(),
+    service({ gated: true }),
     service({ type: "oneshot", restart: "no" }),
     service({
       restart: "on-failure",
@@ -83,6 +88,7 @@ describe("every state × every event", () => {
         }
       }
     }
-    assert.equal(pairs, SERVICE_STATES.length * 16 * services.length * contexts.length);
+    const events = Object.values(samples).flat().length;
+    assert.equal(pairs, SERVICE_STATES.length * events * services.length * contexts.length);
   });
 });

@@ -15,6 +15,8 @@ export interface ServiceOverrides {
   backoff?: Partial<MachineService["backoff"]>;
   startLimit?: Partial<MachineService["startLimit"]>;
   stop?: Partial<MachineService["stop"]>;
+  /** Waits for a dependency before each start. */
+  gated?: boolean;
 }
 
 /** A service config with small, round numbers; override only what a test is about. */
@@ -25,6 +27,8 @@ export function service(o: ServiceOverrides = {}): MachineService {
     backoff: { initialMs: 100, maxMs: 1000, factor: 2, jitter: 0, resetAfterMs: 30 * SEC, ...o.backoff },
     startLimit: { burst: 100, intervalMs: 60 * SEC, retryAfterMs: null, ...o.startLimit },
     stop: { signal: "SIGTERM", timeoutMs: 10 * SEC, ...o.stop },
+    after: o.gated === true ? ["db"] : [],
+    condition: null,
   };
 }
 
@@ -54,6 +58,10 @@ export const ev = {
   timer: (purpose: TimerPurpose): MachineEvent => ({ type: "timer_fired", purpose }),
   adopted: (pid: number, startedAt: number): MachineEvent => ({ type: "adopted", pid, startedAt }),
   healthFailed: { type: "health_failed", reason: "expected 1 × child w, found none" },
+  gateOpen: { type: "gate_open" },
+  gateBlocked: { type: "gate_blocked", reason: "db to be ready (starting)" },
+  notReady: { type: "not_ready", reason: "no answer on tcp 8080 within 30s" },
+  dependencyLost: { type: "dependency_lost", reason: "requires db, which failed" },
 } satisfies Record<string, MachineEvent | ((...args: never[]) => MachineEvent)>;
 
 export interface Run {

@@ -28,7 +28,15 @@ export interface MachineContext {
 }
 
 /** The part of a service's config the machine decides with. */
-export type MachineService = Pick<ServiceConfig, "type" | "restart" | "backoff" | "startLimit" | "stop">;
+export type MachineService = Pick<
+  ServiceConfig,
+  "type" | "restart" | "backoff" | "startLimit" | "stop" | "after" | "condition"
+>;
+
+/** Whether each start of the service first waits for its dependencies and its condition. */
+function isGated(svc: MachineService): boolean {
+  return svc.after.length > 0 || svc.condition !== null;
+}
 
 export interface Transition {
   state: ServiceState;
@@ -93,6 +101,16 @@ export function transition(
       return onAdopted(s, event.pid, event.startedAt);
     case "health_failed":
       return onHealthFailed(s, event.reason);
+    case "gate_open":
+      return onGateOpen(s);
+    case "gate_blocked":
+      return s.state === "waiting"
+        ? stay(s, `waiting: ${event.reason}`)
+        : stay(s, `ignored: still waiting for ${event.reason} while ${s.state}`);
+    case "not_ready":
+      return onNotReady(s, event.reason);
+    case "dependency_lost":
+      return onDependencyLost(s, event.reason);
     default:
       return assertNever(event);
   }
@@ -106,14 +124,56 @@ function go(s: Step, state: ServiceState, reason: string, effects: Effect[] = []
   return { state, context: s.ctx, effects, reason };
 }
 
-/** One start attempt, unless it would exceed the start limit. */
+/**
+ * One start attempt, unless it would exceed the start limit. A service with dependencies or a
+ * condition waits for them first (`waiting`); the attempt is counted only when it spawns, so
+ * waiting is never a failure.
+ */
 function attemptStart(s: Step, reason: string, before: Effect[] = []): Transition {
   const { startLimit } = s.svc;
   s.ctx.attempts = attemptsInWindow(startLimit, s.ctx.attempts, s.now);
   if (isStartLimitHit(startLimit, s.ctx.attempts, s.now)) return giveUp(s, before);
+  s.ctx.timerAt = null;
+  if (isGated(s.svc))
+    return go(s, "waiting", `${reason}; checking dependencies and condition`, [
+      ...before,
+      { type: "cancel_timer" },
+      { type: "await_gate" },
+    ]);
+  return spawnNow(s, reason, before);
+}
+
+function spawnNow(s: Step, reason: string, before: Effect[] = []): Transition {
   s.ctx.attempts = [...s.ctx.attempts, s.now];
   s.ctx.timerAt = null;
   return go(s, "starting", reason, [...before, { type: "cancel_timer" }, { type: "spawn" }]);
+}
+
+function onGateOpen(s: Step): Transition {
+  if (s.state !== "waiting" || s.ctx.desired !== "up")
+    return stay(s, `ignored: dependencies and condition hold while ${s.state}`);
+  return spawnNow(s, "dependencies and condition hold: starting");
+}
+
+/** A readiness timeout is a failed start: the process is removed and the policy decides. */
+function onNotReady(s: Step, reason: string): Transition {
+  if (s.state !== "starting") return stay(s, `ignored readiness failure while ${s.state}: ${reason}`);
+  s.ctx.pid = null;
+  const cleanup: Effect[] = [{ type: "cancel_timer" }, { type: "kill_tree" }, { type: "clear_record" }];
+  const what = `not ready: ${reason}`;
+  if (s.svc.restart === "no") return go(s, "failed", `${what}; restart: no`, cleanup);
+  return afterEnd(s, what, true, cleanup);
+}
+
+/**
+ * Not the service's own failure: it is stopped and waits (gated, since it requires something)
+ * until what it requires runs again; the start after the stop is not counted until it spawns.
+ */
+function onDependencyLost(s: Step, reason: string): Transition {
+  if ((s.state !== "running" && s.state !== "starting") || s.ctx.desired !== "up")
+    return stay(s, `ignored: ${reason} while ${s.state}`);
+  s.ctx.startAfterStop = true;
+  return beginStop(s, `${reason}; stopping until it runs again`);
 }
 
 function giveUp(s: Step, before: Effect[], lastEnd?: string): Transition {

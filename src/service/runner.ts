@@ -18,6 +18,7 @@ import { startForkingService } from "./forking-start.js";
 import { runStopCommand } from "./stop-command.js";
 import { randomUUID } from "node:crypto";
 import type { Effect, MachineEvent, ServiceState } from "./states.js";
+import type { PreparedReadiness } from "./readiness.js";
 
 /** What a runner needs from the daemon around it. */
 export interface RunnerDeps {
@@ -33,6 +34,14 @@ export interface RunnerDeps {
   mainProcessOf?(pid: number, except: string): string | null;
   /** Called when an effect throws: the daemon records it and goes on (a service fault never stops it). */
   onFault(service: string, err: unknown): void;
+  /**
+   * Resolves once the service's dependencies and condition hold (`after`, `requires`,
+   * `condition`), calling `blocked` with each new reason to wait meanwhile. Not called after
+   * `signal` aborts. Without it a gated start goes on at once.
+   */
+  gate?(runner: ServiceRunner, signal: AbortSignal, blocked: (reason: string) => void): Promise<void>;
+  /** The service's readiness for its next start, or null when it is ready once spawned. Throws when it cannot be prepared. */
+  readiness?(runner: ServiceRunner): PreparedReadiness | null;
 }
 
 /**
@@ -60,6 +69,11 @@ export class ServiceRunner {
   private readonly queue: { event: MachineEvent; done: () => void }[] = [];
   private busy = false;
   private readonly listeners = new Set<() => void>();
+  /** The wait for dependencies and condition while `waiting`. */
+  private gateAbort: AbortController | null = null;
+  /** The readiness of the current start, from its spawn until it is ready or over. */
+  private prepared: PreparedReadiness | null = null;
+  private readyAbort: AbortController | null = null;
 
   constructor(
     public config: ServiceConfig,
@@ -142,6 +156,8 @@ export class ServiceRunner {
   /** Stop listening to timers and watchers (daemon shutdown or service removed). */
   dispose(): void {
     this.cancelTimer();
+    this.gateAbort?.abort();
+    this.endReadiness();
     this.unwatch?.();
     this.unwatch = null;
   }
@@ -169,12 +185,16 @@ export class ServiceRunner {
     const t = transition(before, this.context, event, this.config, now, () => this.deps.random());
     this.state = t.state;
     this.context = t.context;
-    if (t.state !== before) {
-      this.since = now;
+    // A new reason to wait is shown (and recorded) although the state stays `waiting`.
+    const newWait = event.type === "gate_blocked" && t.state === "waiting" && t.reason !== this.reason;
+    if (t.state !== before || newWait) {
+      if (t.state !== before) this.since = now;
       this.reason = t.reason;
     }
+    if (before === "waiting" && t.state !== "waiting") this.gateAbort?.abort();
+    if (before === "starting" && t.state !== "starting") this.endReadiness();
     try {
-      await this.persist(before, t.reason, event, now);
+      await this.persist(before, t.reason, event, now, newWait);
     } catch (err) {
       this.deps.onFault(this.name, err);
     }
@@ -193,6 +213,7 @@ export class ServiceRunner {
     reason: string,
     event: MachineEvent,
     now: number,
+    newWait: boolean,
   ): Promise<void> {
     const { store } = this.deps;
     await store.putService({
@@ -235,7 +256,7 @@ export class ServiceRunner {
     // Every change of state is an event; so are decisions that change nothing but tell the
     // operator something (a stop timeout's SIGKILL, a request that found nothing to do).
     const notable = event.type === "timer_fired" || event.type.endsWith("_requested");
-    if (this.state !== before || notable)
+    if (this.state !== before || notable || newWait)
       events.push({ ...base, kind: "state", from: before, to: this.state, reason });
     for (const e of events) this.deps.publish(await store.appendEvent(e));
   }
@@ -244,12 +265,13 @@ export class ServiceRunner {
     switch (effect.type) {
       case "spawn":
         return this.spawn();
+      case "await_gate":
+        return this.awaitGate();
       case "await_ready":
         // A oneshot is never "ready": it stays starting until it exits (0 = success).
-        // Readiness probes (tcp, http, log, notify) arrive with their own capability; until
-        // then a spawned long-running process is ready at once.
         if (this.config.type === "oneshot") return;
-        return this.handle({ type: "ready" });
+        if (this.prepared === null || this.record === null) return this.handle({ type: "ready" });
+        return this.awaitReady(this.prepared, this.record);
       case "signal":
         if (this.state === "stopping" && this.config.stopCommand !== null) return this.runStopCommand();
         if (this.record) await this.treeEffect(this.record, effect);
@@ -299,12 +321,21 @@ export class ServiceRunner {
         return this.handle({ type: "spawn_failed", error: message });
       }
     }
-    if (this.config.type === "forking" || this.config.type === "external") return this.startForking(force);
+    let config: ServiceConfig;
+    try {
+      config = this.prepareReadiness();
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.output.marker(`not started: ${message}`);
+      return this.handle({ type: "spawn_failed", error: message });
+    }
+    if (this.config.type === "forking" || this.config.type === "external")
+      return this.startForking(config, force);
     const blocked = await this.portsBlocked();
     if (blocked !== null) return this.handle({ type: "spawn_failed", error: blocked });
     let spawned;
     try {
-      spawned = await spawnService(this.config, this.output, this.deps.cgroupPath);
+      spawned = await spawnService(config, this.output, this.deps.cgroupPath);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       this.output.marker(`failed to start: ${message}`);
@@ -356,11 +387,11 @@ export class ServiceRunner {
   }
 
   /** forking and external: run the start procedure, then watch the main process it found. */
-  private async startForking(force: boolean): Promise<void> {
+  private async startForking(config: ServiceConfig, force: boolean): Promise<void> {
     const abort = new AbortController();
     this.startAbort = abort;
     const started = await startForkingService(
-      this.config,
+      config,
       this.output,
       this.deps.cgroupPath,
       { force, signal: abort.signal, claimedBy: (pid) => this.deps.mainProcessOf?.(pid, this.name) ?? null },
@@ -443,6 +474,52 @@ export class ServiceRunner {
     this.record = null;
     await this.deps.store.deleteProcess(this.name);
     removePidFile(this.deps.stateDir, this.name);
+  }
+
+  /** The config to spawn with: the service's own, plus what its readiness needs in the environment. */
+  private prepareReadiness(): ServiceConfig {
+    this.endReadiness();
+    this.prepared = this.deps.readiness?.(this) ?? null;
+    const extra = this.prepared?.env ?? {};
+    if (Object.keys(extra).length === 0) return this.config;
+    return { ...this.config, env: { ...this.config.env, ...extra } };
+  }
+
+  private endReadiness(): void {
+    this.readyAbort?.abort();
+    this.readyAbort = null;
+    this.prepared?.dispose();
+    this.prepared = null;
+  }
+
+  /** Waits in the background: the queue stays free for a stop while the service starts. */
+  private awaitReady(prepared: PreparedReadiness, record: ProcessRecord): void {
+    const abort = new AbortController();
+    this.readyAbort = abort;
+    void prepared.wait(record, abort.signal).then((result) => {
+      if (abort.signal.aborted || this.record !== record) return;
+      return this.send(result.ok ? { type: "ready" } : { type: "not_ready", reason: result.detail });
+    });
+  }
+
+  private awaitGate(): void {
+    this.gateAbort?.abort();
+    const gate = this.deps.gate;
+    if (gate === undefined) {
+      void this.send({ type: "gate_open" });
+      return;
+    }
+    const abort = new AbortController();
+    this.gateAbort = abort;
+    const blocked = (reason: string): void => {
+      if (!abort.signal.aborted) void this.send({ type: "gate_blocked", reason });
+    };
+    gate(this, abort.signal, blocked).then(
+      () => {
+        if (!abort.signal.aborted) void this.send({ type: "gate_open" });
+      },
+      (err: unknown) => this.deps.onFault(this.name, err),
+    );
   }
 
   private cancelTimer(): void {

@@ -31,18 +31,29 @@ const samples: Record<MachineEventType, MachineEvent[]> = {
   timer_fired: TIMER_PURPOSES.map(ev.timer),
   adopted: [ev.adopted(4343, T0 - 5 * SEC)],
   health_failed: [ev.healthFailed],
+  gate_open: [ev.gateOpen],
+  gate_blocked: [ev.gateBlocked],
+  not_ready: [ev.notReady],
+  dependency_lost: [ev.dependencyLost],
 };
 
-/** Every combination of type, restart policy, immediate or delayed restart, and retry_after. */
+/** Every combination of type, restart policy, immediate or delayed restart, retry_after, and gating. */
 function services(): MachineService[] {
   const out: MachineService[] = [];
   for (const type of ["simple", "oneshot"] as const)
     for (const restart of ["always", "on-failure", "no"] as const)
       for (const initialMs of [100, 0])
         for (const retryAfterMs of [null, 600 * SEC])
-          out.push(
-            service({ type, restart, backoff: { initialMs }, startLimit: { burst: 3, retryAfterMs } }),
-          );
+          for (const gated of [false, true])
+            out.push(
+              service({
+                type,
+                restart,
+                gated,
+                backoff: { initialMs },
+                startLimit: { burst: 3, retryAfterMs },
+              }),
+            );
   return out;
 }
 

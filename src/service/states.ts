@@ -28,8 +28,19 @@ export type MachineEvent =
   | { type: "exited"; code: number | null; signal: string | null; statusKnown: boolean }
   | { type: "timer_fired"; purpose: TimerPurpose }
   | { type: "adopted"; pid: number; startedAt: number }
-  /** The running tree lost a declared child or port and `health.restart_on` names it. */
-  | { type: "health_failed"; reason: string };
+  /**
+   * The running service failed what `health.restart_on` names (a declared child or port, its
+   * health probe), or went over its `limits`.
+   */
+  | { type: "health_failed"; reason: string }
+  /** The dependencies and the condition hold: the start that waited for them may go on. */
+  | { type: "gate_open" }
+  /** Still waiting: why (the reason is shown while the service is `waiting`). */
+  | { type: "gate_blocked"; reason: string }
+  /** The readiness probe did not pass within `ready.timeout`: a failed start. */
+  | { type: "not_ready"; reason: string }
+  /** A service this one `requires` failed or was stopped, and `on_required_failure: stop`. */
+  | { type: "dependency_lost"; reason: string };
 export type MachineEventType = MachineEvent["type"];
 export const MACHINE_EVENT_TYPES: readonly MachineEventType[] = [
   "start_requested",
@@ -43,12 +54,17 @@ export const MACHINE_EVENT_TYPES: readonly MachineEventType[] = [
   "timer_fired",
   "adopted",
   "health_failed",
+  "gate_open",
+  "gate_blocked",
+  "not_ready",
+  "dependency_lost",
 ];
 
 /** What the runner must do after a transition, in order. */
 export type Effect =
   | { type: "spawn" } // start the command; feeds back spawned or spawn_failed
-  | { type: "await_ready" } // readiness check; feeds back ready
+  | { type: "await_gate" } // wait for dependencies and condition; feeds back gate_open (gate_blocked meanwhile)
+  | { type: "await_ready" } // readiness check; feeds back ready or not_ready
   | { type: "signal"; signal: NodeJS.Signals } // to every process of the service's tree
   | { type: "kill_tree" } // SIGKILL all that is left of the tree and wait until it is gone
   | { type: "clear_record" } // the process is gone: drop its record and PID file
