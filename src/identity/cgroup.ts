@@ -189,3 +189,13 @@ export function removeCgroup(cgroupPath: string): boolean {
     throw err;
   }
 }
+
+/** CPU time used by every process ever in the cgroup (cpu.stat usage_usec), or null when unreadable. */
+export function cgroupCpuUsec(cgroupPath: string): number | null {
+  try {
+    const match = /^usage_usec (\d+)$/m.exec(readFileSync(join(cgroupPath, "cpu.stat"), "utf8"));
+    return match ? Number(match[1]) : null;
+  } catch {
+    return null; // removed meanwhile, or no cpu controller: the caller sums the members' ticks
+  }
+}

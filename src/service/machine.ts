@@ -92,7 +92,7 @@ export function transition(
     case "spawn_failed":
       return onSpawnFailed(s, event.error, event.fatal === true);
     case "ready":
-      return onReady(s);
+      return onReady(s, event.detail);
     case "exited":
       return onExited(s, event);
     case "timer_fired":
@@ -328,9 +328,10 @@ function onSpawnFailed(s: Step, error: string, fatal: boolean): Transition {
   return afterEnd(s, `cannot start: ${error}`, true, []);
 }
 
-function onReady(s: Step): Transition {
+function onReady(s: Step, detail: string | undefined): Transition {
   if (s.state !== "starting") return stay(s, `ignored readiness while ${s.state}`);
-  return go(s, "running", `running (PID ${s.ctx.pid ?? "?"})`);
+  const shown = detail === undefined ? "" : `: ready: ${detail}`;
+  return go(s, "running", `running (PID ${s.ctx.pid ?? "?"})${shown}`);
 }
 
 function describeExit(e: Extract<MachineEvent, { type: "exited" }>): string {

@@ -498,7 +498,9 @@ export class ServiceRunner {
     this.readyAbort = abort;
     void prepared.wait(record, abort.signal).then((result) => {
       if (abort.signal.aborted || this.record !== record) return;
-      return this.send(result.ok ? { type: "ready" } : { type: "not_ready", reason: result.detail });
+      return this.send(
+        result.ok ? { type: "ready", detail: result.detail } : { type: "not_ready", reason: result.detail },
+      );
     });
   }
 

@@ -24,7 +24,8 @@ export type MachineEvent =
   | { type: "spawned"; pid: number }
   /** `fatal`: trying again cannot help until an operator acts (a refused pidfile): failed at once. */
   | { type: "spawn_failed"; error: string; fatal?: boolean }
-  | { type: "ready" }
+  /** `detail`: what showed readiness (a probe's answer, READY=1 from PID n). */
+  | { type: "ready"; detail?: string }
   | { type: "exited"; code: number | null; signal: string | null; statusKnown: boolean }
   | { type: "timer_fired"; purpose: TimerPurpose }
   | { type: "adopted"; pid: number; startedAt: number }

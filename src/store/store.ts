@@ -63,6 +63,7 @@ export const EVENT_KINDS = [
   "crash",
   "failed",
   "recovered",
+  "limit", // a `limits:` excess lasted its window: the figures; a restart follows
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 

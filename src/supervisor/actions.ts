@@ -3,6 +3,7 @@ import { checkIdentity } from "../identity/process-identity.js";
 import type { ServiceRunner } from "../service/runner.js";
 import type { ServiceState } from "../service/states.js";
 import type { Supervisor } from "./supervisor.js";
+import { inStopOrder } from "./dependencies.js";
 
 export const OPERATOR_ACTIONS = ["start", "stop", "restart", "reload", "reset"] as const;
 export type OperatorAction = (typeof OPERATOR_ACTIONS)[number];
@@ -44,6 +45,25 @@ export function selectRunners(supervisor: Supervisor, names: string[], all: bool
   return [...selected];
 }
 
+/**
+ * Perform one operator action on each service: a stop stops dependents before what they
+ * depend on; the other actions go at once (a start of several waits for dependencies by
+ * itself: the dependents are `waiting` until those are ready).
+ */
+export async function performActions(
+  supervisor: Supervisor,
+  runners: ServiceRunner[],
+  action: OperatorAction,
+  force = false,
+): Promise<ActionResult[]> {
+  if (action !== "stop") return Promise.all(runners.map((r) => performAction(supervisor, r, action, force)));
+  const results = new Map<ServiceRunner, ActionResult>();
+  await inStopOrder(supervisor.runners, runners, async (r) => {
+    results.set(r, await performAction(supervisor, r, action, force));
+  });
+  return runners.map((r) => results.get(r)!);
+}
+
 /** Perform one operator action on one service and wait for its result. */
 export async function performAction(
   supervisor: Supervisor,
@@ -76,8 +96,7 @@ async function act(
     case "start":
     case "reset":
       await runner.send({ type: action === "start" ? "start_requested" : "reset_requested" });
-      if (runner.config.type === "oneshot")
-        await runner.waitUntil((r) => r.state !== "starting", ONESHOT_WAIT_MS);
+      await waitForStartResult(runner);
       return startResult(runner, action === "start" ? "started" : "reset and started");
     case "stop":
       await runner.send({ type: "stop_requested" });
@@ -87,8 +106,11 @@ async function act(
       const oldPid = runner.context.pid;
       await runner.send({ type: "restart_requested" });
       await runner.waitUntil(
-        (r) => (r.state === "running" && r.context.pid !== oldPid) || isSettledFailure(r.state),
-        runner.stopWaitMs + STOP_GRACE_MS,
+        (r) =>
+          (r.state === "running" && r.context.pid !== oldPid) ||
+          r.state === "waiting" ||
+          isSettledFailure(r.state),
+        runner.stopWaitMs + (runner.config.ready?.timeoutMs ?? 0) + STOP_GRACE_MS,
       );
       return startResult(runner, "restarted");
     }
@@ -101,6 +123,23 @@ async function act(
   }
 }
 
+/**
+ * A oneshot's result is its exit; a service with a readiness probe is running once ready, or
+ * has failed its start at ready.timeout: the action waits for that. A service `waiting` for
+ * its dependencies or condition is not waited for (that may take any time); the result says so.
+ */
+async function waitForStartResult(runner: ServiceRunner): Promise<void> {
+  const { type, ready } = runner.config;
+  if (type === "oneshot") {
+    await runner.waitUntil((r) => r.state !== "starting", ONESHOT_WAIT_MS);
+    return;
+  }
+  if (ready === null) return;
+  const wait =
+    ready.timeoutMs + (type === "forking" || type === "external" ? runner.config.startTimeoutMs : 0);
+  await runner.waitUntil((r) => r.state !== "starting", wait + STOP_GRACE_MS);
+}
+
 function isSettledFailure(state: ServiceState): boolean {
   return state === "failed" || state === "backoff" || state === "exited" || state === "stopped";
 }
@@ -108,6 +147,7 @@ function isSettledFailure(state: ServiceState): boolean {
 function startResult(runner: ServiceRunner, verb: string): ActionResult {
   const { state } = runner;
   const oneshotDone = runner.config.type === "oneshot" && state === "exited";
+  if (state === "waiting") return result(runner, true, `${runner.name} is waiting: ${runner.reason}`);
   if (state === "running" || state === "starting" || oneshotDone) {
     const pid = runner.context.pid;
     return result(runner, true, `${runner.name} ${verb}${pid ? ` (PID ${pid})` : ""}: ${state}`);

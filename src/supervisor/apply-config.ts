@@ -50,7 +50,10 @@ export async function reloadConfig(
     if (!runner || !svc) continue;
     runner.config = svc;
     supervisor.logs.get(name)?.updateLimits(svc.logs.maxSizeBytes, svc.logs.keep);
-    supervisor.treeWatch.refresh(runner); // children, listen or restart_on may have changed
+    // children, listen, restart_on, health or limits may have changed
+    supervisor.treeWatch.refresh(runner);
+    supervisor.healthWatch.refresh(runner);
+    supervisor.limitsWatch.refresh(runner);
   }
   await Promise.all(
     plan.restart.map(async ({ name }) => {

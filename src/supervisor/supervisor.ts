@@ -14,6 +14,11 @@ import { recoverService } from "./adopt.js";
 import { TreeWatch } from "./tree-watch.js";
 import { STATE_ID_ENV, stateDirId } from "../config/state-dir-id.js";
 import { EventBus } from "./event-bus.js";
+import { inStopOrder, watchRequirements } from "./dependencies.js";
+import { waitForGate } from "./gate.js";
+import { HealthWatch } from "./health-watch.js";
+import { LimitsWatch } from "./limits-watch.js";
+import { Readiness } from "./readiness.js";
 
 /**
  * The set of services of one config: a runner and a log per service, recovery at start-up,
@@ -33,7 +38,17 @@ export class Supervisor {
     (event) => this.emit(event),
     (service, err) => this.onFault(service, err),
   );
-  private readonly detachTreeWatch = new Map<string, () => void>();
+  /** Periodic health probes of the services that declare one. */
+  readonly healthWatch: HealthWatch;
+  /** Resource limits of the services that set them. */
+  readonly limitsWatch = new LimitsWatch(
+    (event) => this.emit(event),
+    (service, err) => this.onFault(service, err),
+  );
+  private readonly readiness: Readiness;
+  private readonly followRequirements = watchRequirements(this.runners, () => this.shuttingDown);
+  /** What each service's runner is attached to (tree, health, limits, requirements). */
+  private readonly detach = new Map<string, (() => void)[]>();
   private readonly cgroupRoot = detectCgroupRoot();
   /** A short hash of the state dir names this daemon's cgroup subtree. */
   private readonly cgroupGroup: string;
@@ -44,6 +59,12 @@ export class Supervisor {
     readonly store: StateStore,
   ) {
     this.cgroupGroup = stateDirId(config.stateDir);
+    this.healthWatch = new HealthWatch(
+      this.logsDir,
+      (event) => this.emit(event),
+      (service, err) => this.onFault(service, err),
+    );
+    this.readiness = new Readiness(this.logsDir, this.cgroupGroup);
     // Inherited by every service (spawns copy the daemon's environment): with the service's
     // name it proves a process was started by this daemon's state dir, also without cgroups.
     process.env[STATE_ID_ENV] = this.cgroupGroup;
@@ -117,6 +138,8 @@ export class Supervisor {
         now: Date.now,
         random: Math.random,
         onFault: (service, err) => this.onFault(service, err),
+        gate: (r, signal, blocked) => waitForGate(this.runners, r, signal, blocked),
+        readiness: (r) => this.readiness.prepare(r),
         mainProcessOf: (pid, except) => {
           for (const [name, other] of this.runners)
             if (name !== except && other.record?.pid === pid) return name;
@@ -127,7 +150,12 @@ export class Supervisor {
     );
     this.runners.set(svc.name, runner);
     this.logs.set(svc.name, log);
-    this.detachTreeWatch.set(svc.name, this.treeWatch.attach(runner));
+    this.detach.set(svc.name, [
+      this.treeWatch.attach(runner),
+      this.healthWatch.attach(runner),
+      this.limitsWatch.attach(runner),
+      this.followRequirements(runner),
+    ]);
     return runner;
   }
 
@@ -138,8 +166,9 @@ export class Supervisor {
     await runner.send({ type: "stop_requested" });
     await runner.waitUntil((r) => r.state === "stopped", runner.stopWaitMs + 10_000);
     runner.dispose();
-    this.detachTreeWatch.get(name)?.();
-    this.detachTreeWatch.delete(name);
+    for (const off of this.detach.get(name) ?? []) off();
+    this.detach.delete(name);
+    this.readiness.forget(name);
     this.removeServiceCgroup(runner);
     this.logs.get(name)?.remove();
     this.runners.delete(name);
@@ -148,30 +177,31 @@ export class Supervisor {
   }
 
   /**
-   * Stop every service (all at once: there are no dependencies between services yet, so
-   * reverse dependency order is any order), then release timers and logs. Desired states are
-   * kept, so the next daemon starts the same set.
+   * Stop every service, each after the services that depend on it (reverse start order; the
+   * others at once), then release timers and logs. Desired states are kept, so the next daemon
+   * starts the same set.
    */
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
     await this.emit({ service: null, kind: "daemon", reason: "daemon stopping: stopping all services" });
     const runners = [...this.runners.values()].reverse();
     const settled = new Set(["stopped", "exited", "failed"]);
-    await Promise.all(
-      runners.map(async (runner) => {
-        if (settled.has(runner.state)) return; // nothing runs: leave its state as it is
-        const desired = runner.context.desired;
-        await runner.send({ type: "stop_requested" });
-        await runner.waitUntil((r) => r.state === "stopped", runner.stopWaitMs + 10_000);
-        // A shutdown is not an operator stop of the service: keep what the operator wanted.
-        runner.context.desired = desired;
-        await this.store.putService({ ...(await this.store.getService(runner.name))!, desired });
-      }),
-    );
+    await inStopOrder(this.runners, runners, async (runner) => {
+      if (settled.has(runner.state)) return; // nothing runs: leave its state as it is
+      const desired = runner.context.desired;
+      await runner.send({ type: "stop_requested" });
+      await runner.waitUntil((r) => r.state === "stopped", runner.stopWaitMs + 10_000);
+      // A shutdown is not an operator stop of the service: keep what the operator wanted.
+      runner.context.desired = desired;
+      await this.store.putService({ ...(await this.store.getService(runner.name))!, desired });
+    });
     for (const runner of runners) {
       runner.dispose();
       this.removeServiceCgroup(runner);
     }
+    this.healthWatch.close();
+    this.limitsWatch.close();
+    this.readiness.close();
     for (const log of this.logs.values()) log.close();
     this.treeWatch.close();
     this.watcher.close();

@@ -105,6 +105,12 @@ export class TestEnv {
     return r.json;
   }
 
+  /** The service's events, oldest first (at most the newest 1000). */
+  async events(name: string): Promise<any[]> {
+    const r = await this.api("GET", `/api/v1/events?service=${encodeURIComponent(name)}&n=1000`);
+    return r.json.events;
+  }
+
   /**
    * Wait until the service is in `state` (and, given `notPid`, runs another process than that
    * one); returns its status.

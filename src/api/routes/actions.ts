@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { UpkeepError } from "../../core/errors.js";
 import {
   OPERATOR_ACTIONS,
-  performAction,
+  performActions,
   selectRunners,
   type OperatorAction,
 } from "../../supervisor/actions.js";
@@ -45,9 +45,7 @@ export async function handleActions(
   // external services); it is accepted for all so clients need not know which those are.
   const force = body["force"] === true || url.searchParams.get("force") === "1";
   const runners = selectRunners(ctx.supervisor, names, all);
-  const results = await Promise.all(
-    runners.map((r) => performAction(ctx.supervisor, r, action as OperatorAction, force)),
-  );
+  const results = await performActions(ctx.supervisor, runners, action as OperatorAction, force);
   const response: ActionResponseJson = { results };
   sendJson(res, 200, response);
 }

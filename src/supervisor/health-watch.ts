@@ -1,0 +1,166 @@
+/**
+ * The periodic health probe (`health:` with tcp, http, exec or log) of every running service
+ * that declares one; nothing at all for the others. A probe runs in the background, never two
+ * at once for one service, the next `interval` after the last ended. `failures` failures in a
+ * row make one `unhealthy` event (and a restart when `restart_on` names `probe`); the first
+ * pass after that is a `recovered` event, also when it comes from the restarted process.
+ */
+import type { HealthProbeConfig, ServiceConfig } from "../config/model.js";
+import { describeMs, describeProbe } from "../health/describe-probe.js";
+import { runProbe, type ProbeResult } from "../health/probe.js";
+import { watchForLine } from "../logs/wait-for-line.js";
+import type { ServiceRunner } from "../service/runner.js";
+import type { NewEvent, ProcessRecord } from "../store/store.js";
+import { whileRunning, type RunningFollow } from "./while-running.js";
+
+type Emit = (event: Omit<NewEvent, "ts">) => Promise<unknown>;
+
+export class HealthWatch {
+  private readonly follows = new Map<string, RunningFollow>();
+  /** Services reported unhealthy and not yet passing again (across restarts): owed a `recovered`. */
+  private readonly reported = new Set<string>();
+
+  constructor(
+    private readonly logsDir: string,
+    private readonly emit: Emit,
+    private readonly onFault: (service: string, err: unknown) => void,
+  ) {}
+
+  attach(runner: ServiceRunner): () => void {
+    const follow = whileRunning(
+      runner,
+      (c) => c.health !== null,
+      (record) => this.probeLoop(runner, record),
+    );
+    this.follows.set(runner.name, follow);
+    return () => {
+      follow.detach();
+      this.follows.delete(runner.name);
+      this.reported.delete(runner.name);
+    };
+  }
+
+  refresh(runner: ServiceRunner): void {
+    this.follows.get(runner.name)?.refresh();
+  }
+
+  close(): void {
+    for (const follow of this.follows.values()) follow.detach();
+    this.follows.clear();
+  }
+
+  /** Probes the running process until the returned stop is called. */
+  private probeLoop(runner: ServiceRunner, record: ProcessRecord): () => void {
+    const health = runner.config.health!;
+    const abort = new AbortController();
+    const heartbeat = health.probe.kind === "log" ? new Heartbeat(this.logsDir, runner.name, health) : null;
+    let failures = 0;
+    let timer: NodeJS.Timeout | null = null;
+    const current = (): boolean =>
+      !abort.signal.aborted && runner.record === record && runner.state === "running";
+    const tick = async (): Promise<void> => {
+      const result = heartbeat ? heartbeat.check() : await probeOnce(runner.config, health, abort.signal);
+      if (!current()) return;
+      if (result.ok) {
+        failures = 0;
+        if (this.reported.delete(runner.name))
+          await this.emit({
+            service: runner.name,
+            kind: "recovered",
+            reason: `health probe passes again (PID ${record.pid}): ${describeProbe(health.probe)}: ${result.detail}`,
+          });
+      } else if (++failures === health.failures) {
+        await this.reportUnhealthy(runner, record, health, result);
+        if (!current()) return;
+      }
+      schedule();
+    };
+    const schedule = (): void => {
+      timer = setTimeout(() => {
+        timer = null;
+        tick().catch((err: unknown) => this.onFault(runner.name, err));
+      }, health.intervalMs);
+      timer.unref();
+    };
+    schedule();
+    return () => {
+      abort.abort();
+      if (timer !== null) clearTimeout(timer);
+      heartbeat?.stop();
+    };
+  }
+
+  private async reportUnhealthy(
+    runner: ServiceRunner,
+    record: ProcessRecord,
+    health: HealthProbeConfig,
+    result: ProbeResult,
+  ): Promise<void> {
+    this.reported.add(runner.name);
+    const restart = runner.config.restartOn.includes("probe");
+    const what = `${describeProbe(health.probe)} failed ${health.failures} times in a row (every ${describeMs(health.intervalMs)}); last: ${result.detail}`;
+    const action = restart
+      ? "restarting it (health.restart_on: probe; start_limit applies)"
+      : `not restarted (health.restart_on does not name probe; restart it with: upkeep restart ${runner.name})`;
+    await this.emit({
+      service: runner.name,
+      kind: "unhealthy",
+      reason: `unhealthy: ${what}; ${action}`,
+      details: { pid: record.pid, probe: health.probe, failures: health.failures, last: result.detail },
+    });
+    if (restart && runner.record === record && runner.state === "running")
+      await runner.send({ type: "health_failed", reason: what });
+  }
+}
+
+function probeOnce(
+  config: ServiceConfig,
+  health: HealthProbeConfig,
+  signal: AbortSignal,
+): Promise<ProbeResult> {
+  return runProbe(health.probe, {
+    timeoutMs: health.timeoutMs,
+    signal,
+    cwd: config.cwd,
+    env: { ...process.env, ...config.env },
+  });
+}
+
+/** `health: { log }`: a matching output line must have come within each interval. */
+class Heartbeat {
+  private last = Date.now();
+  private line: string | null = null;
+  private stopWatch: () => void;
+
+  constructor(
+    private readonly logsDir: string,
+    private readonly service: string,
+    private readonly health: HealthProbeConfig,
+  ) {
+    this.stopWatch = this.watch();
+  }
+
+  private watch(): () => void {
+    const probe = this.health.probe;
+    if (probe.kind !== "log") throw new Error("a heartbeat needs a log probe");
+    return watchForLine(this.logsDir, this.service, new RegExp(probe.pattern), (line) => {
+      this.last = Date.now();
+      this.line = line;
+      this.stopWatch(); // watchForLine reports one line: watch again for the next
+      this.stopWatch = this.watch();
+    });
+  }
+
+  check(): ProbeResult {
+    const age = Date.now() - this.last;
+    const ok = age <= this.health.intervalMs + this.health.timeoutMs;
+    const detail = ok
+      ? `last matching line ${Math.round(age / 1000)}s ago${this.line === null ? "" : `: ${JSON.stringify(this.line)}`}`
+      : `no matching output line for ${Math.round(age / 1000)}s`;
+    return { ok, detail, ms: 0 };
+  }
+
+  stop(): void {
+    this.stopWatch();
+  }
+}

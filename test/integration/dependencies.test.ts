@@ -1,0 +1,185 @@
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { after, describe, test } from "node:test";
+import { TestEnv } from "../helpers/daemon.js";
+import { freePorts } from "../helpers/ports.js";
+import { waitFor } from "../helpers/wait-for.js";
+
+const at = (e: any): number => Date.parse(e.ts);
+const stateEvent = (events: any[], to: string): any =>
+  events.find((e) => e.kind === "state" && e.to === to && e.from !== to);
+
+describe("after / requires", () => {
+  const env = new TestEnv();
+  after(() => env.teardown());
+
+  test("a dependent starts only once its database accepts connections", async () => {
+    const [port] = await freePorts(1);
+    env.writeConfig(`
+services:
+  db:
+    command: ["{fixtures}/delayed-listener", "${port}", "1500", "{marker}"]
+    ready: { tcp: ${port}, timeout: 10s, interval: 100ms }
+  web:
+    command: ["{fixtures}/needs-port", "${port}", "{marker}"]
+    requires: [db]
+    restart: "no"
+`);
+    await env.startDaemon();
+    const waiting = await env.waitForService("web", "waiting", "web waiting for db");
+    assert.match(waiting.reason, /db is not ready yet \((starting|waiting)\)/);
+    assert.equal((await env.status("db")).state, "starting", "db is not ready before it listens");
+    const web = await env.waitForService("web", "running", "web running");
+    assert.equal(web.restarts, 0, "web never crashed: it did not start before db listened");
+    const dbRunning = stateEvent(await env.events("db"), "running");
+    const webSpawn = (await env.events("web")).find((e) => e.kind === "spawn");
+    assert.ok(at(webSpawn) >= at(dbRunning), "web was spawned after db became ready");
+    assert.ok(at(dbRunning) - at((await env.events("db")).find((e) => e.kind === "spawn")) >= 1000);
+  });
+
+  test("stopping what is required stops a dependent with on_required_failure: stop; it waits, then comes back", async () => {
+    const env2 = new TestEnv();
+    try {
+      env2.writeConfig(`
+services:
+  db:
+    command: ["{fixtures}/ticker", "{marker}"]
+  api:
+    command: ["{fixtures}/ticker", "{marker}"]
+    requires: [db]
+    on_required_failure: stop
+  reporter:
+    command: ["{fixtures}/ticker", "{marker}"]
+    requires: [db]
+`);
+      await env2.startDaemon();
+      const api = await env2.waitForService("api", "running", "api running");
+      const reporter = await env2.waitForService("reporter", "running", "reporter running");
+      assert.equal(env2.cli("stop", "db").code, 0);
+      const waiting = await env2.waitForService("api", "waiting", "api stopped and waiting");
+      assert.match(
+        waiting.reason,
+        /requires db, which is stopped, stopped by the operator: start it with `upkeep start db`/,
+      );
+      assert.equal(waiting.desired, "up", "a dependency stop is not the operator's stop of api");
+      assert.equal((await env2.status("reporter")).pid, reporter.pid, "keep (the default) leaves it running");
+      assert.equal(env2.cli("start", "db").code, 0);
+      const back = await env2.waitForService("api", "running", "api running again");
+      assert.notEqual(back.pid, api.pid);
+    } finally {
+      await env2.teardown();
+    }
+  });
+
+  test("stop --all stops dependents before what they depend on", async () => {
+    const env3 = new TestEnv();
+    try {
+      env3.writeConfig(`
+services:
+  db:
+    command: ["{fixtures}/ticker", "{marker}"]
+  web:
+    command: ["{fixtures}/ignore-term", "{marker}"]
+    after: [db]
+    stop: { timeout: 700ms }
+`);
+      await env3.startDaemon();
+      await env3.waitForService("web", "running", "web running");
+      assert.equal(env3.cli("stop", "--all").code, 0);
+      const webStopped = stateEvent(await env3.events("web"), "stopped");
+      const dbStopping = stateEvent(await env3.events("db"), "stopping");
+      assert.ok(at(dbStopping) >= at(webStopped), "db was asked to stop only after web had stopped");
+    } finally {
+      await env3.teardown();
+    }
+  });
+
+  test("dependents of a oneshot wait for it to exit 0; it is exited afterwards", async () => {
+    const env4 = new TestEnv();
+    try {
+      env4.writeConfig(`
+services:
+  migrate:
+    type: oneshot
+    command: ["{fixtures}/exit-after", "{marker}", "0.8", "0"]
+  app:
+    command: ["{fixtures}/ticker", "{marker}"]
+    after: [migrate]
+`);
+      await env4.startDaemon();
+      const waiting = await env4.waitForService("app", "waiting", "app waiting for migrate");
+      assert.match(waiting.reason, /migrate is not ready yet \(starting\)/);
+      await env4.waitForService("app", "running", "app running");
+      assert.equal((await env4.status("migrate")).state, "exited");
+      const done = stateEvent(await env4.events("migrate"), "exited");
+      const spawn = (await env4.events("app")).find((e) => e.kind === "spawn");
+      assert.ok(at(spawn) >= at(done));
+    } finally {
+      await env4.teardown();
+    }
+  });
+});
+
+describe("condition", () => {
+  const env = new TestEnv();
+  after(() => env.teardown());
+
+  test("a service waits, without attempts, until the port of its condition opens", async () => {
+    const [port] = await freePorts(1);
+    env.writeConfig(`
+services:
+  peer:
+    command: ["{fixtures}/ticker", "{marker}"]
+    condition: { tcp: "127.0.0.1:${port}", every: 300ms, timeout: 1s }
+    start_limit: { burst: 1 }
+`);
+    await env.startDaemon();
+    const waiting = await waitFor(
+      async () => {
+        const s = await env.status("peer");
+        return s.state === "waiting" && /condition tcp/.test(s.reason) ? s : null;
+      },
+      { what: "peer waiting on its condition" },
+    );
+    assert.match(
+      waiting.reason,
+      new RegExp(`condition tcp 127.0.0.1:${port} does not hold \\(.*\\); next check in 300ms`),
+    );
+    assert.equal((await env.events("peer")).filter((e) => e.kind === "spawn").length, 0);
+    const server = createServer().listen(port, "127.0.0.1");
+    try {
+      const running = await env.waitForService("peer", "running", "peer running once the port opened");
+      assert.equal(running.restarts, 0);
+    } finally {
+      server.close();
+    }
+  });
+
+  test("a condition is tried again every `every`, never counted as an attempt, until it holds", async () => {
+    env.writeConfig(`
+services:
+  gated:
+    command: ["{fixtures}/ticker", "{marker}"]
+    cwd: ${env.dir}
+    condition: { exec: [sh, -c, "echo try >> tries; test -e open"], every: 200ms }
+    start_limit: { burst: 1 }
+`);
+    env.cli("reload-config");
+    const tries = (): number => {
+      try {
+        return readFileSync(join(env.dir, "tries"), "utf8").split("\n").filter(Boolean).length;
+      } catch {
+        return 0; // not tried yet
+      }
+    };
+    await waitFor(() => tries() >= 4, { what: "four tries of the condition" });
+    const s = await env.status("gated");
+    assert.equal(s.state, "waiting");
+    assert.match(s.reason, /condition exec .* does not hold \(exec .*exit code 1.*\); next check in 200ms/);
+    writeFileSync(join(env.dir, "open"), "");
+    const running = await env.waitForService("gated", "running", "gated running once the condition held");
+    assert.equal(running.restarts, 0);
+  });
+});

@@ -1,0 +1,87 @@
+import assert from "node:assert/strict";
+import { after, describe, test } from "node:test";
+import { TestEnv } from "../helpers/daemon.js";
+import { freePorts } from "../helpers/ports.js";
+import { waitFor } from "../helpers/wait-for.js";
+
+describe("health probes", () => {
+  const env = new TestEnv();
+  after(() => env.teardown());
+
+  test("an http probe that begins to fail: unhealthy, restarted, then recovered", async () => {
+    const [port] = await freePorts(1);
+    env.writeConfig(`
+services:
+  web:
+    command: ["{fixtures}/health-server", "${port}", "{marker}"]
+    ready: { http: "http://127.0.0.1:${port}/healthz", interval: 100ms }
+    health: { http: "http://127.0.0.1:${port}/healthz", interval: 200ms, timeout: 1s, failures: 2 }
+`);
+    await env.startDaemon();
+    const first = await env.waitForService("web", "running", "web running");
+    process.kill(first.pid, "SIGUSR1"); // alive, but /healthz now answers 503
+    const unhealthy = await waitFor(
+      async () => (await env.events("web")).find((e) => e.kind === "unhealthy") ?? null,
+      { what: "an unhealthy event" },
+    );
+    assert.match(
+      unhealthy.reason,
+      new RegExp(`http http://127.0.0.1:${port}/healthz failed 2 times in a row`),
+    );
+    assert.match(unhealthy.reason, /status 503/);
+    assert.match(unhealthy.reason, /restarting it/);
+    const second = await env.waitForService("web", "running", "web restarted", first.pid);
+    assert.equal(second.restarts >= 0, true);
+    const recovered = await waitFor(
+      async () => (await env.events("web")).find((e) => e.kind === "recovered") ?? null,
+      { what: "a recovered event from the new process" },
+    );
+    assert.match(recovered.reason, new RegExp(`PID ${second.pid}`));
+  });
+
+  test("restart_on: [] reports but keeps the process", async () => {
+    const [port] = await freePorts(1);
+    env.writeConfig(`
+services:
+  quiet:
+    command: ["{fixtures}/health-server", "${port}", "{marker}"]
+    ready: { tcp: ${port}, interval: 100ms }
+    health: { http: "http://127.0.0.1:${port}/healthz", interval: 200ms, failures: 1, restart_on: [] }
+`);
+    env.cli("reload-config");
+    const s = await env.waitForService("quiet", "running", "quiet running");
+    process.kill(s.pid, "SIGUSR1");
+    const unhealthy = await waitFor(
+      async () => (await env.events("quiet")).find((e) => e.kind === "unhealthy") ?? null,
+      { what: "an unhealthy event for quiet" },
+    );
+    assert.match(unhealthy.reason, /not restarted/);
+    assert.equal((await env.status("quiet")).pid, s.pid);
+  });
+});
+
+describe("limits", () => {
+  const env = new TestEnv();
+  after(() => env.teardown());
+
+  test("a memory hog over its limit for the window is restarted, with the figures", async () => {
+    env.writeConfig(`
+services:
+  hog:
+    command: ["{fixtures}/memory-hog", "150", "{marker}"]
+    limits: { memory: 80MB, window: 1s }
+    backoff: { initial: 50ms }
+`);
+    await env.startDaemon();
+    const first = await env.waitForService("hog", "running", "hog running");
+    const limit = await waitFor(
+      async () => (await env.events("hog")).find((e) => e.kind === "limit") ?? null,
+      { what: "a limit event", timeout: 15_000 },
+    );
+    assert.match(limit.reason, /memory \d+\.\d MB \(peak \d+\.\d MB\) over its limit of 80\.0 MB for 1s/);
+    assert.ok(limit.details.rss_bytes > 80 * 1024 * 1024, `rss ${limit.details.rss_bytes}`);
+    assert.equal(limit.details.memory_limit_bytes, 80 * 1024 * 1024);
+    assert.equal(limit.details.pid, first.pid);
+    await env.waitForService("hog", "running", "hog restarted", first.pid);
+  });
+});
