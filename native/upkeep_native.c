@@ -2,7 +2,8 @@
  * upkeep's native spawn: the one thing Node 20 cannot do and no maintained npm package offers
  * (checked: `posix_spawn` on npm runs /bin/sh and has no exit watch); plus renameat2's
  * RENAME_EXCHANGE for PID files (native_exchange, at the end); pipe.c moves captured output;
- * pidfd.c opens pidfds for processes that are not our children.
+ * pidfd.c opens pidfds for processes that are not our children; notify.c receives sd_notify
+ * datagrams.
  *
  *   spawn(file, argv, envp, cwd, fds, uid, gid, cgroupDir, onExec, onExit) -> pid
  *
@@ -475,6 +476,7 @@ NAPI_MODULE_INIT() {
   register_pipe_functions(env, exports);
   register_memory_functions(env, exports);
   register_pidfd_functions(env, exports);
+  register_notify_functions(env, exports);
 #ifdef HAVE_CLONE3_STUB
   napi_get_boolean(env, true, &supported);
 #else

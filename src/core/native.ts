@@ -2,9 +2,10 @@
  * The native addon (native/upkeep_native.c, built by `npm ci` through node-gyp): a spawn that
  * neither forks the daemon's memory nor moves the daemon between cgroups nor waits for the
  * child's execve, renameat2(RENAME_EXCHANGE) for PID files, splice(2) from a log FIFO
- * into its file (native/pipe.c) and pidfds for processes that are not our children
- * (native/pidfd.c). Loaded once; when it is missing (not built) callers fall back
- * to Node's own child_process, to a temp file renamed into place and to reading the FIFO, and
+ * into its file (native/pipe.c), pidfds for processes that are not our children
+ * (native/pidfd.c) and the datagram socket of $NOTIFY_SOCKET (native/notify.c). Loaded once;
+ * when it is missing (not built) callers fall back to Node's own child_process, to a temp file
+ * renamed into place and to reading the FIFO (notify readiness has no fallback), and
  * `nativeLoadError` says why. `nativeSpawn` is null where the clone3 stub is not built.
  */
 import { createRequire } from "node:module";
@@ -67,6 +68,27 @@ export interface NativeAddon {
    * still the file's own bytes (native/memory.c); returns the bytes released.
    */
   releaseStartupPages(): number;
+  /**
+   * An AF_UNIX SOCK_DGRAM socket (non-blocking, close-on-exec, SO_PASSCRED) bound at `path`,
+   * after removing a stale socket file there (any other file there is an EEXIST error). The
+   * caller closes the fd and removes the file. Throws (errno, syscall, path): ENAMETOOLONG for
+   * a path longer than sun_path (107 bytes), EINVAL for an empty path or one with a NUL.
+   */
+  notifyBind(path: string): number;
+  /**
+   * The datagrams pending on a notifyBind socket (recvmsg, MSG_DONTWAIT), until EAGAIN or 256
+   * of them (the level-triggered poll calls again for the rest). pid and uid are the sender's
+   * (SCM_CREDENTIALS); pid 0 and uid -1 when the kernel attached none. Datagrams over 4 KiB
+   * are dropped, as systemd does; descriptors a sender passed are closed. Throws (errno, syscall).
+   */
+  notifyReceive(fd: number): NotifyDatagram[];
+}
+
+/** One datagram received on a notify socket. */
+export interface NotifyDatagram {
+  pid: number;
+  uid: number;
+  text: string;
 }
 
 /** An opaque poll handle of the addon. */
