@@ -4,7 +4,9 @@
  * sockets, so the addon binds and reads it; libuv polls the fd (pollReadable, native/pipe.c).
  *
  *   notifyBind(path) -> fd         socket + SO_PASSCRED, removes a stale socket file at path,
- *                                  binds; throws (errno, syscall, path)
+ *                                  binds; throws (errno, syscall, path). A path starting with
+ *                                  '@' names a socket in the abstract namespace (as sd_notify
+ *                                  reads NOTIFY_SOCKET): no file, so no mode or stale file.
  *   notifyReceive(fd) -> messages  [{ pid, uid, text }] for each datagram pending now
  *
  * SO_PASSCRED makes the kernel attach the sender's credentials to every datagram, whether or
@@ -73,7 +75,11 @@ static napi_value notify_bind(napi_env env, napi_callback_info info) {
     /* Empty would autobind in the abstract namespace; a NUL would cut the path short. */
     throw_path_error(env, "bind", EINVAL, path, "the path is empty or contains a NUL byte");
   } else {
+    const int abstract = path[0] == '@';
     memcpy(addr.sun_path, path, length);
+    if (abstract) addr.sun_path[0] = '\0';
+    /* An abstract name is as long as it is: no terminating NUL counts. */
+    const socklen_t addr_length = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + length + (abstract ? 0 : 1));
     int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int on = 1;
     struct stat st;
@@ -83,15 +89,15 @@ static napi_value notify_bind(napi_env env, napi_callback_info info) {
       int err = errno;
       close(fd);
       throw_errno(env, "setsockopt SO_PASSCRED", err);
-    } else if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+    } else if (!abstract && lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
       /* A stale socket of an earlier daemon is ours to replace; anything else is not. */
       close(fd);
       throw_path_error(env, "bind", EEXIST, path, "the path exists and is not a socket; it was left alone");
-    } else if (unlink(path) < 0 && errno != ENOENT) {
+    } else if (!abstract && unlink(path) < 0 && errno != ENOENT) {
       int err = errno;
       close(fd);
       throw_path_error(env, "unlink", err, path, NULL);
-    } else if (bind(fd, (struct sockaddr *)&addr, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + length + 1)) < 0) {
+    } else if (bind(fd, (struct sockaddr *)&addr, addr_length) < 0) {
       int err = errno;
       close(fd);
       throw_path_error(env, "bind", err, path, NULL);

@@ -252,3 +252,32 @@ test(
     }
   },
 );
+
+test(
+  "an '@' address is a socket in the abstract namespace, reached as sd_notify reaches it",
+  { skip: NO_ADDON },
+  async () => {
+    const name = `@upkeep-test/${process.pid}/${++count}`;
+    const socket = NotifySocket.open(name);
+    sockets.push(socket);
+    const messages: NotifyMessage[] = [];
+    socket.onMessage((message) => messages.push(message));
+    // As sd_notify does: a leading '@' becomes the NUL that starts an abstract name.
+    const script = [
+      "import socket, os",
+      "s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)",
+      "a = os.environ['NOTIFY_SOCKET']",
+      "s.sendto(b'READY=1', '\\0' + a[1:] if a.startswith('@') else a)",
+    ].join("\n");
+    const child = spawn("python3", ["-c", script], {
+      stdio: ["ignore", "ignore", "inherit"],
+      env: { ...process.env, NOTIFY_SOCKET: name },
+    });
+    children.push(child);
+    assert.equal(await exitOf(child), 0);
+    const message = await waitFor(() => messages[0], { what: "READY=1 on the abstract socket" });
+    assert.equal(message.pid, child.pid);
+    assert.equal(existsSync(name), false, "no file is made for it");
+    socket.close();
+  },
+);

@@ -89,6 +89,7 @@ export class NotifySocket {
     this.stopPoll();
     closeSync(this.fd);
     this.listeners.clear();
+    if (this.path.startsWith("@")) return; // abstract: there is no file, and the name is gone with the fd
     try {
       unlinkSync(this.path);
     } catch (err) {

@@ -506,8 +506,7 @@ export class ServiceRunner {
 
   private awaitGate(): void {
     this.gateAbort?.abort();
-    const gate = this.deps.gate;
-    if (gate === undefined) {
+    if (this.deps.gate === undefined) {
       void this.send({ type: "gate_open" });
       return;
     }
@@ -516,7 +515,7 @@ export class ServiceRunner {
     const blocked = (reason: string): void => {
       if (!abort.signal.aborted) void this.send({ type: "gate_blocked", reason });
     };
-    gate(this, abort.signal, blocked).then(
+    this.deps.gate(this, abort.signal, blocked).then(
       () => {
         if (!abort.signal.aborted) void this.send({ type: "gate_open" });
       },

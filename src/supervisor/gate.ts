@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { describeMs, describeProbe } from "../health/describe-probe.js";
-import { runProbe } from "../health/probe.js";
+import { isOneShotProbe, runProbe } from "../health/probe.js";
 import type { ServiceRunner } from "../service/runner.js";
 import { dependenciesOf, nextChange, unmetDependency, type Runners } from "./dependencies.js";
 
@@ -27,6 +27,9 @@ export async function waitForGate(
     const condition = runner.config.condition;
     if (condition === null) return;
     const { cwd, env } = runner.config;
+    // The loader accepts only tcp, http, exec and path here.
+    if (!isOneShotProbe(condition.probe))
+      throw new Error(`condition ${describeProbe(condition.probe)} is not a check`);
     const result = await runProbe(condition.probe, {
       timeoutMs: condition.timeoutMs,
       signal,

@@ -7,7 +7,7 @@
  */
 import type { HealthProbeConfig, ServiceConfig } from "../config/model.js";
 import { describeMs, describeProbe } from "../health/describe-probe.js";
-import { runProbe, type ProbeResult } from "../health/probe.js";
+import { isOneShotProbe, runProbe, type ProbeResult } from "../health/probe.js";
 import { watchForLine } from "../logs/wait-for-line.js";
 import type { ServiceRunner } from "../service/runner.js";
 import type { NewEvent, ProcessRecord } from "../store/store.js";
@@ -118,6 +118,9 @@ function probeOnce(
   health: HealthProbeConfig,
   signal: AbortSignal,
 ): Promise<ProbeResult> {
+  // log is a heartbeat (checked by the caller); the loader accepts no notify here.
+  if (!isOneShotProbe(health.probe))
+    return Promise.resolve({ ok: false, detail: `${describeProbe(health.probe)} is not a probe`, ms: 0 });
   return runProbe(health.probe, {
     timeoutMs: health.timeoutMs,
     signal,

@@ -11,7 +11,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { ReadyConfig, ServiceConfig } from "../config/model.js";
 import { describeMs, describeProbe } from "../health/describe-probe.js";
 import { NotifySocket } from "../health/notify-socket.js";
-import { runProbe } from "../health/probe.js";
+import { runProbe, type OneShotProbeSpec } from "../health/probe.js";
 import { cgroupMembers, findTreeMembers } from "../identity/process-tree.js";
 import { watchForLine } from "../logs/wait-for-line.js";
 import type { PreparedReadiness, ReadinessResult } from "../service/readiness.js";
@@ -45,7 +45,7 @@ export class Readiness {
       case "http":
       case "exec":
       case "path":
-        return probeReadiness(runner.config, ready);
+        return probeReadiness(runner.config, ready, ready.probe);
       default: {
         const never: never = ready.probe;
         throw new Error(`unknown readiness ${JSON.stringify(never)}`);
@@ -148,7 +148,11 @@ export class Readiness {
   }
 }
 
-function probeReadiness(config: ServiceConfig, ready: ReadyConfig): PreparedReadiness {
+function probeReadiness(
+  config: ServiceConfig,
+  ready: ReadyConfig,
+  probe: OneShotProbeSpec,
+): PreparedReadiness {
   return {
     env: {},
     wait: async (_record, signal) => {
@@ -157,7 +161,7 @@ function probeReadiness(config: ServiceConfig, ready: ReadyConfig): PreparedRead
       while (!signal.aborted) {
         const left = deadline - Date.now();
         if (left <= 0) break;
-        last = await runProbe(ready.probe, {
+        last = await runProbe(probe, {
           timeoutMs: Math.min(left, Math.max(ready.intervalMs, 1000)),
           signal,
           cwd: config.cwd,
