@@ -75,3 +75,69 @@ test("identical configs diff to all unchanged", (t) => {
   assert.deepEqual(plan.unchanged, ["web", "worker", "old"]);
   assert.deepEqual([plan.add, plan.remove, plan.restart, plan.live, plan.daemon.keys], [[], [], [], [], []]);
 });
+
+const CHECKS = `services:
+  db:
+    command: [db]
+  cache:
+    command: [cache]
+  web:
+    command: [node, server.js]
+    ready: { tcp: 8080 }
+    health: { http: "http://127.0.0.1:8080/healthz" }
+    after: [db]
+    condition: { path: /run/up }
+    limits: { memory: 500MB }
+`;
+
+test("changed readiness, health, dependencies, condition and limits are applied live, naming each key", (t) => {
+  const after = CHECKS.replace("{ tcp: 8080 }", "{ tcp: 8081, timeout: 1m }")
+    .replace(
+      '{ http: "http://127.0.0.1:8080/healthz" }',
+      '{ http: "http://127.0.0.1:8080/healthz", body: ok, failures: 5 }',
+    )
+    .replace("after: [db]", "after: [cache]\n    requires: [db]\n    on_required_failure: stop")
+    .replace("{ path: /run/up }", "{ exec: [test, -e, /run/up], every: 1s }")
+    .replace("{ memory: 500MB }", "{ memory: 1GB, cpu: 90% }");
+  const plan = diffConfigs(...configs(t, CHECKS, after));
+  assert.deepEqual(plan.restart, []);
+  assert.deepEqual(plan.live, [
+    {
+      name: "web",
+      keys: [
+        "ready.tcp",
+        "ready.timeout",
+        "health.body",
+        "health.failures",
+        "after",
+        "requires",
+        "on_required_failure",
+        "condition.path",
+        "condition.exec",
+        "condition.every",
+        "limits.memory",
+        "limits.cpu",
+      ],
+    },
+  ]);
+});
+
+test("a section that comes or goes is named as a whole; a name of after also put in requires is no change of after", (t) => {
+  const after = CHECKS.replace("    ready: { tcp: 8080 }\n", "")
+    .replace("    limits: { memory: 500MB }\n", "")
+    .replace("    after: [db]\n", "    after: [db]\n    requires: [db]\n")
+    .replace("  db:\n    command: [db]\n", "  db:\n    command: [db]\n    health: { tcp: 5432 }\n");
+  const plan = diffConfigs(...configs(t, CHECKS, after));
+  assert.deepEqual(plan.live, [
+    { name: "db", keys: ["health.restart_on", "health"] },
+    { name: "web", keys: ["ready", "requires", "limits"] },
+  ]);
+});
+
+test("instances added or removed by a reload are services added or removed", (t) => {
+  const before = "services:\n  peer:\n    command: [p, '{instance}']\n    instances: [a, b]\n";
+  const plan = diffConfigs(...configs(t, before, before.replace("[a, b]", "[b, c]")));
+  assert.deepEqual([plan.add, plan.remove, plan.unchanged], [["peer@c"], ["peer@a"], ["peer@b"]]);
+  const plain = diffConfigs(...configs(t, before, "services:\n  peer:\n    command: [p, a]\n"));
+  assert.deepEqual([plain.add, plain.remove], [["peer"], ["peer@a", "peer@b"]]);
+});

@@ -3,7 +3,11 @@
  * services to add, remove, restart (a key the running process was started with changed) or
  * update live (a key upkeep applies itself), with the snake_case key paths that changed.
  */
+import { checkKeys } from "./diff-checks.js";
 import type { Config, ServiceConfig } from "./model.js";
+import { changedOf, sameData, type Pairs } from "./same-data.js";
+
+export { sameData } from "./same-data.js";
 
 export interface ConfigPlan {
   /** New services, in the new config's order. */
@@ -12,25 +16,16 @@ export interface ConfigPlan {
   remove: string[];
   /** A key the process was started with changed (command, type, cwd, env, env_file, user, group); `keys` lists every changed key. */
   restart: { name: string; keys: string[] }[];
-  /** Only keys upkeep applies without touching the process changed (restart, backoff, start_limit, stop, reload_signal, logs, pending keys). */
+  /**
+   * Only keys upkeep applies without touching the process changed (restart, backoff,
+   * start_limit, stop, reload_signal, logs, the tree's expectations, ready, health, after,
+   * requires, on_required_failure, condition, limits, pending keys).
+   */
   live: { name: string; keys: string[] }[];
   /** Services with no change at all. */
   unchanged: string[];
   /** Daemon-level keys that changed: state_dir, http / http.listen, socket_group, notify. */
   daemon: { keys: string[] };
-}
-
-/** Structural equality for plain data (config values and verbatim pending keys). */
-export function sameData(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const aKeys = Object.keys(a);
-  const bKeys = Object.keys(b);
-  if (aKeys.length !== bKeys.length) return false;
-  const aRecord = a as Record<string, unknown>;
-  const bRecord = b as Record<string, unknown>;
-  return aKeys.every((key) => Object.hasOwn(bRecord, key) && sameData(aRecord[key], bRecord[key]));
 }
 
 function changedKeysOfMap(prefix: string, a: Record<string, unknown>, b: Record<string, unknown>): string[] {
@@ -53,7 +48,7 @@ function restartKeys(a: ServiceConfig, b: ServiceConfig): string[] {
 
 /** Changed keys that upkeep applies to a running service without restarting it. */
 function liveKeys(a: ServiceConfig, b: ServiceConfig): string[] {
-  const pairs: [string, unknown, unknown][] = [
+  const pairs: Pairs = [
     ["restart", a.restart, b.restart],
     ["backoff.initial", a.backoff.initialMs, b.backoff.initialMs],
     ["backoff.max", a.backoff.maxMs, b.backoff.maxMs],
@@ -78,9 +73,8 @@ function liveKeys(a: ServiceConfig, b: ServiceConfig): string[] {
     ["stop.command", a.stopCommand, b.stopCommand],
     ["start_timeout", a.startTimeoutMs, b.startTimeoutMs],
   ];
-  const keys = pairs.filter(([, x, y]) => !sameData(x, y)).map(([key]) => key);
   // Keys of later capabilities are not acted on yet, so changing them needs no restart.
-  return [...keys, ...changedKeysOfMap("", a.pending, b.pending)];
+  return [...changedOf(pairs), ...checkKeys(a, b), ...changedKeysOfMap("", a.pending, b.pending)];
 }
 
 function daemonKeys(a: Config, b: Config): string[] {

@@ -100,7 +100,7 @@ test("http: false turns the listener off, and the state dir override wins over s
   assert.equal(config.stateDir, join(dir, "chosen"));
 });
 
-test("an external service's keys are read; keys of later capabilities are kept verbatim, each with a note", (t) => {
+test("an external service's keys are read, its ready probe too; the top-level notify is kept verbatim with a note", (t) => {
   const dir = tempDir(t);
   const file = join(dir, "upkeep.yaml");
   writeFileSync(
@@ -126,12 +126,17 @@ notify:
   assert.deepEqual(apache.startCommand, ["/usr/sbin/apachectl", "start"]);
   assert.deepEqual(apache.stopCommand, ["/usr/sbin/apachectl", "stop"]);
   assert.deepEqual(apache.children, [{ name: "worker", count: 2, listen: [] }]);
-  assert.deepEqual(apache.pending, { ready: { tcp: 80 } });
+  assert.deepEqual(apache.ready, {
+    probe: { kind: "tcp", host: "127.0.0.1", port: 80 },
+    timeoutMs: 30_000,
+    intervalMs: 250,
+  });
+  assert.deepEqual(apache.pending, {});
   assert.deepEqual(apache.listen, [80], "listen is acted on: checked before each start");
   assert.deepEqual(result.config.pending, { notify: { on: ["crash"] } });
   assert.deepEqual(
     result.notes.map((n) => `${n.line}:${n.column} ${n.keyPath}`),
-    ["10:5 services.apache.ready", "11:1 notify"],
+    ["11:1 notify"],
   );
   assert.ok(result.notes.every((n) => /not yet acted on/.test(n.message)));
 });

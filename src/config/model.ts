@@ -164,9 +164,9 @@ export interface ServiceConfig {
   instanceOf: string | null;
   instance: string | null;
   /**
-   * Keys of later capabilities ( ready, health, after, requires,
-   * condition, limits, instances, start/stop commands of external services): accepted and kept
-   * verbatim, reported by `config check` as "accepted, not yet acted on".
+   * Service keys of later capabilities, accepted and kept verbatim, reported by `config check`
+   * as "accepted, not yet acted on". Every service key is acted on in this version, so it is
+   * empty; kept for the next capability whose keys arrive before their code.
    */
   pending: Record<string, unknown>;
   /** Where the service was declared, for messages. */

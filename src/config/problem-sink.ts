@@ -31,6 +31,14 @@ export class ProblemSink {
     private readonly doc: Document,
   ) {}
 
+  /**
+   * A sink of its own for the same document, whose problems and notes the caller merges into
+   * this one (each instance of a service is read into one, so identical problems are told once).
+   */
+  fork(): ProblemSink {
+    return new ProblemSink(this.file, this.lineCounter, this.doc);
+  }
+
   /** The 1-based position of a source offset. */
   whereOffset(offset: number): Where {
     const { line, col } = this.lineCounter.linePos(offset);

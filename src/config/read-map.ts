@@ -2,7 +2,7 @@
  * Reading YAML maps as config sections: a wrong type, an unknown key (with the closest valid
  * key suggested) and a bad map key are problems; every key is visited, so one pass finds all.
  */
-import { isMap, isScalar, type Node, type Pair } from "yaml";
+import { isMap, isScalar, type Node, type Pair, type Scalar } from "yaml";
 import { describeNode, scalarText, type Field, type ProblemSink, type Where } from "./problem-sink.js";
 import { closestKey } from "./suggest.js";
 
@@ -11,10 +11,14 @@ export function joinPath(parent: string, key: string): string {
   return parent === "" ? key : `${parent}.${key}`;
 }
 
+function isNameKey(keyNode: Node | null): keyNode is Scalar {
+  return isScalar(keyNode) && keyNode.value !== null && typeof keyNode.value !== "object";
+}
+
 function fieldOf(sink: ProblemSink, pair: Pair, parentPath: string, parentWhere: Where): Field | undefined {
   const keyNode = sink.resolve(pair.key);
   const keyWhere = sink.whereNode(keyNode, parentWhere);
-  if (!isScalar(keyNode) || keyNode.value === null || typeof keyNode.value === "object") {
+  if (!isNameKey(keyNode)) {
     sink.problem(
       "CONFIG_WRONG_TYPE",
       keyWhere,
@@ -47,6 +51,20 @@ export function readEntries(sink: ProblemSink, field: Field, what: string): Fiel
     if (entry !== undefined) out.push(entry);
   }
   return out;
+}
+
+/**
+ * One key of a map, found without reporting anything (the section's own reader reports its
+ * problems); undefined when the node is not a map or has no such key.
+ */
+export function findKey(sink: ProblemSink, field: Field, key: string): Field | undefined {
+  if (!isMap(field.value)) return undefined;
+  for (const pair of field.value.items) {
+    const keyNode = sink.resolve(pair.key);
+    if (isNameKey(keyNode) && scalarText(keyNode.value) === key)
+      return fieldOf(sink, pair, field.path, field.where);
+  }
+  return undefined;
 }
 
 /**
@@ -91,7 +109,39 @@ export function readSection(
   return known;
 }
 
+export interface CheckedSection {
+  section: Map<string, Field>;
+  /** An unknown key was reported: a key found missing is then most likely that one, so not told again. */
+  hadUnknownKey: boolean;
+}
+
+/** readSection, telling whether it reported an unknown key. */
+export function readCheckedSection(
+  sink: ProblemSink,
+  field: Field,
+  valid: readonly string[],
+  what?: string,
+): CheckedSection | undefined {
+  const before = sink.problems.length;
+  const section = readSection(sink, field, valid, what);
+  if (section === undefined) return undefined;
+  const hadUnknownKey = sink.problems.slice(before).some((p) => p.code === "CONFIG_UNKNOWN_KEY");
+  return { section, hadUnknownKey };
+}
+
 /** A pseudo-field for the document root, so the top level reads like any other section. */
 export function rootField(node: Node | null, where: Where): Field {
   return { key: "config", path: "", keyWhere: where, value: node, where };
+}
+
+/** One item of a YAML list as a field of its own, so the section readers can name `key[i]`. */
+export function seqItem(sink: ProblemSink, list: Field, raw: unknown, index: number): Field {
+  const value = sink.resolve(raw);
+  return {
+    key: String(index),
+    path: `${list.path}[${index}]`,
+    keyWhere: list.where,
+    value,
+    where: sink.whereNode(value, list.where),
+  };
 }

@@ -81,3 +81,15 @@ export function readPath(sink: ProblemSink, field: Field, baseDir: string): stri
   const result = resolveConfigPath(baseDir, text);
   return result.ok ? result.path : badValue(sink, field, result.reason, expected);
 }
+
+/** A regular expression (JavaScript syntax), checked by compiling it; `expected` gives an example. */
+export function readRegex(sink: ProblemSink, field: Field, expected: string): string | undefined {
+  const text = readString(sink, field, expected);
+  if (text === undefined) return undefined;
+  try {
+    new RegExp(text);
+    return text;
+  } catch (err) {
+    return badValue(sink, field, `not a valid regular expression: ${(err as Error).message}`, expected);
+  }
+}

@@ -2,21 +2,18 @@
  * The config's keys and defaults, in one place: validate*.ts read against these lists, diff.ts
  * classifies changes with them, and docs/config.md describes each of them.
  */
-import type { BackoffConfig, HttpConfig, LogsConfig, StartLimitConfig, StopConfig } from "./model.js";
+import type {
+  BackoffConfig,
+  HttpConfig,
+  LogsConfig,
+  ProbeKind,
+  StartLimitConfig,
+  StopConfig,
+} from "./model.js";
 
 export const TOP_LEVEL_KEYS = ["state_dir", "http", "socket_group", "services", "notify"] as const;
 /** Top-level keys of later capabilities: accepted and kept verbatim in Config.pending. */
 export const PENDING_TOP_LEVEL_KEYS: readonly string[] = ["notify"];
-
-/** Service keys of later capabilities: accepted and kept verbatim in ServiceConfig.pending. */
-export const PENDING_SERVICE_KEYS = [
-  "ready",
-  "after",
-  "requires",
-  "condition",
-  "limits",
-  "instances",
-] as const;
 
 export const SERVICE_KEYS = [
   "command",
@@ -39,7 +36,13 @@ export const SERVICE_KEYS = [
   "start_timeout",
   "children",
   "health",
-  ...PENDING_SERVICE_KEYS,
+  "ready",
+  "after",
+  "requires",
+  "on_required_failure",
+  "condition",
+  "limits",
+  "instances",
 ] as const;
 
 export const HTTP_KEYS = ["listen"] as const;
@@ -48,17 +51,28 @@ export const START_LIMIT_KEYS = ["burst", "interval", "retry_after"] as const;
 export const STOP_KEYS = ["signal", "timeout", "command"] as const;
 export const MATCH_KEYS = ["comm", "cmdline"] as const;
 export const CHILD_KEYS = ["name", "count", "listen"] as const;
-/** `health`: restart_on is acted on now; the probe keys come with readiness and health checks. */
-export const HEALTH_KEYS = [
-  "restart_on",
-  "http",
-  "tcp",
-  "exec",
-  "log",
-  "interval",
-  "timeout",
-  "failures",
-] as const;
+
+/** The probe kinds each section takes (one of them per section), and their other keys. */
+export const READY_PROBE_KINDS: readonly ProbeKind[] = ["tcp", "http", "exec", "log", "notify"];
+export const HEALTH_PROBE_KINDS: readonly ProbeKind[] = ["tcp", "http", "exec", "log"];
+export const CONDITION_PROBE_KINDS: readonly ProbeKind[] = ["tcp", "http", "exec", "path"];
+/** `body` is the http probe's optional regex, a sibling of its `http` key. */
+export const READY_KEYS = [...READY_PROBE_KINDS, "body", "timeout", "interval"] as const;
+export const HEALTH_KEYS = [...HEALTH_PROBE_KINDS, "body", "interval", "timeout", "failures", "restart_on"];
+export const CONDITION_KEYS = [...CONDITION_PROBE_KINDS, "body", "every", "timeout"];
+export const LIMITS_KEYS = ["memory", "cpu", "window"] as const;
+/** The host of a tcp probe written as a port alone. */
+export const DEFAULT_PROBE_HOST = "127.0.0.1";
+export const DEFAULT_READY_TIMEOUT_MS = 30_000;
+export const DEFAULT_READY_INTERVAL_MS = 250;
+export const DEFAULT_HEALTH_INTERVAL_MS = 10_000;
+export const DEFAULT_HEALTH_TIMEOUT_MS = 2_000;
+export const DEFAULT_HEALTH_FAILURES = 3;
+export const DEFAULT_CONDITION_EVERY_MS = 5_000;
+export const DEFAULT_CONDITION_TIMEOUT_MS = 5_000;
+export const DEFAULT_LIMITS_WINDOW_MS = 30_000;
+/** Written in any string of a service with `instances`; replaced by the instance's name. */
+export const INSTANCE_PLACEHOLDER = "{instance}";
 export const DEFAULT_START_TIMEOUT_MS = 30_000;
 export const LOGS_KEYS = ["max_size", "keep", "timestamps"] as const;
 

@@ -3,7 +3,8 @@
  * numbers (`[8080, 8443]`). Before each start upkeep checks that nobody else holds them
  * (SPEC §6, src/service/port-preflight.ts).
  */
-import { isScalar, isSeq } from "yaml";
+import { isSeq } from "yaml";
+import { portValue } from "./instances.js";
 import { describeNode, type Field, type ProblemSink } from "./problem-sink.js";
 import { wrongType } from "./read-scalars.js";
 
@@ -17,7 +18,8 @@ export function readListen(sink: ProblemSink, field: Field): number[] | undefine
   let ok = true;
   node.items.forEach((raw, index) => {
     const item = sink.resolve(raw);
-    const value = isScalar(item) ? item.value : undefined;
+    // A quoted template ("900{instance}") is a port once its instance is substituted.
+    const value = portValue(item);
     if (typeof value === "number" && Number.isInteger(value) && value >= 1 && value <= 65535) {
       if (!ports.includes(value)) ports.push(value);
       return;

@@ -1,6 +1,6 @@
 /**
- * One entry of `services`: its name, the keys acted on now, and the keys of later capabilities
- * (kept verbatim in `pending`, each with a note).
+ * One entry of `services` (or one instance of it): every key of its section. Names of other
+ * services (`after`, `requires`) are resolved against the names the whole file declares.
  */
 import { statSync } from "node:fs";
 import { errnoOf } from "../core/errors.js";
@@ -9,15 +9,13 @@ import type { Field, ProblemSink } from "./problem-sink.js";
 import { readSection } from "./read-map.js";
 import { readEnum, readText } from "./read-scalars.js";
 import { readPath, readSignal } from "./read-typed.js";
-import {
-  DEFAULT_RELOAD_SIGNAL,
-  NOT_YET_ACTED_ON,
-  PENDING_SERVICE_KEYS,
-  SERVICE_KEYS,
-  SERVICE_NAME_PATTERN,
-} from "./schema.js";
+import { DEFAULT_RELOAD_SIGNAL, SERVICE_KEYS, SERVICE_NAME_PATTERN } from "./schema.js";
+import { readDependencies, type DependencyEdge, type KnownNames } from "./validate-deps.js";
+import { readHealth } from "./validate-health.js";
+import { readLimits } from "./validate-limits.js";
 import { readListen } from "./validate-listen.js";
-import { readChildren, readHealth } from "./validate-tree.js";
+import { readCondition, readReady } from "./validate-ready.js";
+import { readChildren } from "./validate-tree.js";
 import { readTypeKeys } from "./validate-type-keys.js";
 import { readCommand } from "./validate-command.js";
 import { readEnvFileField, readEnvMap } from "./validate-env.js";
@@ -26,9 +24,23 @@ import { readLogs, readStop } from "./validate-stop-logs.js";
 
 /** Types that spawn `command` themselves; `external` services are started by their `start` list. */
 const TYPES_NEEDING_COMMAND: readonly ServiceType[] = ["simple", "oneshot", "forking", "notify"];
-const TYPES_ACTED_ON: readonly ServiceType[] = ["simple", "oneshot", "forking", "external"];
 
-function checkName(sink: ProblemSink, entry: Field): void {
+/** What a service is read against: the config's folder, the names it declares, its instance. */
+export interface ServiceContext {
+  baseDir: string;
+  names: KnownNames;
+  /** For one instance of an instanced service: the declared name and the instance. */
+  instance?: { of: string; name: string };
+}
+
+export interface ServiceRead {
+  service: ServiceConfig;
+  /** Its `after` entries with their positions, for the cycle check over all services. */
+  edges: DependencyEdge[];
+}
+
+/** A declared service name is refused when it is not a plain name (or holds '@'). */
+export function checkName(sink: ProblemSink, entry: Field): void {
   if (SERVICE_NAME_PATTERN.test(entry.key)) return;
   const expected = "a name of letters, digits, '_', '.' and '-', starting with a letter or digit";
   const message = entry.key.includes("@")
@@ -51,17 +63,21 @@ function checkCwd(sink: ProblemSink, field: Field | undefined, cwd: string): voi
   }
 }
 
-/** Validate one service; undefined only when its value is not a map at all. */
-export function readService(sink: ProblemSink, entry: Field, baseDir: string): ServiceConfig | undefined {
-  checkName(sink, entry);
+/**
+ * Validate one service (the name was checked by the caller; `instances` is read by it too);
+ * undefined only when its value is not a map at all.
+ */
+export function readService(
+  sink: ProblemSink,
+  entry: Field,
+  context: ServiceContext,
+): ServiceRead | undefined {
   const section = readSection(sink, entry, SERVICE_KEYS);
   if (section === undefined) return undefined;
+  const { baseDir, instance } = context;
+  const name = instance === undefined ? entry.key : `${instance.of}@${instance.name}`;
 
   const type = pick(section, "type", (f) => readEnum(sink, f, SERVICE_TYPES)) ?? "simple";
-  const typeField = section.get("type");
-  if (typeField !== undefined && !TYPES_ACTED_ON.includes(type)) {
-    sink.note(typeField.where, typeField.path, `type '${type}' is ${NOT_YET_ACTED_ON}`);
-  }
   const commandField = section.get("command");
   if (commandField === undefined && TYPES_NEEDING_COMMAND.includes(type)) {
     sink.problem(
@@ -79,20 +95,12 @@ export function readService(sink: ProblemSink, entry: Field, baseDir: string): S
   const env = pick(section, "env", (f) => readEnvMap(sink, f));
   const stop = readStop(sink, section.get("stop"));
   const idExpected = "a name or a numeric id";
-
-  const pending: Record<string, unknown> = {};
-  for (const key of PENDING_SERVICE_KEYS) {
-    const field = section.get(key);
-    if (field === undefined) continue;
-    pending[key] = sink.toData(field.value);
-    sink.note(field.keyWhere, field.path, NOT_YET_ACTED_ON);
-  }
   const typeKeys = readTypeKeys(sink, entry, section, type, baseDir, stop.command);
-  const health = readHealth(sink, section.get("health"));
-  if (health.pending) pending["health"] = health.pending;
+  const health = readHealth(sink, section.get("health"), baseDir);
+  const deps = readDependencies(sink, section, name, context.names);
 
-  return {
-    name: entry.key,
+  const service: ServiceConfig = {
+    name,
     type,
     command: (commandField === undefined ? undefined : readCommand(sink, commandField)) ?? [],
     cwd: cwd ?? baseDir,
@@ -113,16 +121,17 @@ export function readService(sink: ProblemSink, entry: Field, baseDir: string): S
     ...typeKeys,
     children: pick(section, "children", (f) => readChildren(sink, f)) ?? [],
     restartOn: health.restartOn,
-    ready: null,
-    health: null,
-    after: [],
-    requires: [],
-    onRequiredFailure: "keep",
-    condition: null,
-    limits: null,
-    instanceOf: null,
-    instance: null,
-    pending,
+    ready: readReady(sink, section.get("ready"), type, baseDir),
+    health: health.health,
+    after: deps.after,
+    requires: deps.requires,
+    onRequiredFailure: deps.onRequiredFailure,
+    condition: readCondition(sink, section.get("condition"), baseDir),
+    limits: readLimits(sink, section.get("limits")),
+    instanceOf: instance?.of ?? null,
+    instance: instance?.name ?? null,
+    pending: {},
     source: { file: sink.file, line: entry.keyWhere.line, column: entry.keyWhere.column },
   };
+  return { service, edges: deps.edges };
 }

@@ -4,10 +4,10 @@
  * A config with any problem is rejected whole; nothing is replaced by a default.
  */
 import { isMap, isScalar, type Document, type LineCounter } from "yaml";
-import type { Config, ConfigNote, ConfigProblem, ServiceConfig } from "./model.js";
+import type { Config, ConfigNote, ConfigProblem } from "./model.js";
 import { ProblemSink, describeNode, type Field } from "./problem-sink.js";
-import { readEntries, readSection, rootField } from "./read-map.js";
-import { isNullValue, readText } from "./read-scalars.js";
+import { readSection, rootField } from "./read-map.js";
+import { readText } from "./read-scalars.js";
 import { readPath } from "./read-typed.js";
 import { configBaseDir } from "./resolve-paths.js";
 import {
@@ -17,7 +17,7 @@ import {
   TOP_LEVEL_KEYS,
 } from "./schema.js";
 import { readHttp } from "./validate-http.js";
-import { readService } from "./validate-service.js";
+import { readServices } from "./validate-services.js";
 import { resolve } from "node:path";
 
 export type LoadResult =
@@ -38,20 +38,6 @@ function sortByPosition<T extends { file: string; line: number; column: number }
   return [...items].sort(
     (a, b) => rank(a) - rank(b) || a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column,
   );
-}
-
-function readServices(sink: ProblemSink, field: Field | undefined, baseDir: string): ServiceConfig[] {
-  if (field === undefined || isNullValue(field)) {
-    sink.note(field?.where ?? { line: 1, column: 1 }, "services", "no services are declared");
-    return [];
-  }
-  const entries = readEntries(sink, field, "a map of service names to service settings");
-  const services: ServiceConfig[] = [];
-  for (const entry of entries ?? []) {
-    const service = readService(sink, entry, baseDir);
-    if (service !== undefined) services.push(service);
-  }
-  return services;
 }
 
 /** Validate `doc` (parsed from `file`) into a Config, or the complete list of its problems. */
