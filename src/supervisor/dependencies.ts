@@ -33,8 +33,8 @@ export function unmetDependency(runners: Runners, runner: ServiceRunner): string
     const required = requires.includes(name);
     if (isOnItsWay(dep)) return `${name} is not ready yet (${dep.state})`;
     if (!required) continue;
-    const byOperator = dep.context.desired === "down" ? ", stopped by the operator" : "";
-    return `requires ${name}, which is ${dep.state}${byOperator}: start it with \`upkeep start ${name}\``;
+    const what = dep.context.desired === "down" ? "the operator stopped" : `is ${dep.state}`;
+    return `requires ${name}, which ${what}: start it with \`upkeep start ${name}\``;
   }
   return null;
 }

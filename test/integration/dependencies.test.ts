@@ -61,7 +61,7 @@ services:
       const waiting = await env2.waitForService("api", "waiting", "api stopped and waiting");
       assert.match(
         waiting.reason,
-        /requires db, which is stopped, stopped by the operator: start it with `upkeep start db`/,
+        /requires db, which the operator stopped: start it with `upkeep start db`/,
       );
       assert.equal(waiting.desired, "up", "a dependency stop is not the operator's stop of api");
       assert.equal((await env2.status("reporter")).pid, reporter.pid, "keep (the default) leaves it running");
@@ -181,5 +181,44 @@ services:
     writeFileSync(join(env.dir, "open"), "");
     const running = await env.waitForService("gated", "running", "gated running once the condition held");
     assert.equal(running.restarts, 0);
+  });
+});
+
+describe("dependency cycles", () => {
+  const env = new TestEnv();
+  after(() => env.teardown());
+
+  test("a cycle is a config error naming it; a reload with one changes nothing that runs", async () => {
+    env.writeConfig(`
+services:
+  a:
+    command: ["{fixtures}/ticker", "{marker}"]
+`);
+    await env.startDaemon();
+    const a = await env.waitForService("a", "running", "a running");
+    env.writeConfig(`
+services:
+  a:
+    command: ["{fixtures}/ticker", "{marker}"]
+    after: [c]
+  b:
+    command: ["{fixtures}/ticker", "{marker}"]
+    requires: [a]
+  c:
+    command: ["{fixtures}/ticker", "{marker}"]
+    after: [b]
+`);
+    const check = env.cli("config", "check");
+    assert.notEqual(check.code, 0);
+    assert.match(
+      check.stderr + check.stdout,
+      /upkeep\.yaml:\d+:\d+: .*dependency cycle: (a → c → b → a|b → a → c → b|c → b → a → c)/,
+    );
+    const reload = env.cli("reload-config");
+    assert.notEqual(reload.code, 0);
+    assert.match(reload.stderr, /dependency cycle/);
+    const after = await env.status("a");
+    assert.equal(after.pid, a.pid, "the running service was not disturbed");
+    assert.equal((await env.api("GET", "/api/v1/services/b")).status, 404);
   });
 });
