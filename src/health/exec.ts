@@ -37,6 +37,8 @@ export function probeExec(
         env: context.env,
         stdio: ["ignore", "ignore", "pipe"],
         detached: true,
+        ...(context.uid === undefined ? {} : { uid: context.uid }),
+        ...(context.gid === undefined ? {} : { gid: context.gid }),
       });
     } catch (err) {
       resolve({ ok: false, detail: `${start}: ${describeError(err)}` });

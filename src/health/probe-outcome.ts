@@ -12,6 +12,8 @@ export interface ProbeContext {
   signal: AbortSignal | undefined;
   cwd: string | undefined;
   env: NodeJS.ProcessEnv | undefined;
+  uid: number | undefined;
+  gid: number | undefined;
 }
 
 /** A probe's verdict; runProbe adds how long it took. */

@@ -25,6 +25,9 @@ export interface ProbeOptions {
   cwd?: string;
   /** exec: the command's environment (default: the daemon's). */
   env?: NodeJS.ProcessEnv;
+  /** exec: the user and group to run the command as (the service's, when the daemon is root). */
+  uid?: number;
+  gid?: number;
 }
 
 export interface ProbeResult {
@@ -48,6 +51,8 @@ export async function runProbe(spec: OneShotProbeSpec, options: ProbeOptions): P
     signal: options.signal,
     cwd: options.cwd,
     env: options.env,
+    uid: options.uid,
+    gid: options.gid,
   };
   let outcome: ProbeOutcome;
   try {

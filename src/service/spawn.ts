@@ -193,7 +193,11 @@ function describeSpawnError(error: NodeJS.ErrnoException, request: SpawnRequest)
 }
 
 /** uid/gid to drop to (as root), and the login variables a program run as that user expects. */
-function resolveIds(config: ServiceConfig): { uid?: number; gid?: number; env: Record<string, string> } {
+export function resolveIds(config: ServiceConfig): {
+  uid?: number;
+  gid?: number;
+  env: Record<string, string>;
+} {
   const ids: { uid?: number; gid?: number; env: Record<string, string> } = { env: {} };
   if (config.user !== null) {
     const user = resolveUser(config.user);

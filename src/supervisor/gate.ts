@@ -7,6 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { describeMs, describeProbe } from "../health/describe-probe.js";
 import { isOneShotProbe, runProbe } from "../health/probe.js";
 import type { ServiceRunner } from "../service/runner.js";
+import { probeOptionsFor } from "./probe-options.js";
 import { dependenciesOf, nextChange, unmetDependency, type Runners } from "./dependencies.js";
 
 /** Resolves once the gate holds; returns early (doing nothing more) once `signal` aborts. */
@@ -26,16 +27,11 @@ export async function waitForGate(
     }
     const condition = runner.config.condition;
     if (condition === null) return;
-    const { cwd, env } = runner.config;
     // The loader accepts only tcp, http, exec and path here.
     if (!isOneShotProbe(condition.probe))
       throw new Error(`condition ${describeProbe(condition.probe)} is not a check`);
-    const result = await runProbe(condition.probe, {
-      timeoutMs: condition.timeoutMs,
-      signal,
-      cwd,
-      env: { ...process.env, ...env },
-    });
+    const options = probeOptionsFor(runner.config, condition.timeoutMs, signal);
+    const result = await runProbe(condition.probe, options);
     if (signal.aborted) return;
     if (result.ok) return;
     const what = describeProbe(condition.probe);

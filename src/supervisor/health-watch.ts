@@ -11,6 +11,7 @@ import { isOneShotProbe, runProbe, type ProbeResult } from "../health/probe.js";
 import { watchForLine } from "../logs/wait-for-line.js";
 import type { ServiceRunner } from "../service/runner.js";
 import type { NewEvent, ProcessRecord } from "../store/store.js";
+import { probeOptionsFor } from "./probe-options.js";
 import { whileRunning, type RunningFollow } from "./while-running.js";
 
 type Emit = (event: Omit<NewEvent, "ts">) => Promise<unknown>;
@@ -121,12 +122,7 @@ function probeOnce(
   // log is a heartbeat (checked by the caller); the loader accepts no notify here.
   if (!isOneShotProbe(health.probe))
     return Promise.resolve({ ok: false, detail: `${describeProbe(health.probe)} is not a probe`, ms: 0 });
-  return runProbe(health.probe, {
-    timeoutMs: health.timeoutMs,
-    signal,
-    cwd: config.cwd,
-    env: { ...process.env, ...config.env },
-  });
+  return runProbe(health.probe, probeOptionsFor(config, health.timeoutMs, signal));
 }
 
 /** `health: { log }`: a matching output line must have come within each interval. */

@@ -11,7 +11,8 @@ import type { LimitsConfig } from "../config/model.js";
 import { describeMs } from "../health/describe-probe.js";
 import { cgroupCpuUsec } from "../identity/cgroup.js";
 import { CLOCK_TICKS, PAGE_SIZE, type ProcStat } from "../identity/proc-stat.js";
-import { cgroupMembers, findTreeMembers, isCgroupUsable } from "../identity/process-tree.js";
+import { scanProcesses } from "../identity/process-table.js";
+import { IndexedTable, cgroupMembers, findTreeMembers, isCgroupUsable } from "../identity/process-tree.js";
 import type { ServiceRunner } from "../service/runner.js";
 import { selectorOf } from "../service/tree-effects.js";
 import type { NewEvent, ProcessRecord } from "../store/store.js";
@@ -146,10 +147,22 @@ function track(excess: Excess | null, limit: number | null, value: number, at: n
   return { since: excess.since, peak: Math.max(excess.peak, value) };
 }
 
+/** How long one scan of /proc serves every service sampled meanwhile (their timers bunch up). */
+const SHARED_SCAN_MS = 200;
+let sharedScan: { at: number; table: IndexedTable } | null = null;
+
+/** A recent table of every process: without cgroups, services sampled together scan /proc once. */
+function recentTable(): IndexedTable {
+  const now = Date.now();
+  if (sharedScan === null || now - sharedScan.at > SHARED_SCAN_MS)
+    sharedScan = { at: now, table: new IndexedTable(scanProcesses()) };
+  return sharedScan.table;
+}
+
 /** The tree's figures now; null when the main process is gone. */
 function sampleTree(record: ProcessRecord): Sample | null {
   const sel = selectorOf(record);
-  const members: ProcStat[] = cgroupMembers(sel) ?? findTreeMembers(sel);
+  const members: ProcStat[] = cgroupMembers(sel) ?? findTreeMembers(sel, recentTable());
   if (!members.some((m) => m.pid === record.pid)) return null;
   const live = members.filter((m) => m.state !== "Z");
   const fromCgroup = isCgroupUsable(sel) ? cgroupCpuUsec(sel.cgroup) : null;

@@ -18,6 +18,7 @@ import type { PreparedReadiness, ReadinessResult } from "../service/readiness.js
 import type { ServiceRunner } from "../service/runner.js";
 import { selectorOf } from "../service/tree-effects.js";
 import type { ProcessRecord } from "../store/store.js";
+import { probeOptionsFor } from "./probe-options.js";
 
 /** Abstract socket names are at most 107 bytes; longer service names are hashed. */
 const MAX_SOCKET_NAME = 100;
@@ -161,12 +162,8 @@ function probeReadiness(
       while (!signal.aborted) {
         const left = deadline - Date.now();
         if (left <= 0) break;
-        last = await runProbe(probe, {
-          timeoutMs: Math.min(left, Math.max(ready.intervalMs, 1000)),
-          signal,
-          cwd: config.cwd,
-          env: { ...process.env, ...config.env },
-        });
+        const timeoutMs = Math.min(left, Math.max(ready.intervalMs, 1000));
+        last = await runProbe(probe, probeOptionsFor(config, timeoutMs, signal));
         if (last.ok) return { ok: true, detail: `${describeProbe(ready.probe)}: ${last.detail}` };
         const pause = Math.min(ready.intervalMs, deadline - Date.now());
         if (pause > 0) await sleep(pause, undefined, { signal }).catch(() => undefined);

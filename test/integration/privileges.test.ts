@@ -34,3 +34,25 @@ services:
   const bad = await env.waitForService("unknown", "failed", "the service with an unknown user to fail");
   assert.match(bad.reason, /no-such-user-here/);
 });
+
+test("as root, a service's exec probe and condition run as the service's user, not as root", async (t) => {
+  if (process.getuid?.() !== 0) {
+    t.skip("needs root: only root can drop privileges to another user");
+    return;
+  }
+  const nobodyUid = readFileSync("/etc/passwd", "utf8")
+    .split("\n")
+    .find((l) => l.startsWith("nobody:"))!
+    .split(":")[2];
+  env.writeConfig(`
+services:
+  probed:
+    command: ["{fixtures}/ticker", "{marker}", "0.5"]
+    user: nobody
+    condition: { exec: [sh, -c, 'test "$(id -u)" = ${nobodyUid}'], every: 200ms }
+    ready: { exec: [sh, -c, 'test "$(id -u)" = ${nobodyUid}'], timeout: 5s }
+`);
+  env.cli("reload-config");
+  const s = await env.waitForService("probed", "running", "probed running: its checks ran as nobody");
+  assert.match(s.reason, /ready: exec/);
+});
