@@ -9,9 +9,10 @@
  * The gate's and readiness's waits are not timed: they run only while a service starts.
  */
 import { createServer, type AddressInfo } from "node:net";
+import { performance } from "node:perf_hooks";
 import { BenchDaemon } from "./bench-daemon.js";
 import { readCpuSeconds, sleep } from "./proc-usage.js";
-import { progress, type Row } from "./report.js";
+import { formatMs, percentile, progress, type Row } from "./report.js";
 
 const SERVICES = 200;
 /** Seconds of each idle window (BENCH_PROBE_SECONDS, default 10). */
@@ -27,8 +28,28 @@ function fleetYaml(extra: string): string {
   return `${lines.join("\n")}\n`;
 }
 
-/** CPU seconds the fleet's daemon used over the window, once every service runs. */
-async function idleCpu(label: string, extra: string): Promise<number> {
+interface FleetCost {
+  /** CPU seconds the daemon used over the window. */
+  cpu: number;
+  /** Status requests answered during 3 s after the window: p50 and max ms. */
+  status: { p50: number; max: number };
+}
+
+/** Requests `GET /api/v1/status` back to back for `ms`: whether the loop stays responsive. */
+async function statusLatency(bench: BenchDaemon, ms: number): Promise<{ p50: number; max: number }> {
+  const times: number[] = [];
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    const t0 = performance.now();
+    await bench.api("GET", "/api/v1/status");
+    times.push(performance.now() - t0);
+    await sleep(20);
+  }
+  return { p50: percentile(times, 0.5), max: Math.max(...times) };
+}
+
+/** What the fleet's daemon used over the window once every service runs, and its responsiveness. */
+async function idleCpu(label: string, extra: string): Promise<FleetCost> {
   const bench = new BenchDaemon(`probes-${label}`, fleetYaml(extra));
   try {
     await bench.start();
@@ -43,7 +64,8 @@ async function idleCpu(label: string, extra: string): Promise<number> {
     await sleep(2000); // past the start-up's own tail (V8 tidying up after the burst)
     const before = readCpuSeconds(bench.pid);
     await sleep(SECONDS * 1000);
-    return readCpuSeconds(bench.pid) - before;
+    const cpu = readCpuSeconds(bench.pid) - before;
+    return { cpu, status: await statusLatency(bench, 3000) };
   } finally {
     await bench.teardown();
   }
@@ -64,33 +86,35 @@ export async function measureProbeCost(): Promise<Row[]> {
     progress(`  ${SERVICES} services with limits, sampled every 1 s each`);
     const limited = await idleCpu("limits", "limits: { memory: 1GB, window: 5s }");
     const probes = SERVICES * SECONDS;
-    const perMinute = (cpu: number): string => `${((cpu * 60) / SECONDS).toFixed(3)} s CPU per minute`;
-    const each = (cpu: number): string => `${Math.max(0, ((cpu - none) * 1000) / probes).toFixed(3)} ms`;
+    const perMinute = (f: FleetCost): string => `${((f.cpu * 60) / SECONDS).toFixed(3)} s CPU per minute`;
+    const each = (f: FleetCost): string =>
+      `${Math.max(0, ((f.cpu - none.cpu) * 1000) / probes).toFixed(3)} ms`;
+    const status = (f: FleetCost): string =>
+      `status answered in ${formatMs(f.status.p50)} p50, ${formatMs(f.status.max)} max`;
+    const row = (measure: string, result: string, target: string): Row => ({
+      measure,
+      result,
+      target,
+      met: null,
+      peer: "",
+      order: ORDER,
+    });
     return [
-      {
-        measure: `daemon CPU, ${SERVICES} services, no probe or limit (${SECONDS} s idle)`,
-        result: perMinute(none),
-        target: "nothing per service",
-        met: null,
-        peer: "",
-        order: ORDER,
-      },
-      {
-        measure: `daemon CPU, ${SERVICES} tcp health probes every 1 s`,
-        result: `${perMinute(probed)}; ${each(probed)} per probe`,
-        target: "never blocks; cheap",
-        met: null,
-        peer: "",
-        order: ORDER,
-      },
-      {
-        measure: `daemon CPU, ${SERVICES} services with limits, 1 sample/s each`,
-        result: `${perMinute(limited)}; ${each(limited)} per sample`,
-        target: "cheap",
-        met: null,
-        peer: "",
-        order: ORDER,
-      },
+      row(
+        `daemon CPU, ${SERVICES} services, no probe or limit (${SECONDS} s idle)`,
+        `${perMinute(none)}; ${status(none)}`,
+        "nothing per service",
+      ),
+      row(
+        `daemon CPU, ${SERVICES} tcp health probes every 1 s`,
+        `${perMinute(probed)}; ${each(probed)} per probe; ${status(probed)}`,
+        "never blocks; cheap",
+      ),
+      row(
+        `daemon CPU, ${SERVICES} services with limits, 1 sample/s each`,
+        `${perMinute(limited)}; ${each(limited)} per sample; ${status(limited)}`,
+        "cheap",
+      ),
     ];
   } finally {
     server.close();
