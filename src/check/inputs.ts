@@ -6,6 +6,7 @@ import type { Config } from "../config/model.js";
 import type { ServiceRunner } from "../service/runner.js";
 import { SERVICE_STATES, type ServiceState } from "../service/states.js";
 import type { ProcessRecord, ServiceRecord } from "../store/store.js";
+import type { ProbeView } from "../service/readiness.js";
 import type { CheckInput } from "./run-check.js";
 
 /** The daemon's own view: every runner's live state and record. */
@@ -13,6 +14,7 @@ export function inputFromRunners(
   runners: Iterable<ServiceRunner>,
   records: readonly ProcessRecord[],
   stateDir: string,
+  probeOf: (name: string) => ProbeView | null = () => null,
 ): CheckInput {
   const list = [...runners];
   const names = new Set(list.map((r) => r.name));
@@ -23,6 +25,7 @@ export function inputFromRunners(
       desired: r.context.desired,
       reason: r.reason,
       record: r.record,
+      probe: probeOf(r.name),
     })),
     orphanRecords: records.filter((r) => !names.has(r.service)),
     daemon: { pid: process.pid },

@@ -7,6 +7,7 @@
  * is down (states and records read from the store). It reads /proc once: one process table,
  * one /proc/net read, command lines and fd tables only of the processes that matter.
  */
+import type { ProbeView } from "../service/readiness.js";
 import type { ServiceConfig } from "../config/model.js";
 import { readBootId } from "../identity/boot-id.js";
 import {
@@ -35,6 +36,11 @@ export interface ServiceView {
   desired: "up" | "down";
   reason: string;
   record: ProcessRecord | null;
+  /**
+   * The health probe's last verdicts (daemon up only): failing now when `failures` reached the
+   * threshold in a row; null when the service has no probe or none has run yet.
+   */
+  probe?: ProbeView | null;
 }
 
 export interface CheckInput {
@@ -141,6 +147,16 @@ function checkOne(
         : `upkeep restart ${name}`;
       problem("CRITICAL", unmet.expected, unmet.found, remedy);
     }
+  }
+  const probe = view.probe;
+  if (probe && probe.failures >= probe.threshold) {
+    // "It runs but is not answering": as bad as a lost port.
+    problem(
+      "CRITICAL",
+      `health probe ${probe.what} passing`,
+      `it failed ${probe.failures === 1 ? "once" : `${probe.failures} times in a row`}; last: ${probe.last}`,
+      `read why: upkeep logs ${name} -n 50; then: upkeep restart ${name}`,
+    );
   }
   return done();
 }

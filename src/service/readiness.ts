@@ -19,3 +19,15 @@ export interface PreparedReadiness {
   /** Release what prepare took (a log watch); called once the start is over either way. */
   dispose(): void;
 }
+
+/** A running service's health probe as last seen, for `check` (kept by the daemon's health watch). */
+export interface ProbeView {
+  /** The probe in a few words (`http http://127.0.0.1:8080/healthz`). */
+  what: string;
+  /** Failures in a row; 0 after a pass. */
+  failures: number;
+  /** `health.failures`: from this many in a row the service is unhealthy. */
+  threshold: number;
+  /** The last verdict's detail. */
+  last: string;
+}

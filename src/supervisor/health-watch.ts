@@ -9,6 +9,7 @@ import type { HealthProbeConfig, ServiceConfig } from "../config/model.js";
 import { describeMs, describeProbe } from "../health/describe-probe.js";
 import { isOneShotProbe, runProbe, type ProbeResult } from "../health/probe.js";
 import { watchForLine } from "../logs/wait-for-line.js";
+import type { ProbeView } from "../service/readiness.js";
 import type { ServiceRunner } from "../service/runner.js";
 import type { NewEvent, ProcessRecord } from "../store/store.js";
 import { probeOptionsFor } from "./probe-options.js";
@@ -20,6 +21,8 @@ export class HealthWatch {
   private readonly follows = new Map<string, RunningFollow>();
   /** Services reported unhealthy and not yet passing again (across restarts): owed a `recovered`. */
   private readonly reported = new Set<string>();
+  /** The last verdicts of each probed running service, for `check`. */
+  private readonly verdicts = new Map<string, ProbeView>();
 
   constructor(
     private readonly logsDir: string,
@@ -39,6 +42,11 @@ export class HealthWatch {
       this.follows.delete(runner.name);
       this.reported.delete(runner.name);
     };
+  }
+
+  /** The probe's last verdicts for `check`: null without a probe, before the first, or while not running. */
+  probeOf(name: string): ProbeView | null {
+    return this.verdicts.get(name) ?? null;
   }
 
   refresh(runner: ServiceRunner): void {
@@ -62,15 +70,17 @@ export class HealthWatch {
     const tick = async (): Promise<void> => {
       const result = heartbeat ? heartbeat.check() : await probeOnce(runner.config, health, abort.signal);
       if (!current()) return;
+      failures = result.ok ? 0 : failures + 1;
+      const what = describeProbe(health.probe);
+      this.verdicts.set(runner.name, { what, failures, threshold: health.failures, last: result.detail });
       if (result.ok) {
-        failures = 0;
         if (this.reported.delete(runner.name))
           await this.emit({
             service: runner.name,
             kind: "recovered",
             reason: `health probe passes again (PID ${record.pid}): ${describeProbe(health.probe)}: ${result.detail}`,
           });
-      } else if (++failures === health.failures) {
+      } else if (failures === health.failures) {
         await this.reportUnhealthy(runner, record, health, result);
         if (!current()) return;
       }
@@ -88,6 +98,7 @@ export class HealthWatch {
       abort.abort();
       if (timer !== null) clearTimeout(timer);
       heartbeat?.stop();
+      this.verdicts.delete(runner.name);
     };
   }
 
@@ -99,7 +110,7 @@ export class HealthWatch {
   ): Promise<void> {
     this.reported.add(runner.name);
     const restart = runner.config.restartOn.includes("probe");
-    const what = `${describeProbe(health.probe)} failed ${health.failures} times in a row (every ${describeMs(health.intervalMs)}); last: ${result.detail}`;
+    const what = `${describeProbe(health.probe)} failed ${times(health.failures)} in a row (every ${describeMs(health.intervalMs)}); last: ${result.detail}`;
     const action = restart
       ? "restarting it (health.restart_on: probe; start_limit applies)"
       : `not restarted (health.restart_on does not name probe; restart it with: upkeep restart ${runner.name})`;
@@ -162,4 +173,8 @@ class Heartbeat {
   stop(): void {
     this.stopWatch();
   }
+}
+
+function times(n: number): string {
+  return n === 1 ? "once" : `${n} times`;
 }

@@ -57,6 +57,16 @@ services:
     );
     assert.match(unhealthy.reason, /not restarted/);
     assert.equal((await env.status("quiet")).pid, s.pid);
+    // It runs but does not answer: check says so, with what to do.
+    const check = env.cli("check");
+    assert.equal(check.code, 2, check.stdout);
+    assert.match(check.stdout, /^UPKEEP CRITICAL/);
+    assert.match(
+      check.stdout,
+      new RegExp(
+        `quiet: expected health probe http http://127.0.0.1:${port}/healthz passing.*status 503.*upkeep restart quiet`,
+      ),
+    );
   });
 });
 

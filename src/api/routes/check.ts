@@ -12,6 +12,8 @@ export async function handleCheck(
 ): Promise<void> {
   const { supervisor } = ctx;
   const records = await supervisor.store.listProcesses();
-  const input = inputFromRunners(supervisor.runners.values(), records, supervisor.config.stateDir);
+  const input = inputFromRunners(supervisor.runners.values(), records, supervisor.config.stateDir, (name) =>
+    supervisor.healthWatch.probeOf(name),
+  );
   sendJson(res, 200, runCheck(input));
 }
