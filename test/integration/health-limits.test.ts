@@ -94,4 +94,24 @@ services:
     assert.equal(limit.details.pid, first.pid);
     await env.waitForService("hog", "running", "hog restarted", first.pid);
   });
+
+  test("a CPU hog over its limit for the window is restarted, with the figures", async () => {
+    env.writeConfig(`
+services:
+  spinner:
+    command: ["{fixtures}/cpu-hog", "{marker}"]
+    limits: { cpu: 40%, window: 1s }
+    backoff: { initial: 50ms }
+`);
+    env.cli("reload-config");
+    const first = await env.waitForService("spinner", "running", "spinner running");
+    const limit = await waitFor(
+      async () => (await env.events("spinner")).find((e) => e.kind === "limit") ?? null,
+      { what: "a CPU limit event", timeout: 15_000 },
+    );
+    assert.match(limit.reason, /CPU \d+% \(peak \d+%\) over its limit of 40% for 1s/);
+    assert.ok(limit.details.cpu_percent > 40, `cpu ${limit.details.cpu_percent}%`);
+    assert.deepEqual(limit.details.over, ["cpu"]);
+    await env.waitForService("spinner", "running", "spinner restarted", first.pid);
+  });
 });

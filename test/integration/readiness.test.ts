@@ -54,6 +54,29 @@ services:
   });
 });
 
+describe("a stop during a readiness wait", () => {
+  const env = new TestEnv();
+  after(() => env.teardown());
+
+  test("acts at once: the wait does not hold the service's queue", async () => {
+    const [port] = await freePorts(1);
+    env.writeConfig(`
+services:
+  slowpoke:
+    command: ["{fixtures}/ticker", "{marker}"]
+    ready: { tcp: ${port}, timeout: 60s }
+`);
+    await env.startDaemon();
+    const starting = await env.waitForService("slowpoke", "starting", "slowpoke starting");
+    const t0 = Date.now();
+    const stop = env.cli("stop", "slowpoke");
+    assert.equal(stop.code, 0, stop.stderr);
+    assert.ok(Date.now() - t0 < 10_000, "stopped long before ready.timeout");
+    assert.equal((await env.status("slowpoke")).state, "stopped");
+    assert.equal(isAlive(starting.pid), false);
+  });
+});
+
 describe("notify readiness from a real daemon", () => {
   const env = new TestEnv();
   after(() => env.teardown());
