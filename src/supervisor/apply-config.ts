@@ -69,11 +69,15 @@ export async function reloadConfig(
       }
     }),
   );
-  await Promise.all(
-    plan.add.map(async (name) => {
+  // All added runners exist before any starts, so an added dependent sees an added dependency.
+  const added = await Promise.all(
+    plan.add.flatMap((name) => {
       const svc = byName.get(name);
-      if (!svc) return;
-      const runner = await supervisor.addRunner(svc);
+      return svc ? [supervisor.addRunner(svc)] : [];
+    }),
+  );
+  await Promise.all(
+    added.map(async (runner) => {
       if (runner.context.desired === "up") await runner.send({ type: "start_requested" });
     }),
   );

@@ -92,9 +92,12 @@ export class Supervisor {
       this.config.services.map((s) => s.name),
     );
     const records = new Map((await this.store.listProcesses()).map((r) => [r.service, r]));
+    // Every runner exists before any starts: a dependent must see its dependency's runner
+    // (one not created yet would look like no dependency at all).
+    const runners = await Promise.all(this.config.services.map((svc) => this.addRunner(svc)));
     await Promise.all(
-      this.config.services.map(async (svc) => {
-        const runner = await this.addRunner(svc);
+      runners.map(async (runner) => {
+        const svc = runner.config;
         runner.forceNextStart = options.force === true;
         await recoverService(runner, records.get(svc.name) ?? null, this.store, this.config.stateDir, (e) =>
           this.bus.publish(e),

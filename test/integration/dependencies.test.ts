@@ -96,17 +96,17 @@ services:
     }
   });
 
-  test("dependents of a oneshot wait for it to exit 0; it is exited afterwards", async () => {
+  test("dependents of a oneshot wait for it to exit 0 (declared before it, too); it is exited afterwards", async () => {
     const env4 = new TestEnv();
     try {
       env4.writeConfig(`
 services:
-  migrate:
-    type: oneshot
-    command: ["{fixtures}/exit-after", "{marker}", "0.8", "0"]
   app:
     command: ["{fixtures}/ticker", "{marker}"]
     after: [migrate]
+  migrate:
+    type: oneshot
+    command: ["{fixtures}/exit-after", "{marker}", "0.8", "0"]
 `);
       await env4.startDaemon();
       const waiting = await env4.waitForService("app", "waiting", "app waiting for migrate");

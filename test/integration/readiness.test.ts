@@ -96,6 +96,18 @@ services:
     listen: [${port}]
 `);
       await env.startDaemon();
+      if (process.env["UPKEEP_NATIVE"] === "0") {
+        // Without the addon there is no datagram socket to offer: the start fails and says why.
+        const failed = await waitFor(
+          async () => {
+            const s = await env.status("redis");
+            return /native addon/.test(s.reason) ? s : null;
+          },
+          { what: "redis refused for want of the addon" },
+        );
+        assert.match(failed.reason, /notify readiness needs the native addon/);
+        return;
+      }
       const running = await env.waitForService("redis", "running", "redis ready", undefined);
       const readyEvent = (await env.events("redis")).find((e) => e.kind === "state" && e.to === "running");
       assert.match(readyEvent.reason, new RegExp(`ready: READY=1 from PID ${running.pid}`));
