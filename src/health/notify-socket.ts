@@ -4,11 +4,11 @@
  * socket named by NOTIFY_SOCKET. Node has no datagram UNIX sockets, so the native addon binds
  * and reads it (native/notify.c) and libuv polls its fd; there is no fallback without the addon.
  *
- * Who may send: the socket file keeps the mode bind(2) gives it (0777 minus the umask, so with
- * the usual 022 only its owner may send). The caller chmods/chowns it for a service that runs
- * as another user, rather than opening it to every local user with 0666. Since any process
- * that may write to the file can send, the daemon accepts a message only when its `pid` (the
- * kernel's SO_PASSCRED credentials, which a sender cannot forge) belongs to the service's tree.
+ * Who may send: a path socket keeps the mode bind(2) gives it (0777 minus the umask); an
+ * address starting with '@' (what the daemon uses, see supervisor/readiness.ts) is a socket in
+ * the abstract namespace, which has no permissions at all. Either way the daemon accepts a
+ * message only when its `pid` (the kernel's SO_PASSCRED credentials, which a sender cannot
+ * forge) belongs to the service's tree.
  */
 import { closeSync, unlinkSync } from "node:fs";
 import { isErrno } from "../core/errors.js";

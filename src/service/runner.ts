@@ -20,6 +20,9 @@ import { randomUUID } from "node:crypto";
 import type { Effect, MachineEvent, ServiceState } from "./states.js";
 import type { PreparedReadiness } from "./readiness.js";
 
+/** After a gate that failed to check, how soon it looks again. */
+const GATE_RETRY_MS = 5000;
+
 /** What a runner needs from the daemon around it. */
 export interface RunnerDeps {
   store: StateStore;
@@ -66,7 +69,8 @@ export class ServiceRunner {
   private child: Spawned | null = null;
   private timer: NodeJS.Timeout | null = null;
   private unwatch: (() => void) | null = null;
-  private readonly queue: { event: MachineEvent; done: () => void }[] = [];
+  /** `guard`: a wait's controller; its result is dropped if the wait was given up meanwhile. */
+  private readonly queue: { event: MachineEvent; done: () => void; guard?: AbortController }[] = [];
   private busy = false;
   private readonly listeners = new Set<() => void>();
   /** The wait for dependencies and condition while `waiting`. */
@@ -110,14 +114,23 @@ export class ServiceRunner {
     return stop.timeoutMs + (type === "forking" || type === "external" ? startTimeoutMs : 0);
   }
 
-  /** Queue an event; resolves once it and its effects have been handled. */
-  send(event: MachineEvent): Promise<void> {
+  /**
+   * Queue an event; resolves once it and its effects have been handled. An event with a
+   * `guard` (the result of a readiness or gate wait) is dropped when that wait was given up
+   * before the event's turn came: it belongs to a start that is over.
+   */
+  send(event: MachineEvent, guard?: AbortController): Promise<void> {
     // A stop must not wait behind a forking start's wait for its pidfile (up to start_timeout).
     if (event.type === "stop_requested" || event.type === "restart_requested") this.startAbort?.abort();
     return new Promise((done) => {
-      this.queue.push({ event, done });
+      this.queue.push({ event, done, ...(guard ? { guard } : {}) });
       void this.pump();
     });
+  }
+
+  /** Look at the dependencies and condition again now (a reload changed them or removed one). */
+  recheckGate(): void {
+    if (this.state === "waiting") this.awaitGate();
   }
 
   /** Take over a live recorded process (its identity was proven by the caller). */
@@ -167,7 +180,7 @@ export class ServiceRunner {
     this.busy = true;
     try {
       for (let item = this.queue.shift(); item; item = this.queue.shift()) {
-        await this.handle(item.event);
+        if (!item.guard?.signal.aborted) await this.handle(item.event);
         item.done();
       }
     } finally {
@@ -183,10 +196,12 @@ export class ServiceRunner {
     }
     const before = this.state;
     const t = transition(before, this.context, event, this.config, now, () => this.deps.random());
+    // A new reason to wait is shown (and recorded) although the state stays `waiting`; the
+    // same reason again changes nothing, so it is neither written nor told to listeners.
+    const newWait = event.type === "gate_blocked" && t.state === "waiting" && t.reason !== this.reason;
+    if (event.type === "gate_blocked" && !newWait) return;
     this.state = t.state;
     this.context = t.context;
-    // A new reason to wait is shown (and recorded) although the state stays `waiting`.
-    const newWait = event.type === "gate_blocked" && t.state === "waiting" && t.reason !== this.reason;
     if (t.state !== before || newWait) {
       if (t.state !== before) this.since = now;
       this.reason = t.reason;
@@ -198,7 +213,13 @@ export class ServiceRunner {
     } catch (err) {
       this.deps.onFault(this.name, err);
     }
-    for (const listener of [...this.listeners]) listener();
+    for (const listener of [...this.listeners]) {
+      try {
+        listener();
+      } catch (err) {
+        this.deps.onFault(this.name, err); // a watcher's fault must not stop the queue
+      }
+    }
     for (const effect of t.effects) {
       try {
         await this.perform(effect);
@@ -496,12 +517,21 @@ export class ServiceRunner {
   private awaitReady(prepared: PreparedReadiness, record: ProcessRecord): void {
     const abort = new AbortController();
     this.readyAbort = abort;
-    void prepared.wait(record, abort.signal).then((result) => {
-      if (abort.signal.aborted || this.record !== record) return;
-      return this.send(
-        result.ok ? { type: "ready", detail: result.detail } : { type: "not_ready", reason: result.detail },
-      );
-    });
+    void prepared.wait(record, abort.signal).then(
+      (result) => {
+        if (abort.signal.aborted || this.record !== record) return;
+        const event: MachineEvent = result.ok
+          ? { type: "ready", detail: result.detail }
+          : { type: "not_ready", reason: result.detail };
+        return this.send(event, abort);
+      },
+      (err: unknown) => {
+        this.deps.onFault(this.name, err);
+        if (abort.signal.aborted) return;
+        const reason = `readiness could not be checked: ${err instanceof Error ? err.message : String(err)}`;
+        return this.send({ type: "not_ready", reason }, abort);
+      },
+    );
   }
 
   private awaitGate(): void {
@@ -513,13 +543,23 @@ export class ServiceRunner {
     const abort = new AbortController();
     this.gateAbort = abort;
     const blocked = (reason: string): void => {
-      if (!abort.signal.aborted) void this.send({ type: "gate_blocked", reason });
+      if (!abort.signal.aborted) void this.send({ type: "gate_blocked", reason }, abort);
     };
     this.deps.gate(this, abort.signal, blocked).then(
       () => {
-        if (!abort.signal.aborted) void this.send({ type: "gate_open" });
+        if (!abort.signal.aborted) void this.send({ type: "gate_open" }, abort);
       },
-      (err: unknown) => this.deps.onFault(this.name, err),
+      (err: unknown) => {
+        // The gate handles its own failures; this is the last line: say so, and look again soon.
+        this.deps.onFault(this.name, err);
+        blocked(
+          `dependencies and condition could not be checked: ${err instanceof Error ? err.message : String(err)}`,
+        );
+        const retry = setTimeout(() => {
+          if (this.gateAbort === abort && !abort.signal.aborted) this.awaitGate();
+        }, GATE_RETRY_MS);
+        retry.unref();
+      },
     );
   }
 

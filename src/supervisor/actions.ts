@@ -19,6 +19,8 @@ export interface ActionResult {
 
 /** Extra time beyond the stop timeout for the SIGKILL of the tree and the bookkeeping. */
 const STOP_GRACE_MS = 7_000;
+/** How long `upkeep start` waits for a service's dependencies and condition before it reports `waiting`. */
+const GATE_WAIT_MS = 15_000;
 /** How long a oneshot may run before `upkeep start` stops waiting for its result. */
 const ONESHOT_WAIT_MS = 60_000;
 
@@ -112,6 +114,7 @@ async function act(
           isSettledFailure(r.state),
         runner.stopWaitMs + (runner.config.ready?.timeoutMs ?? 0) + STOP_GRACE_MS,
       );
+      if (runner.state === "waiting") await waitForStartResult(runner);
       return startResult(runner, "restarted");
     }
     case "reload":
@@ -126,9 +129,13 @@ async function act(
 /**
  * A oneshot's result is its exit; a service with a readiness probe is running once ready, or
  * has failed its start at ready.timeout: the action waits for that. A service `waiting` for
- * its dependencies or condition is not waited for (that may take any time); the result says so.
+ * its dependencies or condition is waited for up to GATE_WAIT_MS (that may take any time);
+ * still waiting then, the result says so and why.
  */
 async function waitForStartResult(runner: ServiceRunner): Promise<void> {
+  // A dependency on its way up or a condition about to hold: worth a short wait for the result.
+  if (runner.state === "waiting") await runner.waitUntil((r) => r.state !== "waiting", GATE_WAIT_MS);
+  if (runner.state === "waiting") return;
   const { type, ready } = runner.config;
   if (type === "oneshot") {
     await runner.waitUntil((r) => r.state !== "starting", ONESHOT_WAIT_MS);

@@ -10,20 +10,21 @@ import type { EventRecord, ProcessRecord, StateStore } from "../store/store.js";
  * time and boot id all still match; otherwise the record is stale — report what was found,
  * clean what is left of the old tree (by cgroup and run-id marker only: the recorded PID and
  * process group may belong to another program now, which must never be signalled), drop the
- * record, and start the service if the operator wants it up.
+ * record; startRecovered then starts the service if the operator wants it up.
  */
-export async function recoverService(
+export async function recoverRecord(
   runner: ServiceRunner,
   record: ProcessRecord | null,
   store: StateStore,
   stateDir: string,
   publish: (event: EventRecord) => void,
-): Promise<void> {
+): Promise<"adopted" | "cleared"> {
   if (record !== null) {
     const check = checkIdentity(record);
     if (check.status === "live") {
       runner.forceNextStart = false; // --force is for a start, and this one is adopted
-      return runner.adopt(record);
+      await runner.adopt(record);
+      return "adopted";
     }
     const found = describeCheck(record, check);
     // pgid/sid 0: do not select by process group or session, they may be reused now.
@@ -47,13 +48,22 @@ export async function recoverService(
     await store.deleteProcess(runner.name);
     removePidFile(stateDir, runner.name);
   }
+  return "cleared";
+}
+
+/**
+ * Start a recovered service the operator wants up (after recoverRecord found nothing to adopt).
+ * Called for all services only once every record was dealt with, so no dependent starts while
+ * a dependency is still `stopped` only because its stale record is being cleared.
+ */
+export function startRecovered(runner: ServiceRunner): Promise<void> {
   if (runner.context.desired !== "up") {
     runner.forceNextStart = false;
-    return;
+    return Promise.resolve();
   }
   const start = runner.send({ type: "start_requested" });
   // A forking or external start may wait up to start_timeout for its main process: the daemon
   // opens its socket (and starts the other services) meanwhile instead of waiting with it.
-  if (runner.config.type === "forking" || runner.config.type === "external") return;
+  if (runner.config.type === "forking" || runner.config.type === "external") return Promise.resolve();
   return start;
 }

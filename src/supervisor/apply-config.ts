@@ -43,28 +43,31 @@ export async function reloadConfig(
   const byName = new Map(next.services.map((s) => [s.name, s]));
   supervisor.config = next;
   writeConfigSnapshot(next);
-  await Promise.all(plan.remove.map((name) => supervisor.removeRunner(name)));
-  for (const { name } of plan.live) {
+  // New configs first, removals after: a service that no longer requires a removed one must
+  // not be stopped with it, nor wait for it.
+  for (const { name } of [...plan.live, ...plan.restart]) {
     const runner = supervisor.runners.get(name);
     const svc = byName.get(name);
     if (!runner || !svc) continue;
     runner.config = svc;
     supervisor.logs.get(name)?.updateLimits(svc.logs.maxSizeBytes, svc.logs.keep);
-    // children, listen, restart_on, health or limits may have changed
+  }
+  for (const { name } of plan.live) {
+    const runner = supervisor.runners.get(name);
+    if (!runner) continue;
+    // children, listen, restart_on, health, limits or ready may have changed
     supervisor.treeWatch.refresh(runner);
     supervisor.healthWatch.refresh(runner);
     supervisor.limitsWatch.refresh(runner);
+    supervisor.releaseReadiness(runner);
   }
+  await Promise.all(plan.remove.map((name) => supervisor.removeRunner(name)));
   await Promise.all(
     plan.restart.map(async ({ name }) => {
       const runner = supervisor.runners.get(name);
-      const svc = byName.get(name);
-      if (!runner || !svc) return;
-      runner.config = svc;
-      supervisor.logs.get(name)?.updateLimits(svc.logs.maxSizeBytes, svc.logs.keep);
       // Only a process that runs needs a restart to take the change; a stopped one takes it
       // at its next start.
-      if (runner.state === "running" || runner.state === "starting") {
+      if (runner?.state === "running" || runner?.state === "starting") {
         await runner.send({ type: "restart_requested" });
       }
     }),
@@ -81,6 +84,8 @@ export async function reloadConfig(
       if (runner.context.desired === "up") await runner.send({ type: "start_requested" });
     }),
   );
+  // after, requires or condition may have changed, or a dependency gone: waiting services look again.
+  for (const runner of supervisor.runners.values()) runner.recheckGate();
   await supervisor.emit({
     service: null,
     kind: "config",

@@ -85,11 +85,19 @@ export async function inStopOrder(
   await Promise.all(selected.map(stopOne));
 }
 
-/** States that make `on_required_failure: stop` stop the service's dependents. */
-const LOST: readonly ServiceState[] = ["failed", "stopped"];
+/**
+ * Whether this change takes the service away from its dependents: it failed, was stopped,
+ * ended for good (a oneshot's `exited` is its success), or was itself stopped to wait for
+ * something it requires (so a chain of `on_required_failure: stop` goes all the way down).
+ */
+function isLoss(r: ServiceRunner, from: ServiceState, to: ServiceState): boolean {
+  if (to === "failed" || to === "stopped") return true;
+  if (to === "exited") return r.config.type !== "oneshot";
+  return to === "waiting" && from === "stopping";
+}
 
 /**
- * Watches every runner: when one becomes failed or stopped, its running dependents with
+ * Watches every runner: when one is lost (isLoss), its running dependents with
  * `on_required_failure: stop` are stopped (they then wait until it runs again). Returns the
  * function that attaches one runner; `quiet` is true while the daemon shuts down.
  */
@@ -97,10 +105,10 @@ export function watchRequirements(runners: Runners, quiet: () => boolean): (r: S
   return (runner) => {
     let last = runner.state;
     return runner.onChange(() => {
+      const from = last;
       const now = runner.state;
-      const entered = now !== last && LOST.includes(now);
       last = now;
-      if (!entered || quiet()) return;
+      if (now === from || !isLoss(runner, from, now) || quiet()) return;
       for (const dep of dependentsOf(runners, runner.name)) {
         const { requires, onRequiredFailure } = dep.config;
         if (!requires.includes(runner.name) || onRequiredFailure !== "stop") continue;

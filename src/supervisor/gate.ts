@@ -4,6 +4,7 @@
  * is tried again `every`, and a peer that does not answer costs at most `condition.timeout`.
  */
 import { setTimeout as sleep } from "node:timers/promises";
+import type { ConditionConfig } from "../config/model.js";
 import { describeMs, describeProbe } from "../health/describe-probe.js";
 import { isOneShotProbe, runProbe } from "../health/probe.js";
 import type { ServiceRunner } from "../service/runner.js";
@@ -17,28 +18,44 @@ export async function waitForGate(
   signal: AbortSignal,
   blocked: (reason: string) => void,
 ): Promise<void> {
+  let said: string | null = null;
+  const say = (reason: string): void => {
+    if (reason !== said) blocked(reason); // each dependency event wakes us: tell only news
+    said = reason;
+  };
   while (!signal.aborted) {
     const deps = dependenciesOf(runners, runner);
     const unmet = unmetDependency(runners, runner);
     if (unmet !== null) {
-      blocked(unmet);
+      say(unmet);
       await nextChange(deps, signal);
       continue;
     }
     const condition = runner.config.condition;
     if (condition === null) return;
-    // The loader accepts only tcp, http, exec and path here.
-    if (!isOneShotProbe(condition.probe))
-      throw new Error(`condition ${describeProbe(condition.probe)} is not a check`);
-    const options = probeOptionsFor(runner.config, condition.timeoutMs, signal);
-    const result = await runProbe(condition.probe, options);
-    if (signal.aborted) return;
-    if (result.ok) return;
-    const what = describeProbe(condition.probe);
-    blocked(
-      `condition ${what} does not hold (${result.detail}); next check in ${describeMs(condition.everyMs)}`,
-    );
+    const verdict = await checkCondition(runner, condition, signal);
+    if (signal.aborted || verdict === null) return;
+    say(`${verdict}; next check in ${describeMs(condition.everyMs)}`);
     // Not sooner, whatever else changes: an offline peer is not hammered.
     await sleep(condition.everyMs, undefined, { signal }).catch(() => undefined);
+  }
+}
+
+/** null when the condition holds, else why not. */
+async function checkCondition(
+  runner: ServiceRunner,
+  condition: ConditionConfig,
+  signal: AbortSignal,
+): Promise<string | null> {
+  const what = `condition ${describeProbe(condition.probe)}`;
+  // The loader accepts only tcp, http, exec and path here.
+  if (!isOneShotProbe(condition.probe)) return `${what} is not a check upkeep can run`;
+  try {
+    const options = probeOptionsFor(runner.config, condition.probe, condition.timeoutMs, signal);
+    const result = await runProbe(condition.probe, options);
+    return result.ok ? null : `${what} does not hold (${result.detail})`;
+  } catch (err) {
+    // A user that vanished from /etc/passwd, say: the service waits and says why.
+    return `${what} cannot be checked: ${err instanceof Error ? err.message : String(err)}`;
   }
 }

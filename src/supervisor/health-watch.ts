@@ -28,6 +28,8 @@ export class HealthWatch {
     private readonly logsDir: string,
     private readonly emit: Emit,
     private readonly onFault: (service: string, err: unknown) => void,
+    /** True while the daemon shuts down: nothing is restarted then. */
+    private readonly quiet: () => boolean,
   ) {}
 
   attach(runner: ServiceRunner): () => void {
@@ -82,14 +84,17 @@ export class HealthWatch {
           });
       } else if (failures === health.failures) {
         await this.reportUnhealthy(runner, record, health, result);
-        if (!current()) return;
       }
-      schedule();
     };
     const schedule = (): void => {
       timer = setTimeout(() => {
         timer = null;
-        tick().catch((err: unknown) => this.onFault(runner.name, err));
+        // A fault in one probe (a store write) is reported; the probing goes on.
+        tick()
+          .catch((err: unknown) => this.onFault(runner.name, err))
+          .finally(() => {
+            if (current()) schedule();
+          });
       }, health.intervalMs);
       timer.unref();
     };
@@ -120,7 +125,7 @@ export class HealthWatch {
       reason: `unhealthy: ${what}; ${action}`,
       details: { pid: record.pid, probe: health.probe, failures: health.failures, last: result.detail },
     });
-    if (restart && runner.record === record && runner.state === "running")
+    if (restart && !this.quiet() && runner.record === record && runner.state === "running")
       await runner.send({ type: "health_failed", reason: what });
   }
 }
@@ -133,7 +138,7 @@ function probeOnce(
   // log is a heartbeat (checked by the caller); the loader accepts no notify here.
   if (!isOneShotProbe(health.probe))
     return Promise.resolve({ ok: false, detail: `${describeProbe(health.probe)} is not a probe`, ms: 0 });
-  return runProbe(health.probe, probeOptionsFor(config, health.timeoutMs, signal));
+  return runProbe(health.probe, probeOptionsFor(config, health.probe, health.timeoutMs, signal));
 }
 
 /** `health: { log }`: a matching output line must have come within each interval. */

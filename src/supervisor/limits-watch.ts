@@ -44,6 +44,8 @@ export class LimitsWatch {
   constructor(
     private readonly emit: Emit,
     private readonly onFault: (service: string, err: unknown) => void,
+    /** True while the daemon shuts down: nothing is restarted then. */
+    private readonly quiet: () => boolean,
   ) {}
 
   attach(runner: ServiceRunner): () => void {
@@ -75,7 +77,13 @@ export class LimitsWatch {
     let cpu: Excess | null = null;
     let stopped = false;
     const timer = setInterval(() => {
-      const sample = sampleTree(record);
+      let sample: Sample | null;
+      try {
+        sample = sampleTree(record);
+      } catch (err) {
+        this.onFault(runner.name, err); // /proc read failed in an unexpected way: try again next tick
+        return;
+      }
       if (sample === null || previous === null) {
         previous = sample;
         return;
@@ -136,7 +144,7 @@ export class LimitsWatch {
         processes: f.sample.processes,
       },
     });
-    if (runner.record === record && runner.state === "running")
+    if (!this.quiet() && runner.record === record && runner.state === "running")
       await runner.send({ type: "health_failed", reason: what });
   }
 }

@@ -1,14 +1,20 @@
 import type { ServiceConfig } from "../config/model.js";
-import type { ProbeOptions } from "../health/probe.js";
+import type { OneShotProbeSpec, ProbeOptions } from "../health/probe.js";
 import { resolveIds } from "../service/spawn.js";
 
 /**
- * How a probe of this service runs: an exec probe in the service's cwd, with its environment,
- * and as its user when the daemon is root (a check is no reason to keep root's rights).
+ * How one probe of this service runs. An exec probe runs in the service's cwd, with its
+ * environment, and as its user when the daemon is root (a check is no reason to keep root's
+ * rights); the other kinds need nothing but the timeout.
  */
-export function probeOptionsFor(config: ServiceConfig, timeoutMs: number, signal: AbortSignal): ProbeOptions {
-  const asRoot = process.getuid?.() === 0;
-  const ids = asRoot ? resolveIds(config) : { env: {} };
+export function probeOptionsFor(
+  config: ServiceConfig,
+  probe: OneShotProbeSpec,
+  timeoutMs: number,
+  signal: AbortSignal,
+): ProbeOptions {
+  if (probe.kind !== "exec") return { timeoutMs, signal };
+  const ids = process.getuid?.() === 0 ? resolveIds(config) : { env: {} };
   return {
     timeoutMs,
     signal,

@@ -6,26 +6,32 @@
  *  - notify: the service sends READY=1 to $NOTIFY_SOCKET, the sd_notify protocol.
  * Each ends at `ready.timeout` after the spawn with the last thing found.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ReadyConfig, ServiceConfig } from "../config/model.js";
 import { describeMs, describeProbe } from "../health/describe-probe.js";
 import { NotifySocket } from "../health/notify-socket.js";
 import { runProbe, type OneShotProbeSpec } from "../health/probe.js";
-import { cgroupMembers, findTreeMembers } from "../identity/process-tree.js";
+import { cgroupRecordPath, readProcCgroup } from "../identity/cgroup.js";
+import { readProcStat } from "../identity/proc-stat.js";
 import { watchForLine } from "../logs/wait-for-line.js";
 import type { PreparedReadiness, ReadinessResult } from "../service/readiness.js";
 import type { ServiceRunner } from "../service/runner.js";
-import { selectorOf } from "../service/tree-effects.js";
 import type { ProcessRecord } from "../store/store.js";
 import { probeOptionsFor } from "./probe-options.js";
 
 /** Abstract socket names are at most 107 bytes; longer service names are hashed. */
 const MAX_SOCKET_NAME = 100;
+/** READY=1 senders kept for judging per start; more are dropped (see notifyReadiness). */
+const MAX_SENDERS = 64;
+/** How many parents are walked up from a sender to find the service's main process. */
+const MAX_ANCESTRY = 64;
 
 export class Readiness {
   /** One notify socket per service, kept while the service exists (it may send more later). */
   private readonly sockets = new Map<string, NotifySocket>();
+  /** Unguessable per daemon: see socketAddress. */
+  private readonly nonce = randomBytes(8).toString("hex");
   /** The listener of each socket's current start. */
   private readonly listeners = new Map<string, (pid: number, fields: Map<string, string>) => void>();
 
@@ -89,43 +95,42 @@ export class Readiness {
   }
 
   private notifyReadiness(name: string, ready: ReadyConfig): PreparedReadiness {
-    const address = this.socketAddress(name);
     let socket = this.sockets.get(name);
     if (socket === undefined) {
-      socket = NotifySocket.open(address);
+      socket = NotifySocket.open(this.socketAddress(name));
       this.sockets.set(name, socket);
       socket.onMessage(({ pid, fields }) => this.listeners.get(name)?.(pid, fields));
     }
-    const senders: number[] = [];
+    // READY=1 senders not judged yet, each once, and at most MAX_SENDERS of them: anyone on
+    // the host can send to an abstract socket, so a flood must cost neither memory nor scans.
+    const senders = new Set<number>();
     let wake: (() => void) | null = null;
     let status: string | null = null;
     const listener = (pid: number, fields: Map<string, string>): void => {
       status = fields.get("STATUS") ?? status;
-      if (fields.get("READY") !== "1") return;
-      senders.push(pid);
+      if (fields.get("READY") !== "1" || senders.size >= MAX_SENDERS) return;
+      senders.add(pid);
       wake?.();
     };
     this.listeners.set(name, listener);
     return {
-      env: { NOTIFY_SOCKET: address },
+      env: { NOTIFY_SOCKET: socket.path },
       wait: async (record, signal) => {
         const deadline = Date.now() + ready.timeoutMs;
         const strangers = new Set<number>();
         for (;;) {
-          const from = senders.find((pid) => !strangers.has(pid));
-          if (from !== undefined) {
-            if (isInTree(from, record)) return { ok: true, detail: `READY=1 from PID ${from}` };
-            strangers.add(from); // a process outside the service's tree cannot declare it ready
-            continue;
+          for (const pid of senders) {
+            senders.delete(pid);
+            if (strangers.has(pid)) continue;
+            if (isInTree(pid, record)) return { ok: true, detail: `READY=1 from PID ${pid}` };
+            strangers.add(pid); // a process outside the service's tree cannot declare it ready
           }
           const seen = new Promise<void>((resolve) => (wake = resolve));
           if (!(await untilDeadline(seen, deadline, signal))) break;
         }
         const said = status === null ? "" : `; its last STATUS was ${JSON.stringify(status)}`;
-        const ignored =
-          strangers.size > 0
-            ? `; ignored READY=1 from PIDs outside its tree: ${[...strangers].join(", ")}`
-            : "";
+        const shown = [...strangers].slice(0, 10).join(", ");
+        const ignored = strangers.size > 0 ? `; ignored READY=1 from PIDs outside its tree: ${shown}` : "";
         return {
           ok: false,
           detail: `no READY=1 on NOTIFY_SOCKET within ${describeMs(ready.timeoutMs)}${said}${ignored}`,
@@ -137,15 +142,22 @@ export class Readiness {
     };
   }
 
+  /** A service whose `ready` is no longer notify (a reload) gives its socket back. */
+  release(runner: ServiceRunner): void {
+    if (runner.config.ready?.probe.kind !== "notify") this.forget(runner.name);
+  }
+
   /**
    * An abstract socket (a leading '@', as sd_notify reads it): no file, so no path-length or
    * permission limit, also for a service that runs as another user; a sender is believed only
-   * when the kernel-given PID is in the service's tree.
+   * when the kernel-given PID is in the service's tree. The name holds a random part chosen
+   * by each daemon, so no one can bind it first or listen on it while the daemon is down.
    */
   private socketAddress(name: string): string {
-    const plain = `@upkeep/${this.stateId}/notify/${name}`;
+    const base = `@upkeep/${this.stateId}/${this.nonce}/notify/`;
+    const plain = `${base}${name}`;
     if (plain.length <= MAX_SOCKET_NAME) return plain;
-    return `@upkeep/${this.stateId}/notify/${createHash("sha256").update(name).digest("hex").slice(0, 32)}`;
+    return `${base}${createHash("sha256").update(name).digest("hex").slice(0, 32)}`;
   }
 }
 
@@ -163,7 +175,7 @@ function probeReadiness(
         const left = deadline - Date.now();
         if (left <= 0) break;
         const timeoutMs = Math.min(left, Math.max(ready.intervalMs, 1000));
-        last = await runProbe(probe, probeOptionsFor(config, timeoutMs, signal));
+        last = await runProbe(probe, probeOptionsFor(config, probe, timeoutMs, signal));
         if (last.ok) return { ok: true, detail: `${describeProbe(ready.probe)}: ${last.detail}` };
         const pause = Math.min(ready.intervalMs, deadline - Date.now());
         if (pause > 0) await sleep(pause, undefined, { signal }).catch(() => undefined);
@@ -193,9 +205,19 @@ async function untilDeadline(event: Promise<void>, deadline: number, signal: Abo
   }
 }
 
+/**
+ * Whether the sender belongs to the service: its main process, a process in its cgroup, or a
+ * descendant of its main process (a few /proc reads; never a scan of every process, which a
+ * flood of senders could make the daemon do again and again).
+ */
 function isInTree(pid: number, record: ProcessRecord): boolean {
   if (pid === record.pid) return true;
-  const sel = selectorOf(record);
-  const members = cgroupMembers(sel) ?? findTreeMembers(sel);
-  return members.some((m) => m.pid === pid);
+  if (record.cgroup !== null && readProcCgroup(pid) === cgroupRecordPath(record.cgroup)) return true;
+  let current = readProcStat(pid);
+  for (let steps = 0; current !== null && steps < MAX_ANCESTRY; steps++) {
+    if (current.ppid === record.pid) return true;
+    if (current.ppid <= 1) return false;
+    current = readProcStat(current.ppid);
+  }
+  return false;
 }

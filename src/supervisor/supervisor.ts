@@ -10,7 +10,7 @@ import { removePidFile } from "../service/pid-file.js";
 import { ServiceRunner } from "../service/runner.js";
 import { selectorOf } from "../service/tree-effects.js";
 import type { EventRecord, NewEvent, StateStore } from "../store/store.js";
-import { recoverService } from "./adopt.js";
+import { recoverRecord, startRecovered } from "./adopt.js";
 import { TreeWatch } from "./tree-watch.js";
 import { STATE_ID_ENV, stateDirId } from "../config/state-dir-id.js";
 import { EventBus } from "./event-bus.js";
@@ -44,6 +44,7 @@ export class Supervisor {
   readonly limitsWatch = new LimitsWatch(
     (event) => this.emit(event),
     (service, err) => this.onFault(service, err),
+    () => this.shuttingDown,
   );
   private readonly readiness: Readiness;
   private readonly followRequirements = watchRequirements(this.runners, () => this.shuttingDown);
@@ -63,6 +64,7 @@ export class Supervisor {
       this.logsDir,
       (event) => this.emit(event),
       (service, err) => this.onFault(service, err),
+      () => this.shuttingDown,
     );
     this.readiness = new Readiness(this.logsDir, this.cgroupGroup);
     // Inherited by every service (spawns copy the daemon's environment): with the service's
@@ -95,18 +97,19 @@ export class Supervisor {
     // Every runner exists before any starts: a dependent must see its dependency's runner
     // (one not created yet would look like no dependency at all).
     const runners = await Promise.all(this.config.services.map((svc) => this.addRunner(svc)));
-    await Promise.all(
-      runners.map(async (runner) => {
-        const svc = runner.config;
+    // Every record is dealt with (adopted, or cleared as stale) before anything starts, so a
+    // dependent never sees a dependency `stopped` only because its record is being cleared.
+    const outcomes = await Promise.all(
+      runners.map((runner) => {
         runner.forceNextStart = options.force === true;
-        await recoverService(runner, records.get(svc.name) ?? null, this.store, this.config.stateDir, (e) =>
-          this.bus.publish(e),
-        );
-        // --force is for this start-up only: the start consumes it (recoverService clears it
-        // when nothing is started), so a later restart asks again.
-        records.delete(svc.name);
+        const record = records.get(runner.name) ?? null;
+        records.delete(runner.name);
+        return recoverRecord(runner, record, this.store, this.config.stateDir, (e) => this.bus.publish(e));
       }),
     );
+    // --force is for this start-up only: the start consumes it (startRecovered clears it when
+    // nothing is started), so a later restart asks again.
+    await Promise.all(runners.filter((_, i) => outcomes[i] === "cleared").map(startRecovered));
     await this.recoverRemoved([...records.values()].map((r) => r.service));
   }
 
@@ -162,6 +165,11 @@ export class Supervisor {
     return runner;
   }
 
+  /** After a live config change: a service whose `ready` is no longer notify closes its socket. */
+  releaseReadiness(runner: ServiceRunner): void {
+    this.readiness.release(runner);
+  }
+
   /** Stop a service that left the config, then forget its runner (its events stay). */
   async removeRunner(name: string): Promise<void> {
     const runner = this.runners.get(name);
@@ -189,7 +197,7 @@ export class Supervisor {
     await this.emit({ service: null, kind: "daemon", reason: "daemon stopping: stopping all services" });
     const runners = [...this.runners.values()].reverse();
     const settled = new Set(["stopped", "exited", "failed"]);
-    await inStopOrder(this.runners, runners, async (runner) => {
+    const stop = async (runner: ServiceRunner): Promise<void> => {
       if (settled.has(runner.state)) return; // nothing runs: leave its state as it is
       const desired = runner.context.desired;
       await runner.send({ type: "stop_requested" });
@@ -197,7 +205,12 @@ export class Supervisor {
       // A shutdown is not an operator stop of the service: keep what the operator wanted.
       runner.context.desired = desired;
       await this.store.putService({ ...(await this.store.getService(runner.name))!, desired });
-    });
+    };
+    // What runs no process but could start one (a gate about to open, a backoff timer) is
+    // stopped first, at once: while dependents stop, their dependencies must not start anew.
+    const idle = runners.filter((r) => r.state === "waiting" || r.state === "backoff");
+    await Promise.all(idle.map(stop));
+    await inStopOrder(this.runners, runners, stop);
     for (const runner of runners) {
       runner.dispose();
       this.removeServiceCgroup(runner);

@@ -222,3 +222,61 @@ services:
     assert.equal((await env.api("GET", "/api/v1/services/b")).status, 404);
   });
 });
+
+describe("dependencies across a daemon restart and a reload", () => {
+  const env = new TestEnv();
+  after(() => env.teardown());
+
+  test("with every record stale (daemon and services killed), dependents still start after what they require", async () => {
+    const [port] = await freePorts(1);
+    env.writeConfig(`
+services:
+  web:
+    command: ["{fixtures}/needs-port", "${port}", "{marker}"]
+    requires: [db]
+    restart: "no"
+  db:
+    command: ["{fixtures}/delayed-listener", "${port}", "700", "{marker}"]
+    ready: { tcp: ${port}, interval: 100ms }
+`);
+    await env.startDaemon();
+    await env.waitForService("web", "running", "web running");
+    await env.killDaemon();
+    for (const pid of env.markedPids()) process.kill(pid, "SIGKILL");
+    await waitFor(() => env.markedPids().length === 0 || null, { what: "every service process gone" });
+    await env.startDaemon();
+    const web = await env.waitForService("web", "running", "web running after the restart");
+    const lastOf = (events: any[], pick: (e: any) => boolean): any => events.filter(pick).at(-1);
+    const dbRunning = lastOf(await env.events("db"), (e) => e.kind === "state" && e.to === "running");
+    const webSpawn = lastOf(await env.events("web"), (e) => e.kind === "spawn");
+    assert.ok(at(webSpawn) >= at(dbRunning), "web was spawned after the new db became ready");
+    assert.equal(web.state, "running");
+  });
+
+  test("a reload that removes a required service and the requirement leaves the dependent running", async () => {
+    env.writeConfig(`
+services:
+  db:
+    command: ["{fixtures}/ticker", "{marker}"]
+  api:
+    command: ["{fixtures}/ticker", "{marker}"]
+    requires: [db]
+    on_required_failure: stop
+`);
+    assert.equal(env.cli("reload-config").code, 0);
+    const api = await env.waitForService("api", "running", "api running");
+    env.writeConfig(`
+services:
+  api:
+    command: ["{fixtures}/ticker", "{marker}"]
+`);
+    const reload = env.cli("reload-config");
+    assert.equal(reload.code, 0, reload.stderr);
+    await waitFor(async () => (await env.api("GET", "/api/v1/services/db")).status === 404 || null, {
+      what: "db removed",
+    });
+    const now = await env.status("api");
+    assert.equal(now.state, "running");
+    assert.equal(now.pid, api.pid, "api was not stopped with the service it no longer requires");
+  });
+});
