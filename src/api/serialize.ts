@@ -2,7 +2,7 @@ import { readProcStat, CLOCK_TICKS, PAGE_SIZE } from "../identity/proc-stat.js";
 import type { ServiceRunner } from "../service/runner.js";
 import type { EventRecord } from "../store/store.js";
 import type { Supervisor } from "../supervisor/supervisor.js";
-import type { DaemonStatusJson, EventJson, ServiceStatusJson } from "./wire.js";
+import type { DaemonStatusJson, EventJson, HealthJson, ServiceStatusJson } from "./wire.js";
 
 /** The one place runner state becomes wire JSON (snake_case, ISO times). */
 export function serializeService(
@@ -34,7 +34,16 @@ export function serializeService(
     reason: runner.reason,
     next_attempt_at:
       ctx.timerAt !== null && runner.state !== "stopping" ? new Date(ctx.timerAt).toISOString() : null,
+    health: healthOf(supervisor, runner.name),
+    instance_of: runner.config.instanceOf,
   };
+}
+
+function healthOf(supervisor: Supervisor, name: string): HealthJson | null {
+  const probe = supervisor.healthWatch.probeOf(name);
+  if (probe === null) return null;
+  const { what, failures, threshold, last } = probe;
+  return { probe: what, failures, threshold, failing: failures >= threshold, last };
 }
 
 export function serializeDaemon(supervisor: Supervisor): DaemonStatusJson {

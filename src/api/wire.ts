@@ -30,6 +30,22 @@ export interface ServiceStatusJson {
   reason: string;
   /** When a restart is scheduled (backoff) or a failed service retries (retry_after). */
   next_attempt_at: string | null;
+  /** The health probe as last seen while running; null without a probe or before its first try. */
+  health: HealthJson | null;
+  /** For an instance (`web@hostA`): its declared name (`web`); null otherwise. */
+  instance_of: string | null;
+}
+
+export interface HealthJson {
+  /** The probe in a few words: `http http://127.0.0.1:8080/healthz`. */
+  probe: string;
+  /** Failures in a row (0 after a pass) and how many make the service unhealthy. */
+  failures: number;
+  threshold: number;
+  /** failures ≥ threshold. */
+  failing: boolean;
+  /** The last try's detail. */
+  last: string;
 }
 
 export interface DaemonStatusJson {

@@ -56,7 +56,10 @@ services:
       { what: "an unhealthy event for quiet" },
     );
     assert.match(unhealthy.reason, /not restarted/);
-    assert.equal((await env.status("quiet")).pid, s.pid);
+    const now = await env.status("quiet");
+    assert.equal(now.pid, s.pid);
+    assert.equal(now.health.failing, true);
+    assert.match(now.health.last, /status 503/);
     // It runs but does not answer: check says so, with what to do.
     const check = env.cli("check");
     assert.equal(check.code, 2, check.stdout);

@@ -40,7 +40,7 @@ describe("one instance per peer", () => {
   let upPort = 0;
   before(async () => {
     silent = await silentPeer();
-    [upPort] = await freePorts(1);
+    upPort = (await freePorts(1))[0]!;
     up = createServer((s) => s.destroy()).listen(upPort, "127.0.0.1");
   });
   after(async () => {

@@ -42,6 +42,8 @@ function service(name: string, state: ServiceStatusJson["state"]): ServiceStatus
     log_file: { out: "/o", err: "/e" },
     reason: state === "failed" ? "start limit hit" : "ready",
     next_attempt_at: null,
+    health: null,
+    instance_of: null,
   };
 }
 

@@ -22,6 +22,8 @@ function service(overrides: Partial<ServiceStatusJson>): ServiceStatusJson {
     log_file: { out: "/s/logs/web.out.log", err: "/s/logs/web.err.log" },
     reason: "ready",
     next_attempt_at: null,
+    health: null,
+    instance_of: null,
     ...overrides,
   };
 }
@@ -102,4 +104,26 @@ test("states are coloured only when asked", () => {
 
 test("an empty service list says so", () => {
   assert.equal(renderStatusTable([], { now: NOW, colour: false }), "no services in the config\n");
+});
+
+test("a running service failing its health probe gets a health line with the probe's last answer", () => {
+  const failing = service({
+    health: {
+      probe: "http http://127.0.0.1:8080/healthz",
+      failures: 3,
+      threshold: 3,
+      failing: true,
+      last: "status 503",
+    },
+  });
+  const passing = service({
+    name: "api",
+    health: { probe: "tcp 127.0.0.1:9000", failures: 1, threshold: 3, failing: false, last: "refused" },
+  });
+  const out = renderStatusTable([failing, passing], { now: NOW, colour: false });
+  assert.match(
+    out,
+    /\n  health: failing: http http:\/\/127\.0\.0\.1:8080\/healthz failed 3 times in a row; last: status 503\n/,
+  );
+  assert.equal(out.match(/health:/g)?.length, 1, "only the failing one");
 });

@@ -69,6 +69,9 @@ export function renderStatusTable(
     out += `${renderRow(rows[i] ?? [], widths, options.colour)}\n`;
     const reason = EXPLAINED.has(service.state) ? reasonText(service, options.now) : "";
     if (reason) out += `  reason: ${reason}\n`;
+    const health = service.health;
+    if (health?.failing === true && service.state === "running")
+      out += `  health: failing: ${health.probe} failed ${health.failures} times in a row; last: ${health.last}\n`;
   });
   return out;
 }
