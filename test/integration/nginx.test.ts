@@ -109,9 +109,13 @@ services:
     backoff: { initial: 50ms }
     stop: { timeout: 5s }
     listen: [${port}]
+    ready: { http: "http://127.0.0.1:${port}/", body: "^upkeep-ok", timeout: 10s, interval: 100ms }
+    health: { http: "http://127.0.0.1:${port}/", interval: 1s, failures: 2 }
 `);
     await env.startDaemon();
     const running = await env.waitForService("nginx", "running", "nginx running");
+    // Running only once it answered: the readiness probe's answer is the reason.
+    assert.match(running.reason, new RegExp(`ready: http http://127.0.0.1:${port}/ .*status 200`));
     const master = Number(readFileSync(join(prefix, "nginx.pid"), "utf8"));
     assert.equal(running.pid, master, "the main PID is the pidfile's master, not the start command");
 
