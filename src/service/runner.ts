@@ -75,6 +75,8 @@ export class ServiceRunner {
   private readonly listeners = new Set<() => void>();
   /** The wait for dependencies and condition while `waiting`. */
   private gateAbort: AbortController | null = null;
+  /** The chain of PID file operations (see pidFile). */
+  private pidFileOps: Promise<void> = Promise.resolve();
   /** The readiness of the current start, from its spawn until it is ready or over. */
   private prepared: PreparedReadiness | null = null;
   private readyAbort: AbortController | null = null;
@@ -380,7 +382,7 @@ export class ServiceRunner {
     });
     this.output.marker(`started PID ${pid}`);
     await this.deps.store.putProcess(this.record);
-    await writePidFile(this.deps.stateDir, this.name, pid);
+    this.pidFile(() => writePidFile(this.deps.stateDir, this.name, pid));
     return this.handle({ type: "spawned", pid });
   }
 
@@ -452,7 +454,7 @@ export class ServiceRunner {
     });
     this.output.marker(`main process PID ${stat.pid} from ${started.main.source}: ${started.main.tie ?? ""}`);
     await this.deps.store.putProcess(record);
-    await writePidFile(this.deps.stateDir, this.name, stat.pid);
+    this.pidFile(() => writePidFile(this.deps.stateDir, this.name, stat.pid));
     if (started.alreadyRunning)
       return this.handle({ type: "adopted", pid: stat.pid, startedAt: record.startedAt });
     return this.handle({ type: "spawned", pid: stat.pid });
@@ -494,7 +496,7 @@ export class ServiceRunner {
     this.child = null;
     this.record = null;
     await this.deps.store.deleteProcess(this.name);
-    removePidFile(this.deps.stateDir, this.name);
+    this.pidFile(() => removePidFile(this.deps.stateDir, this.name));
   }
 
   /** The config to spawn with: the service's own, plus what its readiness needs in the environment. */
@@ -561,6 +563,21 @@ export class ServiceRunner {
         retry.unref();
       },
     );
+  }
+
+  /**
+   * PID file writes and removals, in order, off the state machine's path: the process record
+   * in the store is what identity rests on, and it is written before `spawned`; the PID file
+   * is for operators and their tools, and waiting for its write (a file create costs most of a
+   * millisecond on the disks seen here) would delay every start and restart.
+   */
+  private pidFile(op: () => Promise<void> | void): void {
+    this.pidFileOps = this.pidFileOps.then(op).catch((err: unknown) => this.deps.onFault(this.name, err));
+  }
+
+  /** Resolves once every PID file write and removal asked for so far is done. */
+  pidFileSettled(): Promise<void> {
+    return this.pidFileOps;
   }
 
   private cancelTimer(): void {

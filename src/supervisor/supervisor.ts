@@ -176,6 +176,7 @@ export class Supervisor {
     if (!runner) return;
     await runner.send({ type: "stop_requested" });
     await runner.waitUntil((r) => r.state === "stopped", runner.stopWaitMs + 10_000);
+    await runner.pidFileSettled();
     runner.dispose();
     for (const off of this.detach.get(name) ?? []) off();
     this.detach.delete(name);
@@ -211,6 +212,7 @@ export class Supervisor {
     const idle = runners.filter((r) => r.state === "waiting" || r.state === "backoff");
     await Promise.all(idle.map(stop));
     await inStopOrder(this.runners, runners, stop);
+    await Promise.all(runners.map((r) => r.pidFileSettled()));
     for (const runner of runners) {
       runner.dispose();
       this.removeServiceCgroup(runner);
