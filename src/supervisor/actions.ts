@@ -3,7 +3,7 @@ import { checkIdentity } from "../identity/process-identity.js";
 import type { ServiceRunner } from "../service/runner.js";
 import type { ServiceState } from "../service/states.js";
 import type { Supervisor } from "./supervisor.js";
-import { inStopOrder } from "./dependencies.js";
+import { inStopOrder, isBlockedByOperator } from "./dependencies.js";
 
 export const OPERATOR_ACTIONS = ["start", "stop", "restart", "reload", "reset"] as const;
 export type OperatorAction = (typeof OPERATOR_ACTIONS)[number];
@@ -98,7 +98,7 @@ async function act(
     case "start":
     case "reset":
       await runner.send({ type: action === "start" ? "start_requested" : "reset_requested" });
-      await waitForStartResult(runner);
+      await waitForStartResult(supervisor, runner);
       return startResult(runner, action === "start" ? "started" : "reset and started");
     case "stop":
       await runner.send({ type: "stop_requested" });
@@ -114,7 +114,7 @@ async function act(
           isSettledFailure(r.state),
         runner.stopWaitMs + (runner.config.ready?.timeoutMs ?? 0) + STOP_GRACE_MS,
       );
-      if (runner.state === "waiting") await waitForStartResult(runner);
+      if (runner.state === "waiting") await waitForStartResult(supervisor, runner);
       return startResult(runner, "restarted");
     }
     case "reload":
@@ -132,9 +132,14 @@ async function act(
  * its dependencies or condition is waited for up to GATE_WAIT_MS (that may take any time);
  * still waiting then, the result says so and why.
  */
-async function waitForStartResult(runner: ServiceRunner): Promise<void> {
-  // A dependency on its way up or a condition about to hold: worth a short wait for the result.
-  if (runner.state === "waiting") await runner.waitUntil((r) => r.state !== "waiting", GATE_WAIT_MS);
+async function waitForStartResult(supervisor: Supervisor, runner: ServiceRunner): Promise<void> {
+  // A dependency on its way up or a condition about to hold: worth a short wait for the
+  // result. A required service that is failed or stopped is not: the answer says so at once.
+  if (runner.state === "waiting" && !isBlockedByOperator(supervisor.runners, runner))
+    await runner.waitUntil(
+      (r) => r.state !== "waiting" || isBlockedByOperator(supervisor.runners, r),
+      GATE_WAIT_MS,
+    );
   if (runner.state === "waiting") return;
   const { type, ready } = runner.config;
   if (type === "oneshot") {
@@ -154,7 +159,8 @@ function isSettledFailure(state: ServiceState): boolean {
 function startResult(runner: ServiceRunner, verb: string): ActionResult {
   const { state } = runner;
   const oneshotDone = runner.config.type === "oneshot" && state === "exited";
-  if (state === "waiting") return result(runner, true, `${runner.name} is waiting: ${runner.reason}`);
+  if (state === "waiting")
+    return result(runner, true, `${runner.name} is waiting: ${runner.reason.replace(/^waiting: /, "")}`);
   if (state === "running" || state === "starting" || oneshotDone) {
     const pid = runner.context.pid;
     return result(runner, true, `${runner.name} ${verb}${pid ? ` (PID ${pid})` : ""}: ${state}`);

@@ -11,6 +11,18 @@ export type Runners = ReadonlyMap<string, ServiceRunner>;
 /** States in which a service wanted up is still on its way to running. */
 const ON_ITS_WAY: readonly ServiceState[] = ["waiting", "starting", "backoff", "stopping"];
 
+/**
+ * True when the service waits for a required service that is not on its way up (failed,
+ * stopped, ended): only an operator can change that, so nobody should wait for it to pass.
+ */
+export function isBlockedByOperator(runners: Runners, runner: ServiceRunner): boolean {
+  if (runner.state !== "waiting") return false;
+  return runner.config.requires.some((name) => {
+    const dep = runners.get(name);
+    return dep !== undefined && !isReadyForDependents(dep) && !isOnItsWay(dep);
+  });
+}
+
 /** Ready for its dependents: running, or a oneshot that completed. */
 export function isReadyForDependents(r: ServiceRunner): boolean {
   return r.state === "running" || (r.config.type === "oneshot" && r.state === "exited");

@@ -65,6 +65,12 @@ services:
       );
       assert.equal(waiting.desired, "up", "a dependency stop is not the operator's stop of api");
       assert.equal((await env2.status("reporter")).pid, reporter.pid, "keep (the default) leaves it running");
+      // Only an operator can start db again: `start api` says so at once instead of waiting.
+      const t0 = Date.now();
+      const start = env2.cli("start", "api");
+      assert.equal(start.code, 0, start.stderr);
+      assert.match(start.stdout, /api is waiting: requires db, which the operator stopped/);
+      assert.ok(Date.now() - t0 < 5000, `took ${Date.now() - t0} ms`);
       assert.equal(env2.cli("start", "db").code, 0);
       const back = await env2.waitForService("api", "running", "api running again");
       assert.notEqual(back.pid, api.pid);
