@@ -73,6 +73,35 @@ services:
   });
 });
 
+describe("a log heartbeat", () => {
+  const env = new TestEnv();
+  after(() => env.teardown());
+
+  test("a service that stops writing its heartbeat line is unhealthy and restarted", async () => {
+    env.writeConfig(`
+services:
+  beat:
+    command: ["{fixtures}/ticker", "{marker}", "0.1"]
+    health: { log: '^tick \\d+$', interval: 500ms, timeout: 200ms, failures: 2 }
+    backoff: { initial: 50ms }
+    stop: { timeout: 500ms } # a stopped process does not act on SIGTERM: SIGKILL soon
+`);
+    await env.startDaemon();
+    const first = await env.waitForService("beat", "running", "beat running");
+    await waitFor(async () => (await env.status("beat")).health?.failures === 0 || null, {
+      what: "a passing heartbeat",
+    });
+    process.kill(first.pid, "SIGSTOP"); // alive, but silent
+    const unhealthy = await waitFor(
+      async () => (await env.events("beat")).find((e) => e.kind === "unhealthy") ?? null,
+      { what: "an unhealthy event for the silent service" },
+    );
+    assert.match(unhealthy.reason, /log \/\^tick \\d\+\$\/ failed 2 times in a row/);
+    assert.match(unhealthy.reason, /no matching output line for \d+s/);
+    await env.waitForService("beat", "running", "beat restarted", first.pid);
+  });
+});
+
 describe("limits", () => {
   const env = new TestEnv();
   after(() => env.teardown());
