@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { waitFor } from "../../test/helpers/wait-for.js";
 import { exited, openTestLog, spawnService } from "./service-fixtures.js";
-import { watchForLine } from "./wait-for-line.js";
+import { watchForLine, watchLines } from "./wait-for-line.js";
 
 const cleanups: (() => void)[] = [];
 after(() => cleanups.forEach((cleanup) => cleanup()));
@@ -83,4 +83,21 @@ test("a real service's ready line is seen through its FIFO", async () => {
   assert.equal(await exited(log, child), 0);
   await waitFor(() => matches.length > 0, { what: "the service's ready line" });
   assert.deepEqual(matches, ["ready after 3 steps"]);
+});
+
+test("watchLines reports every matching line (a heartbeat) until it is stopped", async () => {
+  const { dir, say } = openTestLog("watch-lines", 1 << 20, 2, cleanups);
+  const beats: string[] = [];
+  const stop = watchLines(dir, "web", /^tick \d+$/, (line) => beats.push(line));
+  cleanups.unshift(stop);
+  say("out", "tick 1\n");
+  say("out", "noise\n");
+  say("err", "tick 2\n");
+  await waitFor(() => beats.length === 2, { what: "two heartbeats" });
+  stop();
+  say("out", "tick 3\n");
+  const { matches } = watch(dir, /^after$/);
+  say("out", "after\n");
+  await waitFor(() => matches.length > 0, { what: "a line after the stop" });
+  assert.deepEqual(beats, ["tick 1", "tick 2"]);
 });

@@ -1,6 +1,6 @@
 /**
  * Readiness by a line of output (`ready: log`): the first line the service writes from now on,
- * on stdout or stderr, that matches a pattern.
+ * on stdout or stderr, that matches a pattern; and every such line (`health: log`, a heartbeat).
  *
  * It follows the log with timestamps, since that view tells the service's lines from upkeep's
  * own: every line reads "<ISO time> <out|err|upkeep> | <text>", and lifecycle markers ("started
@@ -23,6 +23,23 @@ export function watchForLine(
   pattern: RegExp,
   onMatch: (line: string) => void,
 ): () => void {
+  const stop = watchLines(logsDir, service, pattern, (line) => {
+    stop();
+    onMatch(line);
+  });
+  return stop;
+}
+
+/**
+ * Calls onMatch with every complete line captured from now on that matches `pattern` (a
+ * heartbeat), until the returned stop() is called.
+ */
+export function watchLines(
+  logsDir: string,
+  service: string,
+  pattern: RegExp,
+  onMatch: (line: string) => void,
+): () => void {
   // test() of a global or sticky regex moves lastIndex between lines: use a plain copy.
   const matcher = new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ""));
   let rest = Buffer.alloc(0);
@@ -39,9 +56,8 @@ export function watchForLine(
       if (prefix === null || prefix[1] === "upkeep") continue;
       const text = line.slice(prefix[0].length);
       if (matcher.test(text)) {
-        stop();
         onMatch(text);
-        return;
+        if (done) return;
       }
     }
     rest = Buffer.from(data.subarray(start));

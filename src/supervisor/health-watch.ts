@@ -8,7 +8,7 @@
 import type { HealthProbeConfig, ServiceConfig } from "../config/model.js";
 import { describeMs, describeProbe } from "../health/describe-probe.js";
 import { isOneShotProbe, runProbe, type ProbeResult } from "../health/probe.js";
-import { watchForLine } from "../logs/wait-for-line.js";
+import { watchLines } from "../logs/wait-for-line.js";
 import type { ProbeView } from "../service/readiness.js";
 import type { ServiceRunner } from "../service/runner.js";
 import type { NewEvent, ProcessRecord } from "../store/store.js";
@@ -145,24 +145,18 @@ function probeOnce(
 class Heartbeat {
   private last = Date.now();
   private line: string | null = null;
-  private stopWatch: () => void;
+  private readonly stopWatch: () => void;
 
   constructor(
-    private readonly logsDir: string,
-    private readonly service: string,
+    logsDir: string,
+    service: string,
     private readonly health: HealthProbeConfig,
   ) {
-    this.stopWatch = this.watch();
-  }
-
-  private watch(): () => void {
-    const probe = this.health.probe;
+    const probe = health.probe;
     if (probe.kind !== "log") throw new Error("a heartbeat needs a log probe");
-    return watchForLine(this.logsDir, this.service, new RegExp(probe.pattern), (line) => {
+    this.stopWatch = watchLines(logsDir, service, new RegExp(probe.pattern), (line) => {
       this.last = Date.now();
       this.line = line;
-      this.stopWatch(); // watchForLine reports one line: watch again for the next
-      this.stopWatch = this.watch();
     });
   }
 
