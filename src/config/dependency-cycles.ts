@@ -21,15 +21,26 @@ export function reportCycles(
   const path: string[] = [];
   const onPath = new Set<string>();
 
+  // Instances are one declaration: a cycle through web@a and through web@b is one mistake, and a
+  // cycle among one service's own instances is its "cannot wait for itself" problem, told already.
+  const declaredOf = (name: string): string => name.split("@")[0] ?? name;
+  const told = new Set<string>();
   const visit = (name: string): void => {
     path.push(name);
     onPath.add(name);
     for (const edge of out.get(name) ?? []) {
       if (onPath.has(edge.to)) {
-        const cycle = [...path.slice(path.indexOf(edge.to)), edge.to].join(" → ");
+        const nodes = [...path.slice(path.indexOf(edge.to)), edge.to];
+        const declared = nodes.map(declaredOf).filter((n, i, all) => i === 0 || n !== all[i - 1]);
+        const signature = [...new Set(declared)].sort().join(" ");
+        if (new Set(declared).size === 1) continue;
+        if (told.has(signature)) continue;
+        told.add(signature);
+        const instanced = nodes.some((n) => n.includes("@")) ? " (counting every instance)" : "";
         const expected =
           "services that do not wait for each other: remove one after or requires entry of the cycle";
-        sink.problem("CONFIG_BAD_VALUE", edge.where, edge.path, `dependency cycle: ${cycle}`, expected);
+        const message = `dependency cycle: ${declared.join(" → ")}${instanced}`;
+        sink.problem("CONFIG_BAD_VALUE", edge.where, edge.path, message, expected);
       } else if (!done.has(edge.to)) {
         visit(edge.to);
       }

@@ -148,7 +148,7 @@ test("a problem every instance has is told once; one that differs names its inst
   );
   assert.deepEqual(problemLines(result), [
     "5:14 services.w.restart: unknown value",
-    "6:14 services.w.listen[0]: wrong type (in instance w@a)",
+    "6:14 services.w.listen[0]: not a port number (in instance w@a)",
   ]);
   assert.deepEqual(noteLines(result), [
     `7:10 services.w.cwd: cwd ${join(result.dir, "no-such-a")} does not exist yet; the service cannot start until it does (in instance w@a)`,
@@ -156,7 +156,7 @@ test("a problem every instance has is told once; one that differs names its inst
   ]);
 });
 
-test("instances that wait for each other in pairs: each cycle is told once", (t) => {
+test("instances that wait for each other in pairs: the cycle of the declarations is told once", (t) => {
   const result = loadYaml(
     t,
     services({
@@ -165,16 +165,14 @@ test("instances that wait for each other in pairs: each cycle is told once", (t)
     }),
   );
   assert.deepEqual(problemLines(result), [
-    "9:13 services.b.after[0]: dependency cycle: a@1 → b@1 → a@1",
-    "9:13 services.b.after[0]: dependency cycle: a@2 → b@2 → a@2",
+    "9:13 services.b.after[0]: dependency cycle: a → b → a (counting every instance)",
   ]);
 });
 
-test("an instance naming its own service is told once, for all instances", (t) => {
+test("an instance naming its own service is told once, for all instances, and not as a cycle too", (t) => {
   const result = loadYaml(t, services({ p: ["command: [d]", "instances: [a, b]", "after: [p]"] }));
   assert.deepEqual(problemLines(result), [
     "5:13 services.p.after[0]: a service cannot wait for itself: 'p' includes this service",
-    "5:13 services.p.after[0]: dependency cycle: p@a → p@b → p@a",
   ]);
 });
 
@@ -217,4 +215,24 @@ test("bad instances values are problems at their items", (t) => {
 test("a service named with '@' stays refused, with or without instances", (t) => {
   const result = loadYaml(t, services({ "web@a": ["command: [d]", "instances: [b]"] }));
   assert.match(problemLines(result)[0]!, /^2:3 services\.web@a: a service name cannot contain '@'/);
+});
+
+test("a template that makes no port in any instance is told once, with each value", (t) => {
+  const result = loadYaml(t, services({ w: ["command: [d]", "instances: 3", 'listen: ["x{instance}"]'] }));
+  assert.deepEqual(problemLines(result), [
+    '5:14 services.w.listen[0]: not a port number (in every instance; got "x1", "x2", "x3")',
+  ]);
+});
+
+test("a cycle through an instanced service is told once, at one entry", (t) => {
+  const result = loadYaml(
+    t,
+    services({
+      web: ["command: [d]", "instances: [a, b]", "after: [db]"],
+      db: ["command: [d]", "after: [web]"],
+    }),
+  );
+  assert.deepEqual(problemLines(result), [
+    "8:13 services.db.after[0]: dependency cycle: web → db → web (counting every instance)",
+  ]);
 });

@@ -59,6 +59,11 @@ export function readInstances(sink: ProblemSink, field: Field): string[] | undef
 const SUBSTITUTED = new WeakSet<Node>();
 
 /** The number a port value stands for: a number, or a substituted string of digits. */
+/** True for a string made by `{instance}` substitution. */
+export function isSubstituted(node: Node | null): boolean {
+  return isScalar(node) && SUBSTITUTED.has(node);
+}
+
 export function portValue(node: Node | null): unknown {
   if (!isScalar(node)) return undefined;
   const value = node.value;

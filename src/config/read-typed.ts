@@ -21,6 +21,9 @@ export function readDuration(sink: ProblemSink, field: Field, minMs = 0): number
   const expected = minMs > 0 ? `${DURATION_EXPECTED}, at least ${formatDuration(minMs)}` : DURATION_EXPECTED;
   if (isScalar(node) && typeof node.value === "number") {
     if (node.value === 0 && minMs === 0) return 0;
+    // A bare 0 where zero is not allowed: adding a unit would not help, so say what would.
+    if (node.value === 0)
+      return badValue(sink, field, `it must be at least ${formatDuration(minMs)}`, expected);
     return badValue(
       sink,
       field,

@@ -81,7 +81,7 @@ test("bad failures, interval and timeout are problems at their values", (t) => {
   );
   assert.deepEqual(problemLines(result), [
     "4:34 services.a.health.failures: out of range",
-    "4:47 services.a.health.interval: the unit is missing: write 0s",
+    "4:47 services.a.health.interval: it must be at least 1ms",
     "4:59 services.a.health.timeout: the unit is missing: write 1.5s",
   ]);
 });

@@ -4,7 +4,7 @@
  * (SPEC §6, src/service/port-preflight.ts).
  */
 import { isSeq } from "yaml";
-import { portValue } from "./instances.js";
+import { isSubstituted, portValue } from "./instances.js";
 import { describeNode, type Field, type ProblemSink } from "./problem-sink.js";
 import { wrongType } from "./read-scalars.js";
 
@@ -25,9 +25,11 @@ export function readListen(sink: ProblemSink, field: Field): number[] | undefine
       return;
     }
     const where = sink.whereNode(item, field.where);
-    const message = typeof value === "number" ? "not a port number" : "wrong type";
+    // A substituted template is a string by nature: what is wrong is its value, not its type.
+    const badValue = typeof value === "number" || isSubstituted(item);
+    const message = badValue ? "not a port number" : "wrong type";
     sink.problem(
-      typeof value === "number" ? "CONFIG_BAD_VALUE" : "CONFIG_WRONG_TYPE",
+      badValue ? "CONFIG_BAD_VALUE" : "CONFIG_WRONG_TYPE",
       where,
       `${field.path}[${index}]`,
       message,

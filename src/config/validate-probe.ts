@@ -49,8 +49,9 @@ function readTcp(sink: ProblemSink, field: Field): ProbeSpec | undefined {
   const text = readString(sink, field, TCP_EXPECTED);
   if (text === undefined) return undefined;
   const parsed = parseListen(text);
-  if (!parsed.ok) return badValue(sink, field, parsed.reason, TCP_EXPECTED);
-  if (parsed.port === 0) return badValue(sink, field, "port 0 cannot be connected to", TCP_EXPECTED);
+  if (!parsed.ok) return badValue(sink, field, parsed.reason.replace("0-65535", "1-65535"), TCP_EXPECTED);
+  if (parsed.port === 0)
+    return badValue(sink, field, "port 0 cannot be connected to: use 1-65535", TCP_EXPECTED);
   return { kind: "tcp", host: parsed.host, port: parsed.port };
 }
 
@@ -61,7 +62,10 @@ function readHttpUrl(sink: ProblemSink, field: Field): string | undefined {
   try {
     url = new URL(text);
   } catch {
-    // URL's TypeError only says "Invalid URL"; the message below says as much, with the value.
+    // URL's TypeError only says "Invalid URL"; say what is wrong when it is the port.
+    const port = /^[a-z]+:\/\/(?:\[[^\]]*\]|[^/:]*):(\d+)(?:[/?#]|$)/i.exec(text)?.[1];
+    if (port !== undefined && Number(port) > 65535)
+      return badValue(sink, field, `port ${port} is out of range (1-65535)`, HTTP_EXPECTED);
     return badValue(sink, field, "not a URL", HTTP_EXPECTED);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:")

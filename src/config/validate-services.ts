@@ -28,26 +28,50 @@ function knownNames(declared: Declared[]): KnownNames {
 }
 
 const keyOf = (item: ConfigProblem | ConfigNote): string => JSON.stringify(item);
+/** Where a problem is and what kind: the same mistake in every instance, whatever its value. */
+const placeOf = (p: ConfigProblem): string => JSON.stringify([p.file, p.line, p.column, p.keyPath, p.code]);
 
 /**
  * Merge the problems and notes of each instance's own sink: one that every instance reported
- * alike is told once; the others name their instance.
+ * alike is told once; one that every instance reported at the same place with its own value
+ * (a template that makes no port in any instance) is told once with each value; the others
+ * name their instance.
  */
 function mergeInstances(sink: ProblemSink, reads: { label: string; sink: ProblemSink }[]): void {
   const count = new Map<string, number>();
   for (const read of reads)
     for (const key of new Set([...read.sink.problems, ...read.sink.notes].map(keyOf)))
       count.set(key, (count.get(key) ?? 0) + 1);
+  const places = new Map<string, ConfigProblem[]>();
+  for (const read of reads)
+    for (const problem of read.sink.problems) {
+      const first = read.sink.problems.find((p) => placeOf(p) === placeOf(problem));
+      if (first === problem) places.set(placeOf(problem), [...(places.get(placeOf(problem)) ?? []), problem]);
+    }
   const told = new Set<string>();
   for (const read of reads) {
     const tell = <T extends ConfigProblem | ConfigNote>(item: T, to: T[]): void => {
       const key = keyOf(item);
-      if ((count.get(key) ?? 0) < reads.length)
-        to.push({ ...item, message: `${item.message} (in instance ${read.label})` });
-      else if (!told.has(key)) to.push(item);
+      if (told.has(key)) return;
       told.add(key);
+      if ((count.get(key) ?? 0) >= reads.length) return void to.push(item);
+      to.push({ ...item, message: `${item.message} (in instance ${read.label})` });
     };
-    for (const problem of read.sink.problems) tell(problem, sink.problems);
+    for (const problem of read.sink.problems) {
+      const alike = places.get(placeOf(problem)) ?? [];
+      if (alike.length < reads.length || (count.get(keyOf(problem)) ?? 0) >= reads.length) {
+        tell(problem, sink.problems);
+        continue;
+      }
+      if (told.has(placeOf(problem))) continue;
+      told.add(placeOf(problem));
+      const values = [...new Set(alike.map((p) => p.got).filter((g): g is string => g !== undefined))];
+      const { got: _got, ...rest } = problem;
+      sink.problems.push({
+        ...rest,
+        message: `${problem.message} (in every instance; got ${values.join(", ")})`,
+      });
+    }
     for (const note of read.sink.notes) tell(note, sink.notes);
   }
 }
