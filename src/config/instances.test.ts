@@ -236,3 +236,18 @@ test("a cycle through an instanced service is told once, at one entry", (t) => {
     "8:13 services.db.after[0]: dependency cycle: web → db → web (counting every instance)",
   ]);
 });
+
+test("{instance} in a variable name is a problem; a fixed port in every instance is a note", (t) => {
+  const result = loadYaml(
+    t,
+    services({
+      w: ["command: [d]", "instances: [a, b]", 'env: { "X_{instance}": "1" }', "listen: [8080]"],
+    }),
+  );
+  assert.deepEqual(problemLines(result), [
+    "5:12 services.w.env.X_{instance}: {instance} is not replaced in variable names, only in values",
+  ]);
+  assert.deepEqual(noteLines(result), [
+    '6:13 services.w.listen: every instance would hold port 8080: only one can; write a template such as "900{instance}"',
+  ]);
+});

@@ -25,9 +25,10 @@ test("health values are read, and restart_on lists what restarts the service", (
       a: [
         "command: [d]",
         "health: { tcp: 80, interval: 30s, timeout: 5s, failures: 1, restart_on: [ports, probe] }",
+        "listen: [80]",
       ],
       b: ["command: [d]", "health: { log: ERROR, restart_on: [] }"],
-      c: ["command: [d]", "health: { restart_on: [children] }"],
+      c: ["command: [d]", "health: { restart_on: [children] }", "children: [{ name: w }]"],
       e: ["command: [d]"],
     }),
   );
@@ -52,7 +53,10 @@ test("health values are read, and restart_on lists what restarts the service", (
 });
 
 test("probe in restart_on without a probe is a problem at that item", (t) => {
-  const result = loadYaml(t, services({ a: ["command: [d]", "health: { restart_on: [ports, probe] }"] }));
+  const result = loadYaml(
+    t,
+    services({ a: ["command: [d]", "health: { restart_on: [ports, probe] }", "listen: [80]"] }),
+  );
   assert.deepEqual(problemLines(result), [
     "4:35 services.a.health.restart_on[1]: restart_on names probe, but health has no probe",
   ]);
@@ -62,7 +66,7 @@ test("health settings without a probe, an empty health and two probes are proble
   const result = loadYaml(
     t,
     services({
-      a: ["command: [d]", "health: { interval: 5s, restart_on: [ports] }"],
+      a: ["command: [d]", "health: { interval: 5s, restart_on: [] }"],
       b: ["command: [d]", "health: {}"],
       c: ["command: [d]", "health: { tcp: 80, exec: [check] }"],
     }),
@@ -109,4 +113,25 @@ test("an unknown key in health lists the valid keys", (t) => {
     problems[0]!.expected,
     "one of: tcp, http, exec, log, body, interval, timeout, failures, restart_on",
   );
+});
+
+test("restart_on names ports or children the service does not declare: a problem at restart_on", (t) => {
+  const result = loadYaml(
+    t,
+    services({
+      a: ["command: [d]", "health: { restart_on: [ports] }"],
+      b: ["command: [d]", "health: { restart_on: [children] }", "listen: [80]"],
+    }),
+  );
+  assert.deepEqual(problemLines(result), [
+    "4:27 services.a.health.restart_on: restart_on names ports, but the service declares no listen ports (nor its children)",
+    "7:27 services.b.health.restart_on: restart_on names children, but the service declares no children",
+  ]);
+});
+
+test("a oneshot takes no health probe", (t) => {
+  const result = loadYaml(t, services({ a: ["type: oneshot", "command: [d]", "health: { tcp: 80 }"] }));
+  assert.deepEqual(problemLines(result), [
+    "5:5 services.a.health: a oneshot runs to completion: it is not probed while it runs",
+  ]);
 });

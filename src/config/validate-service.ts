@@ -12,6 +12,7 @@ import { readPath, readSignal } from "./read-typed.js";
 import { DEFAULT_RELOAD_SIGNAL, SERVICE_KEYS, SERVICE_NAME_PATTERN } from "./schema.js";
 import { readDependencies, type DependencyEdge, type KnownNames } from "./validate-deps.js";
 import { readHealth } from "./validate-health.js";
+import { checkCombinations } from "./validate-combinations.js";
 import { readLimits } from "./validate-limits.js";
 import { readListen } from "./validate-listen.js";
 import { readCondition, readReady } from "./validate-ready.js";
@@ -133,5 +134,6 @@ export function readService(
     pending: {},
     source: { file: sink.file, line: entry.keyWhere.line, column: entry.keyWhere.column },
   };
+  checkCombinations(sink, section, service);
   return { service, edges: deps.edges };
 }
