@@ -20,7 +20,7 @@ describe("after / requires", () => {
     env.writeConfig(`
 services:
   db:
-    command: ["{fixtures}/delayed-listener", "${port}", "1500", "{marker}"]
+    command: ["{fixtures}/delayed-listener", "${port}", "2500", "{marker}"]
     ready: { tcp: ${port}, timeout: 10s, interval: 100ms }
   web:
     command: ["{fixtures}/needs-port", "${port}", "{marker}"]
@@ -36,7 +36,7 @@ services:
     const dbRunning = stateEvent(await env.events("db"), "running");
     const webSpawn = (await env.events("web")).find((e) => e.kind === "spawn");
     assert.ok(at(webSpawn) >= at(dbRunning), "web was spawned after db became ready");
-    assert.ok(at(dbRunning) - at((await env.events("db")).find((e) => e.kind === "spawn")) >= 1000);
+    assert.ok(at(dbRunning) - at((await env.events("db")).find((e) => e.kind === "spawn")) >= 2400);
   });
 
   test("stopping what is required stops a dependent with on_required_failure: stop; it waits, then comes back", async () => {

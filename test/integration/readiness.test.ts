@@ -17,7 +17,7 @@ describe("readiness", () => {
     env.writeConfig(`
 services:
   slow:
-    command: ["{fixtures}/log-ready", "900", "{marker}"]
+    command: ["{fixtures}/log-ready", "2000", "{marker}"]
     ready: { log: "^ready to serve$", timeout: 10s }
   web:
     command: ["{fixtures}/health-server", "${port}", "{marker}"]
@@ -29,7 +29,7 @@ services:
     const events = await env.events("slow");
     const spawned = events.find((e) => e.kind === "spawn");
     const running = events.find((e) => e.kind === "state" && e.to === "running");
-    assert.ok(at(running) - at(spawned) >= 800, "running only once the line was written");
+    assert.ok(at(running) - at(spawned) >= 1900, "running only once the line was written");
     assert.match(running.reason, /ready: output line "ready to serve"/);
     await env.waitForService("web", "running", "web ready by http");
   });
