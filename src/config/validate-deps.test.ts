@@ -123,3 +123,9 @@ test("two cycles sharing a service are each reported once", (t) => {
     "10:13 services.c.after[0]: dependency cycle: a → c → a",
   ]);
 });
+
+test("a service named by digits is found when written bare in a list", (t) => {
+  const result = loadYaml(t, services({ "1": ["command: [d]"], web: ["command: [d]", "after: [1]"] }));
+  assert.deepEqual(problemLines(result), []);
+  assert.deepEqual(serviceOf(result, "web").after, ["1"]);
+});

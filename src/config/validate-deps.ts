@@ -4,7 +4,7 @@
  * The model holds final service names (instances expanded), without repeats, in written order;
  * every name in `requires` is also in `after`.
  */
-import { isSeq } from "yaml";
+import { isScalar, isSeq } from "yaml";
 import { REQUIRED_FAILURE_POLICIES, type RequiredFailurePolicy } from "./model.js";
 import type { Field, ProblemSink, Where } from "./problem-sink.js";
 import { seqItem } from "./read-map.js";
@@ -38,7 +38,12 @@ const NAMES_EXPECTED = "a list of service names, like [db, cache]";
 
 /** The final names one written name stands for; [] after a problem (or when they are unknowable). */
 function resolveName(sink: ProblemSink, item: Field, self: string, names: KnownNames): string[] {
-  const text = readString(sink, item, "a service name");
+  // A service may be named by digits alone ("1:"): written bare in the list, it is a number.
+  const node = item.value;
+  const text =
+    isScalar(node) && typeof node.value === "number" && node.source !== undefined
+      ? node.source
+      : readString(sink, item, "a service name");
   if (text === undefined) return [];
   const declared = names.declared.get(text);
   if (declared === null) return []; // its instances have a problem of their own
