@@ -36,6 +36,7 @@ export function serializeService(
       ctx.timerAt !== null && runner.state !== "stopping" ? new Date(ctx.timerAt).toISOString() : null,
     health: healthOf(supervisor, runner.name),
     instance_of: runner.config.instanceOf,
+    notify_status: supervisor.notifyStatusOf(runner.name),
   };
 }
 

@@ -34,6 +34,8 @@ export interface ServiceStatusJson {
   health: HealthJson | null;
   /** For an instance (`web@hostA`): its declared name (`web`); null otherwise. */
   instance_of: string | null;
+  /** The last `STATUS=` a notify service's main process sent ("Ready to accept connections"). */
+  notify_status: string | null;
 }
 
 export interface HealthJson {

@@ -35,9 +35,14 @@ export class Readiness {
   /** The listener of each socket's current start. */
   private readonly listeners = new Map<string, (pid: number, fields: Map<string, string>) => void>();
 
+  /** The last STATUS= each notify service's main process sent ("Ready to accept connections"). */
+  private readonly statuses = new Map<string, string>();
+
   constructor(
     private readonly logsDir: string,
     private readonly stateId: string,
+    /** The service's current process record, to believe a STATUS= only from its main process. */
+    private readonly recordOf: (name: string) => ProcessRecord | null,
   ) {}
 
   prepare(runner: ServiceRunner): PreparedReadiness | null {
@@ -60,11 +65,17 @@ export class Readiness {
     }
   }
 
+  /** The last STATUS= the service's main process sent over $NOTIFY_SOCKET, if any. */
+  statusOf(name: string): string | null {
+    return this.statuses.get(name) ?? null;
+  }
+
   /** Close a removed service's notify socket. */
   forget(name: string): void {
     this.sockets.get(name)?.close();
     this.sockets.delete(name);
     this.listeners.delete(name);
+    this.statuses.delete(name);
   }
 
   close(): void {
@@ -99,7 +110,12 @@ export class Readiness {
     if (socket === undefined) {
       socket = NotifySocket.open(this.socketAddress(name));
       this.sockets.set(name, socket);
-      socket.onMessage(({ pid, fields }) => this.listeners.get(name)?.(pid, fields));
+      socket.onMessage(({ pid, fields }) => {
+        this.listeners.get(name)?.(pid, fields);
+        const status = fields.get("STATUS");
+        // The main process only: no /proc read per datagram, whoever sends them.
+        if (status !== undefined && this.recordOf(name)?.pid === pid) this.statuses.set(name, status);
+      });
     }
     // READY=1 senders not judged yet, each once, and at most MAX_SENDERS of them: anyone on
     // the host can send to an abstract socket, so a flood must cost neither memory nor scans.

@@ -66,7 +66,11 @@ export class Supervisor {
       (service, err) => this.onFault(service, err),
       () => this.shuttingDown,
     );
-    this.readiness = new Readiness(this.logsDir, this.cgroupGroup);
+    this.readiness = new Readiness(
+      this.logsDir,
+      this.cgroupGroup,
+      (name) => this.runners.get(name)?.record ?? null,
+    );
     // Inherited by every service (spawns copy the daemon's environment): with the service's
     // name it proves a process was started by this daemon's state dir, also without cgroups.
     process.env[STATE_ID_ENV] = this.cgroupGroup;
@@ -163,6 +167,11 @@ export class Supervisor {
       this.followRequirements(runner),
     ]);
     return runner;
+  }
+
+  /** The last STATUS= a notify service's main process sent, for `status`. */
+  notifyStatusOf(name: string): string | null {
+    return this.readiness.statusOf(name);
   }
 
   /** After a live config change: a service whose `ready` is no longer notify closes its socket. */

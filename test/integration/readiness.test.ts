@@ -117,6 +117,8 @@ services:
       await waitFor(async () => (await env.status("redis")).ports.includes(port), {
         what: "redis listening",
       });
+      // What redis said of itself last, as systemctl status shows it.
+      assert.equal((await env.status("redis")).notify_status, "Ready to accept connections");
     },
   );
 });

@@ -44,6 +44,7 @@ function service(name: string, state: ServiceStatusJson["state"]): ServiceStatus
     next_attempt_at: null,
     health: null,
     instance_of: null,
+    notify_status: null,
   };
 }
 

@@ -24,6 +24,7 @@ function service(overrides: Partial<ServiceStatusJson>): ServiceStatusJson {
     next_attempt_at: null,
     health: null,
     instance_of: null,
+    notify_status: null,
     ...overrides,
   };
 }
