@@ -21,10 +21,3 @@ export function describeProbe(probe: ProbeSpec): string {
     }
   }
 }
-
-/** Milliseconds in the config's own words: 250ms, 5s, 2m. */
-export function describeMs(ms: number): string {
-  if (ms % 60_000 === 0 && ms >= 60_000) return `${ms / 60_000}m`;
-  if (ms % 1000 === 0 && ms >= 1000) return `${ms / 1000}s`;
-  return `${ms}ms`;
-}

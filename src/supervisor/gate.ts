@@ -5,7 +5,8 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ConditionConfig } from "../config/model.js";
-import { describeMs, describeProbe } from "../health/describe-probe.js";
+import { describeProbe } from "../health/describe-probe.js";
+import { formatDuration } from "../core/duration.js";
 import { isOneShotProbe, runProbe } from "../health/probe.js";
 import type { ServiceRunner } from "../service/runner.js";
 import { probeOptionsFor } from "./probe-options.js";
@@ -35,7 +36,7 @@ export async function waitForGate(
     if (condition === null) return;
     const verdict = await checkCondition(runner, condition, signal);
     if (signal.aborted || verdict === null) return;
-    say(`${verdict}; next check in ${describeMs(condition.everyMs)}`);
+    say(`${verdict}; next check in ${formatDuration(condition.everyMs)}`);
     // Not sooner, whatever else changes: an offline peer is not hammered.
     await sleep(condition.everyMs, undefined, { signal }).catch(() => undefined);
   }

@@ -6,19 +6,23 @@
  * pass after that is a `recovered` event, also when it comes from the restarted process.
  */
 import type { HealthProbeConfig, ServiceConfig } from "../config/model.js";
-import { describeMs, describeProbe } from "../health/describe-probe.js";
+import { describeProbe } from "../health/describe-probe.js";
+import { formatDuration } from "../core/duration.js";
 import { isOneShotProbe, runProbe, type ProbeResult } from "../health/probe.js";
 import { watchLines } from "../logs/wait-for-line.js";
 import type { ProbeView } from "../service/readiness.js";
 import type { ServiceRunner } from "../service/runner.js";
 import type { NewEvent, ProcessRecord } from "../store/store.js";
 import { probeOptionsFor } from "./probe-options.js";
-import { whileRunning, type RunningFollow } from "./while-running.js";
+import { RunningFollows } from "./while-running.js";
 
 type Emit = (event: Omit<NewEvent, "ts">) => Promise<unknown>;
 
 export class HealthWatch {
-  private readonly follows = new Map<string, RunningFollow>();
+  private readonly follows = new RunningFollows(
+    (c) => c.health !== null,
+    (runner, record) => this.probeLoop(runner, record),
+  );
   /** Services reported unhealthy and not yet passing again (across restarts): owed a `recovered`. */
   private readonly reported = new Set<string>();
   /** The last verdicts of each probed running service, for `check`. */
@@ -33,17 +37,7 @@ export class HealthWatch {
   ) {}
 
   attach(runner: ServiceRunner): () => void {
-    const follow = whileRunning(
-      runner,
-      (c) => c.health !== null,
-      (record) => this.probeLoop(runner, record),
-    );
-    this.follows.set(runner.name, follow);
-    return () => {
-      follow.detach();
-      this.follows.delete(runner.name);
-      this.reported.delete(runner.name);
-    };
+    return this.follows.attach(runner, () => this.reported.delete(runner.name));
   }
 
   /** The probe's last verdicts for `check`: null without a probe, before the first, or while not running. */
@@ -52,12 +46,11 @@ export class HealthWatch {
   }
 
   refresh(runner: ServiceRunner): void {
-    this.follows.get(runner.name)?.refresh();
+    this.follows.refresh(runner);
   }
 
   close(): void {
-    for (const follow of this.follows.values()) follow.detach();
-    this.follows.clear();
+    this.follows.close();
   }
 
   /** Probes the running process until the returned stop is called. */
@@ -115,7 +108,7 @@ export class HealthWatch {
   ): Promise<void> {
     this.reported.add(runner.name);
     const restart = runner.config.restartOn.includes("probe");
-    const what = `${describeProbe(health.probe)} failed ${times(health.failures)} in a row (every ${describeMs(health.intervalMs)}); last: ${result.detail}`;
+    const what = `${describeProbe(health.probe)} failed ${times(health.failures)} in a row (every ${formatDuration(health.intervalMs)}); last: ${result.detail}`;
     const action = restart
       ? "restarting it (health.restart_on: probe; start_limit applies)"
       : `not restarted (health.restart_on does not name probe; restart it with: upkeep restart ${runner.name})`;

@@ -8,7 +8,7 @@
  * that exited between samples).
  */
 import type { LimitsConfig } from "../config/model.js";
-import { describeMs } from "../health/describe-probe.js";
+import { formatDuration } from "../core/duration.js";
 import { cgroupCpuUsec } from "../identity/cgroup.js";
 import { CLOCK_TICKS, PAGE_SIZE, type ProcStat } from "../identity/proc-stat.js";
 import { scanProcesses } from "../identity/process-table.js";
@@ -16,7 +16,7 @@ import { IndexedTable, cgroupMembers, findTreeMembers, isCgroupUsable } from "..
 import type { ServiceRunner } from "../service/runner.js";
 import { selectorOf } from "../service/tree-effects.js";
 import type { NewEvent, ProcessRecord } from "../store/store.js";
-import { whileRunning, type RunningFollow } from "./while-running.js";
+import { RunningFollows } from "./while-running.js";
 
 type Emit = (event: Omit<NewEvent, "ts">) => Promise<unknown>;
 
@@ -39,7 +39,10 @@ export function sampleIntervalMs(limits: LimitsConfig): number {
 }
 
 export class LimitsWatch {
-  private readonly follows = new Map<string, RunningFollow>();
+  private readonly follows = new RunningFollows(
+    (c) => c.limits !== null,
+    (runner, record) => this.sampleLoop(runner, record),
+  );
 
   constructor(
     private readonly emit: Emit,
@@ -49,25 +52,15 @@ export class LimitsWatch {
   ) {}
 
   attach(runner: ServiceRunner): () => void {
-    const follow = whileRunning(
-      runner,
-      (c) => c.limits !== null,
-      (record) => this.sampleLoop(runner, record),
-    );
-    this.follows.set(runner.name, follow);
-    return () => {
-      follow.detach();
-      this.follows.delete(runner.name);
-    };
+    return this.follows.attach(runner);
   }
 
   refresh(runner: ServiceRunner): void {
-    this.follows.get(runner.name)?.refresh();
+    this.follows.refresh(runner);
   }
 
   close(): void {
-    for (const follow of this.follows.values()) follow.detach();
-    this.follows.clear();
+    this.follows.close();
   }
 
   private sampleLoop(runner: ServiceRunner, record: ProcessRecord): () => void {
@@ -120,7 +113,7 @@ export class LimitsWatch {
     over: ("memory" | "cpu")[],
     f: { sample: Sample; cpuPercent: number; memory: Excess | null; cpu: Excess | null },
   ): Promise<void> {
-    const window = describeMs(limits.windowMs);
+    const window = formatDuration(limits.windowMs);
     const parts = over.map((kind) =>
       kind === "memory"
         ? `memory ${mb(f.sample.rssBytes)} (peak ${mb(f.memory!.peak)}) over its limit of ${mb(limits.memoryBytes!)} for ${window}`

@@ -9,7 +9,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ReadyConfig, ServiceConfig } from "../config/model.js";
-import { describeMs, describeProbe } from "../health/describe-probe.js";
+import { describeProbe } from "../health/describe-probe.js";
+import { formatDuration } from "../core/duration.js";
 import { NotifySocket } from "../health/notify-socket.js";
 import { runProbe, type OneShotProbeSpec } from "../health/probe.js";
 import { cgroupRecordPath, readProcCgroup } from "../identity/cgroup.js";
@@ -98,7 +99,7 @@ export class Readiness {
         if (matched !== null) return { ok: true, detail: `output line ${JSON.stringify(matched)}` };
         return {
           ok: false,
-          detail: `no output line matched /${pattern.source}/ within ${describeMs(ready.timeoutMs)}`,
+          detail: `no output line matched /${pattern.source}/ within ${formatDuration(ready.timeoutMs)}`,
         };
       },
       dispose: stop,
@@ -149,7 +150,7 @@ export class Readiness {
         const ignored = strangers.size > 0 ? `; ignored READY=1 from PIDs outside its tree: ${shown}` : "";
         return {
           ok: false,
-          detail: `no READY=1 on NOTIFY_SOCKET within ${describeMs(ready.timeoutMs)}${said}${ignored}`,
+          detail: `no READY=1 on NOTIFY_SOCKET within ${formatDuration(ready.timeoutMs)}${said}${ignored}`,
         };
       },
       dispose: () => {
@@ -198,7 +199,7 @@ function probeReadiness(
       }
       return {
         ok: false,
-        detail: `${describeProbe(ready.probe)} did not pass within ${describeMs(ready.timeoutMs)}; last try: ${last.detail}`,
+        detail: `${describeProbe(ready.probe)} did not pass within ${formatDuration(ready.timeoutMs)}; last try: ${last.detail}`,
       };
     },
     dispose: () => undefined,

@@ -46,3 +46,36 @@ export function whileRunning(
     },
   };
 }
+
+/**
+ * One `whileRunning` per attached runner, by name: what the health and limits watches share.
+ * `start` runs for each running process whose config `wanted` says asks for it.
+ */
+export class RunningFollows {
+  private readonly follows = new Map<string, RunningFollow>();
+
+  constructor(
+    private readonly wanted: (config: ServiceConfig) => boolean,
+    private readonly start: (runner: ServiceRunner, record: ProcessRecord) => () => void,
+  ) {}
+
+  /** Follows the runner; the returned detach also runs `onDetach` (the watch's own per-service state). */
+  attach(runner: ServiceRunner, onDetach: () => void = () => undefined): () => void {
+    const follow = whileRunning(runner, this.wanted, (record) => this.start(runner, record));
+    this.follows.set(runner.name, follow);
+    return () => {
+      follow.detach();
+      this.follows.delete(runner.name);
+      onDetach();
+    };
+  }
+
+  refresh(runner: ServiceRunner): void {
+    this.follows.get(runner.name)?.refresh();
+  }
+
+  close(): void {
+    for (const follow of this.follows.values()) follow.detach();
+    this.follows.clear();
+  }
+}
