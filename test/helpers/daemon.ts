@@ -151,6 +151,16 @@ export class TestEnv {
   }
 }
 
+/** Runs `fn` with a TestEnv of its own, torn down afterwards whatever happens. */
+export async function withTestEnv(fn: (env: TestEnv) => Promise<void>): Promise<void> {
+  const env = new TestEnv();
+  try {
+    await fn(env);
+  } finally {
+    await env.teardown();
+  }
+}
+
 /** Scan /proc for processes with `arg` somewhere in their argv or environment. */
 export function findPidsWithArg(arg: string): number[] {
   const pids: number[] = [];

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { TestEnv } from "../helpers/daemon.js";
+import { TestEnv, withTestEnv } from "../helpers/daemon.js";
 import { freePorts } from "../helpers/ports.js";
 import { waitFor } from "../helpers/wait-for.js";
 
@@ -40,8 +40,7 @@ services:
   });
 
   test("stopping what is required stops a dependent with on_required_failure: stop; it waits, then comes back", async () => {
-    const env2 = new TestEnv();
-    try {
+    await withTestEnv(async (env2) => {
       env2.writeConfig(`
 services:
   db:
@@ -74,14 +73,11 @@ services:
       assert.equal(env2.cli("start", "db").code, 0);
       const back = await env2.waitForService("api", "running", "api running again");
       assert.notEqual(back.pid, api.pid);
-    } finally {
-      await env2.teardown();
-    }
+    });
   });
 
   test("stop --all stops dependents before what they depend on", async () => {
-    const env3 = new TestEnv();
-    try {
+    await withTestEnv(async (env3) => {
       env3.writeConfig(`
 services:
   db:
@@ -97,14 +93,11 @@ services:
       const webStopped = stateEvent(await env3.events("web"), "stopped");
       const dbStopping = stateEvent(await env3.events("db"), "stopping");
       assert.ok(at(dbStopping) >= at(webStopped), "db was asked to stop only after web had stopped");
-    } finally {
-      await env3.teardown();
-    }
+    });
   });
 
   test("dependents of a oneshot wait for it to exit 0 (declared before it, too); it is exited afterwards", async () => {
-    const env4 = new TestEnv();
-    try {
+    await withTestEnv(async (env4) => {
       env4.writeConfig(`
 services:
   app:
@@ -122,9 +115,7 @@ services:
       const done = stateEvent(await env4.events("migrate"), "exited");
       const spawn = (await env4.events("app")).find((e) => e.kind === "spawn");
       assert.ok(at(spawn) >= at(done));
-    } finally {
-      await env4.teardown();
-    }
+    });
   });
 });
 
