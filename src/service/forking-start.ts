@@ -113,7 +113,9 @@ export async function startForkingService(
   const startTicks = readUptimeTicks();
   let spawned;
   try {
-    spawned = await spawnService({ ...config, command }, output, cgroupPath);
+    spawned = await spawnService({ ...config, command }, output, cgroupPath, {
+      announce: (pid) => `ran start command, PID ${pid}`,
+    });
   } catch (err) {
     return { kind: "failed", error: err instanceof Error ? err.message : String(err), fatal: false };
   }
@@ -126,7 +128,6 @@ export async function startForkingService(
   };
   // The start command's own start time, for killing what is left of it after a timeout.
   const launcherStart = readProcStat(spawned.pid)?.startTime ?? startTicks;
-  output.marker(`ran start command, PID ${spawned.pid}`);
   const cleanLaunch = (): Promise<unknown> =>
     killTreeAndWait(spawnedSelector(spawned, launcherStart, cgroupPath), 5_000);
   let status: ExitStatus | null = null;

@@ -358,7 +358,9 @@ export class ServiceRunner {
     if (blocked !== null) return this.handle({ type: "spawn_failed", error: blocked });
     let spawned;
     try {
-      spawned = await spawnService(config, this.output, this.deps.cgroupPath);
+      spawned = await spawnService(config, this.output, this.deps.cgroupPath, {
+        announce: (pid) => `started PID ${pid}`,
+      });
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       this.output.marker(`failed to start: ${message}`);
@@ -380,7 +382,6 @@ export class ServiceRunner {
       if (this.child !== spawned) return;
       return this.send({ type: "exited", code, signal, statusKnown: true });
     });
-    this.output.marker(`started PID ${pid}`);
     await this.deps.store.putProcess(this.record);
     this.pidFile(() => writePidFile(this.deps.stateDir, this.name, pid));
     return this.handle({ type: "spawned", pid });

@@ -79,7 +79,7 @@ for (const spawner of ["native", "node"] as const) {
             `    cwd: ${dir}\n    env: { GREETING: hello }\n`,
         );
         const output = fileOutput();
-        const spawned = await spawnService(config, output, null, spawner);
+        const spawned = await spawnService(config, output, null, { spawner });
         const stat = readProcStat(spawned.pid);
         if (stat) {
           // Still running (it may already have exited): a session and group of its own.
@@ -92,7 +92,7 @@ for (const spawner of ["native", "node"] as const) {
 
       test("a signal death is reported by name, and the child starts with default signal handling", async () => {
         const config = serviceConfig(`    command: [sleep, "${marker}"]\n`);
-        const spawned = await spawnService(config, fileOutput(), null, spawner);
+        const spawned = await spawnService(config, fileOutput(), null, { spawner });
         const status = readFileSync(`/proc/${spawned.pid}/status`, "utf8");
         assert.match(status, /^SigBlk:\s+0+$/m, "no signal blocked");
         assert.match(status, /^SigIgn:\s+0+$/m, "no signal ignored (the daemon ignores SIGPIPE)");
@@ -104,11 +104,11 @@ for (const spawner of ["native", "node"] as const) {
 
       test("a missing program and a missing cwd are errors naming what is missing", async () => {
         const missing = serviceConfig(`    command: [${dir}/no-such-program]\n`);
-        await assert.rejects(spawnService(missing, fileOutput(), null, spawner), /ENOENT/);
+        await assert.rejects(spawnService(missing, fileOutput(), null, { spawner }), /ENOENT/);
         if (spawner === "native") {
           const badCwd = serviceConfig(`    command: [sleep, "1"]\n    cwd: ${dir}/no-such-dir\n`);
           await assert.rejects(
-            spawnService(badCwd, fileOutput(), null, spawner),
+            spawnService(badCwd, fileOutput(), null, { spawner }),
             new RegExp(`working directory ${dir}/no-such-dir: ENOENT`),
           );
         }
@@ -123,7 +123,7 @@ for (const spawner of ["native", "node"] as const) {
           const cgroup = createServiceCgroup(cgroupRoot!, cgroupGroup, `svc-${spawner}`);
           const config = serviceConfig(`    command: [sh, -c, 'sleep ${marker} & exec sleep ${marker}']\n`);
           const home = readProcCgroup("self");
-          const spawned = await spawnService(config, fileOutput(), cgroup, spawner);
+          const spawned = await spawnService(config, fileOutput(), cgroup, { spawner });
           assert.equal(readProcCgroup("self"), home, "the daemon stays in its own cgroup");
           assert.equal(readProcCgroup(spawned.pid), cgroupRecordPath(cgroup));
           const pids = await waitFor(() => (cgroupPids(cgroup).length === 2 ? cgroupPids(cgroup) : null), {

@@ -31,6 +31,17 @@ let nativeRefused = false;
 /** clone3 errors that mean "not on this kernel", not "not for this service". */
 const CLONE3_UNAVAILABLE = new Set(["ENOSYS", "EINVAL", "EPERM"]);
 
+export interface SpawnOptions {
+  spawner?: "native" | "node";
+  /**
+   * The lifecycle marker for the new process ("started PID 12"). It is written as soon as the
+   * PID exists, before the event loop can read any of the process's output, so the marker
+   * always comes first in the log. (The native spawn settles only once exec is reported,
+   * by which time a fast child may have written and been read.)
+   */
+  announce?: (pid: number) => string;
+}
+
 /**
  * Start the service's argv (never through a shell) in its own session and process group,
  * inside its cgroup when there is one, with stdout/stderr on the service's FIFOs. Returns the
@@ -40,8 +51,12 @@ export function spawnService(
   config: ServiceConfig,
   output: ServiceOutput,
   cgroupPath: string | null,
-  spawner: "native" | "node" = SPAWNER,
+  options: SpawnOptions = {},
 ): Promise<Spawned> {
+  const spawner = options.spawner ?? SPAWNER;
+  const announce = (pid: number): void => {
+    if (options.announce) output.marker(options.announce(pid));
+  };
   const [command, ...args] = config.command;
   if (command === undefined) return Promise.reject(new Error("the command is empty"));
   const runId = randomUUID();
@@ -59,7 +74,7 @@ export function spawnService(
   try {
     if (spawner === "native" && !nativeRefused) {
       try {
-        return spawnNative(request, stdio, cgroupPath);
+        return spawnNative(request, stdio, cgroupPath, announce);
       } catch (err) {
         const error = err as NodeJS.ErrnoException;
         if (error.syscall !== "clone3" || !CLONE3_UNAVAILABLE.has(error.code ?? "")) throw err;
@@ -69,7 +84,7 @@ export function spawnService(
         );
       }
     }
-    return spawnNode(request, stdio, cgroupPath);
+    return spawnNode(request, stdio, cgroupPath, announce);
   } catch (err) {
     return Promise.reject(err instanceof Error ? err : new Error(String(err)));
   } finally {
@@ -94,6 +109,7 @@ function spawnNative(
   request: SpawnRequest,
   stdio: { out: number; err: number },
   cgroupPath: string | null,
+  announce: (pid: number) => void,
 ): Promise<Spawned> {
   const spawn = nativeSpawn;
   if (spawn === null) throw new Error("the native spawner is not loaded");
@@ -127,13 +143,15 @@ function spawnNative(
   };
   // Synchronous, so that a clone3 the kernel refuses reaches spawnService as a throw.
   try {
-    start(cgroupPath);
+    announce(start(cgroupPath));
   } catch (err) {
     const error = nativeError(err);
     // The cgroup refused the child (removed, or gained controllers): start it outside and
     // place it at once, as the child_process path does when the daemon cannot move itself.
     if (cgroupPath === null || error.syscall !== "clone3") throw describeSpawnError(error, request);
-    placeInCgroup(cgroupPath, start(null));
+    const pid = start(null);
+    announce(pid);
+    placeInCgroup(cgroupPath, pid);
   }
   return started;
 }
@@ -143,6 +161,7 @@ function spawnNode(
   request: SpawnRequest,
   stdio: { out: number; err: number },
   cgroupPath: string | null,
+  announce: (pid: number) => void,
 ): Promise<Spawned> {
   const [argv0, ...args] = request.argv;
   const start = (): ChildProcess =>
@@ -167,6 +186,7 @@ function spawnNode(
     // microseconds of its life may escape; the run-id marker still finds it).
     if (!result.placed && child.pid !== undefined) placeInCgroup(cgroupPath, child.pid);
   }
+  if (child.pid !== undefined) announce(child.pid);
   const exited = new Promise<ExitStatus>((resolve) => {
     child.once("exit", (code, signal) => resolve({ code, signal }));
   });

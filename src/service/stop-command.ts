@@ -31,13 +31,14 @@ export async function runStopCommand(
 ): Promise<void> {
   let stopper;
   try {
-    stopper = await spawnService({ ...config, command: config.stopCommand ?? [] }, output, null);
+    stopper = await spawnService({ ...config, command: config.stopCommand ?? [] }, output, null, {
+      announce: (pid) => `ran stop command, PID ${pid}`,
+    });
   } catch (err) {
     return fallBack(`failed: ${err instanceof Error ? err.message : String(err)}`);
   }
   const { pid } = stopper;
   const startTime = readProcStat(pid)?.startTime ?? 0;
-  output.marker(`ran stop command, PID ${pid}`);
   let finished = false;
   const overdue = setTimeout(() => {
     if (finished) return;
