@@ -6,7 +6,9 @@
  *   capture rate, with the writer's own speed out of the way;
  * - `seq 1 25000000`, timed from the daemon's spawn event: end to end, bounded by seq itself.
  * Each row is the median of 3 runs; its peer column also gives the same writer into
- * `| cat > file` on this machine, the speed of a reader that does nothing but copy.
+ * `| cat > file` on this machine, the speed of a reader that does nothing but copy. The row
+ * also gives the daemon's CPU (utime + stime) from the first captured byte to the last: what
+ * capturing a fast writer costs the supervisor.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -15,7 +17,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { BenchDaemon, REPO_ROOT } from "./bench-daemon.js";
 import { numberedLinesBytes } from "./fixtures/numbered-lines.js";
-import { sleep, wallClockMs } from "./proc-usage.js";
+import { readCpuSeconds, sleep, wallClockMs } from "./proc-usage.js";
 import { median, progress, type Row } from "./report.js";
 import { verifyNumberedLines } from "./verify-lines.js";
 
@@ -63,10 +65,12 @@ export async function measureLogThroughput(): Promise<Row[]> {
   for (const writer of writers) {
     const rates: number[] = [];
     const ceilings: number[] = [];
+    const cpu: number[] = [];
     let chunks = 0;
     for (let i = 0; i < RUNS; i++) {
       const run = await captureRun(writer.name, writer.argv, bytes);
       rates.push(bytes / 1e6 / writer.seconds(run));
+      cpu.push(run.daemonCpuSeconds);
       chunks += run.chunks;
       ceilings.push(measurePipeCeiling(writer.shell, bytes, writer.name === "fixture"));
     }
@@ -74,7 +78,9 @@ export async function measureLogThroughput(): Promise<Row[]> {
     const each = rates.map((r) => r.toFixed(0)).join(", ");
     rows.push({
       measure: writer.measure,
-      result: `${rate.toFixed(0)} MB/s (runs: ${each}), line-exact; ${(bytes / (chunks / RUNS) / 1024).toFixed(1)} KiB per read`,
+      result:
+        `${rate.toFixed(0)} MB/s (runs: ${each}), line-exact; ${(bytes / (chunks / RUNS) / 1024).toFixed(1)} KiB per read; ` +
+        `daemon CPU ${(median(cpu) * 1000).toFixed(0)} ms`,
       target: `≥ ${TARGET_MBPS} MB/s`,
       met: rate >= TARGET_MBPS,
       peer: `${PEERS}; same writer → cat > file here: ${median(ceilings).toFixed(0)} MB/s`,
@@ -92,6 +98,8 @@ interface CaptureRun {
   errLog: string;
   /** Chunks the daemon read from the FIFO (its index lines for stdout). */
   chunks: number;
+  /** The daemon's CPU from the first byte in the log file to the last (10 ms ticks). */
+  daemonCpuSeconds: number;
 }
 
 /** Run `argv` as the only service of a fresh daemon, wait for its whole output, verify it. */
@@ -105,9 +113,9 @@ async function captureRun(name: string, argv: string[], bytes: number): Promise<
   try {
     const outLog = join(bench.stateDir, "logs", `${name}.out.log`);
     // Poll from before the daemon starts: the output may be complete before its socket answers.
-    const complete = waitForSize(outLog, bytes, 120_000);
+    const complete = waitForSize(outLog, bytes, 120_000, () => bench.pid);
     await bench.start();
-    const completeAtMs = await complete;
+    const { completeAtMs, daemonCpuSeconds } = await complete;
     const events = (await bench.api("GET", `/api/v1/events?service=${name}&n=100`)).json.events as {
       kind: string;
       ts: string;
@@ -121,15 +129,24 @@ async function captureRun(name: string, argv: string[], bytes: number): Promise<
     const errLog = existsSync(errPath) ? readFileSync(errPath, "utf8") : "";
     const index = readFileSync(join(bench.stateDir, "logs", `${name}.idx`), "utf8");
     const chunks = index.match(/^\d+ o /gm)?.length ?? 0;
-    return { spawnedAtMs: Date.parse(spawn.ts), completeAtMs, errLog, chunks };
+    return { spawnedAtMs: Date.parse(spawn.ts), completeAtMs, errLog, chunks, daemonCpuSeconds };
   } finally {
     await bench.teardown();
   }
 }
 
-/** Wall-clock ms of the first poll that sees `file` at `bytes` bytes (or more: then it fails). */
-async function waitForSize(file: string, bytes: number, timeoutMs: number): Promise<number> {
+/**
+ * Wall-clock ms of the first poll that sees `file` at `bytes` bytes (or more: then it fails),
+ * and the daemon's CPU between the polls that saw its first byte and its last.
+ */
+async function waitForSize(
+  file: string,
+  bytes: number,
+  timeoutMs: number,
+  daemonPid: () => number,
+): Promise<{ completeAtMs: number; daemonCpuSeconds: number }> {
   const deadline = performance.now() + timeoutMs;
+  let cpuAtFirstByte: number | null = null;
   for (;;) {
     let size = -1;
     try {
@@ -138,7 +155,11 @@ async function waitForSize(file: string, bytes: number, timeoutMs: number): Prom
       // ENOENT: the daemon has not created the log yet.
       if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
     }
-    if (size === bytes) return wallClockMs();
+    if (size > 0 && cpuAtFirstByte === null) cpuAtFirstByte = readCpuSeconds(daemonPid());
+    if (size === bytes) {
+      const completeAtMs = wallClockMs();
+      return { completeAtMs, daemonCpuSeconds: readCpuSeconds(daemonPid()) - (cpuAtFirstByte ?? 0) };
+    }
     if (size > bytes) throw new Error(`${file} holds ${size} bytes, more than the ${bytes} written`);
     if (performance.now() > deadline)
       throw new Error(`${file} holds ${size} of ${bytes} bytes after ${timeoutMs} ms`);

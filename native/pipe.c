@@ -12,6 +12,10 @@
  *   unrefPoll(handle)                        the poll no longer keeps the process alive
  *                                            (pidfd watches; FIFO readers stay referenced)
  *   stopPoll(handle)                         stops it (before the fd is closed)
+ *   holdPoll(handle, ms)                     no onReadable for `ms`, then polling again
+ *                                            (a fast writer's output gathers meanwhile)
+ *   setPipeSize(fd, bytes) -> bytes          F_SETPIPE_SZ; the size the kernel gave
+ *   pipeSize(fd) -> bytes                    F_GETPIPE_SZ
  *   pipeBytes(fd) -> n                       bytes in the pipe now (FIONREAD)
  *   splice(pipeFd, fileFd, offset, n) -> m   moves up to n bytes to the file at offset;
  *                                            0 when the pipe is empty; throws on errors
@@ -32,17 +36,28 @@
 
 struct poll {
   uv_poll_t handle;
+  /* holdPoll's timer; initialised with the poll, so both are closed together. */
+  uv_timer_t hold;
   napi_env env;
   napi_ref on_readable;
   napi_async_context async;
   int stopped;
+  /* Handles not closed yet: the poll is freed when both are. */
+  int open_handles;
 };
 
 static void poll_closed(uv_handle_t *handle) {
   struct poll *poll = handle->data;
+  if (--poll->open_handles > 0) return;
   napi_delete_reference(poll->env, poll->on_readable);
   napi_async_destroy(poll->env, poll->async);
   free(poll);
+}
+
+static void close_poll(struct poll *poll) {
+  poll->stopped = 1;
+  uv_close((uv_handle_t *)&poll->handle, poll_closed);
+  uv_close((uv_handle_t *)&poll->hold, poll_closed);
 }
 
 static void readable(uv_poll_t *handle, int status, int events) {
@@ -83,7 +98,10 @@ static napi_value poll_readable(napi_env env, napi_callback_info info) {
     free(poll);
     return throw_errno(env, "uv_poll_init", -err);
   }
+  uv_timer_init(loop, &poll->hold);
+  poll->open_handles = 2;
   poll->handle.data = poll;
+  poll->hold.data = poll;
   poll->env = env;
   napi_create_reference(env, args[1], 1, &poll->on_readable);
   napi_value name;
@@ -91,9 +109,8 @@ static napi_value poll_readable(napi_env env, napi_callback_info info) {
   napi_async_init(env, NULL, name, &poll->async);
   err = uv_poll_start(&poll->handle, UV_READABLE, readable);
   if (err != 0) {
-    /* The handle is initialised: it must be closed (which frees the poll), not just freed. */
-    poll->stopped = 1;
-    uv_close((uv_handle_t *)&poll->handle, poll_closed);
+    /* The handles are initialised: they must be closed (which frees the poll), not just freed. */
+    close_poll(poll);
     return throw_errno(env, "uv_poll_start", -err);
   }
   napi_value external;
@@ -117,19 +134,61 @@ static struct poll *get_poll(napi_env env, napi_callback_info info, const char *
 static napi_value unref_poll(napi_env env, napi_callback_info info) {
   struct poll *poll = get_poll(env, info, "unrefPoll(handle)");
   /* A stopped poll is closing: uv_unref on it would be harmless but means nothing. */
-  if (poll && !poll->stopped) uv_unref((uv_handle_t *)&poll->handle);
+  if (poll && !poll->stopped) {
+    uv_unref((uv_handle_t *)&poll->handle);
+    uv_unref((uv_handle_t *)&poll->hold);
+  }
   return NULL;
 }
 
 static napi_value stop_poll(napi_env env, napi_callback_info info) {
   struct poll *poll = get_poll(env, info, "stopPoll(handle)");
   if (poll && !poll->stopped) {
-    poll->stopped = 1;
     /* uv_poll_stop removes the fd from epoll at once, so the caller may close it next. */
     uv_poll_stop(&poll->handle);
-    uv_close((uv_handle_t *)&poll->handle, poll_closed);
+    uv_timer_stop(&poll->hold);
+    close_poll(poll);
   }
   return NULL;
+}
+
+static void hold_over(uv_timer_t *timer) {
+  struct poll *poll = timer->data;
+  if (!poll->stopped) uv_poll_start(&poll->handle, UV_READABLE, readable);
+}
+
+static napi_value hold_poll(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value args[2];
+  napi_get_cb_info(env, info, &argc, args, NULL, NULL);
+  struct poll *poll = NULL;
+  if (argc != 2 || napi_get_value_external(env, args[0], (void **)&poll) != napi_ok || !poll) {
+    napi_throw_type_error(env, NULL, "holdPoll(handle, ms)");
+    return NULL;
+  }
+  if (poll->stopped) return NULL;
+  /* Out of epoll for the hold: the writer's writes then wake nobody, which is most of what
+   * a pipe write to a waiting reader costs. */
+  uv_poll_stop(&poll->handle);
+  uv_timer_start(&poll->hold, hold_over, (uint64_t)get_int(env, args[1]), 0);
+  return NULL;
+}
+
+/* setPipeSize(fd, bytes) sets the size; pipeSize(fd) reads it (no second argument). */
+static napi_value pipe_size(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value args[2];
+  napi_get_cb_info(env, info, &argc, args, NULL, NULL);
+  if (argc < 1) {
+    napi_throw_type_error(env, NULL, "setPipeSize(fd, bytes) or pipeSize(fd)");
+    return NULL;
+  }
+  int fd = (int)get_int(env, args[0]);
+  int size = argc >= 2 ? fcntl(fd, F_SETPIPE_SZ, (int)get_int(env, args[1])) : fcntl(fd, F_GETPIPE_SZ);
+  if (size < 0) return throw_errno(env, argc >= 2 ? "fcntl F_SETPIPE_SZ" : "fcntl F_GETPIPE_SZ", errno);
+  napi_value result;
+  napi_create_int32(env, size, &result);
+  return result;
 }
 
 static napi_value pipe_bytes(napi_env env, napi_callback_info info) {
@@ -184,6 +243,9 @@ void register_pipe_functions(napi_env env, napi_value exports) {
       {"pollReadable", poll_readable},
       {"unrefPoll", unref_poll},
       {"stopPoll", stop_poll},
+      {"holdPoll", hold_poll},
+      {"setPipeSize", pipe_size},
+      {"pipeSize", pipe_size},
       {"pipeBytes", pipe_bytes},
       {"splice", splice_to_file},
       {"fileSize", file_size},

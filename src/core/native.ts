@@ -47,6 +47,12 @@ export interface NativeAddon {
   unrefPoll(handle: PollHandle): void;
   /** Stops a poll; the fd may be closed right after. */
   stopPoll(handle: PollHandle): void;
+  /** No onReadable for `ms` (the fd leaves epoll meanwhile), then the poll goes on. */
+  holdPoll(handle: PollHandle, ms: number): void;
+  /** F_SETPIPE_SZ: asks for a pipe of `bytes`; returns the size given; throws (EPERM, EBUSY). */
+  setPipeSize(fd: number, bytes: number): number;
+  /** F_GETPIPE_SZ: the pipe's size in bytes; throws. */
+  pipeSize(fd: number): number;
   /** The bytes a pipe holds now (FIONREAD). */
   pipeBytes(fd: number): number;
   /**
