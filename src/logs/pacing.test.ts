@@ -41,11 +41,16 @@ test(
     cleanups.unshift(() => killIfRunning(child));
     const done = exited(log, child);
     const files = generationFiles(dir, "fast", 0);
-    await waitFor(() => statSync(files.out, { throwIfNoEntry: false })?.size === BURST_BYTES, {
-      what: "the burst captured",
-      timeout: 30_000,
-    });
-    assert.equal(addon.pipeSize(probe), 1024 * 1024, "the fast writer's pipe was grown");
+    // The largest size seen while the burst runs (a loaded machine may slow a window down).
+    let largest = 0;
+    await waitFor(
+      () => {
+        largest = Math.max(largest, addon.pipeSize(probe));
+        return statSync(files.out, { throwIfNoEntry: false })?.size === BURST_BYTES;
+      },
+      { what: "the burst captured", timeout: 30_000, interval: 2 },
+    );
+    assert.equal(largest, 1024 * 1024, "the fast writer's pipe was grown");
     const chunks = readFileSync(files.idx, "utf8")
       .split("\n")
       .filter((line) => / o /.test(line)).length;
