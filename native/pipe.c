@@ -154,7 +154,9 @@ static napi_value stop_poll(napi_env env, napi_callback_info info) {
 
 static void hold_over(uv_timer_t *timer) {
   struct poll *poll = timer->data;
-  if (!poll->stopped) uv_poll_start(&poll->handle, UV_READABLE, readable);
+  if (poll->stopped) return;
+  /* epoll_ctl can fail for want of memory: try again shortly rather than never read again. */
+  if (uv_poll_start(&poll->handle, UV_READABLE, readable) != 0) uv_timer_start(&poll->hold, hold_over, 100, 0);
 }
 
 static napi_value hold_poll(napi_env env, napi_callback_info info) {

@@ -13,6 +13,7 @@ import { closeSync, constants, lstatSync, openSync, readSync } from "node:fs";
 import { Socket, type SocketConstructorOpts } from "node:net";
 import { UpkeepError, errnoOf, isErrno } from "../core/errors.js";
 import { native, nativeError, type PollHandle } from "../core/native.js";
+import { PipePacer } from "./pipe-pacer.js";
 
 /** The size of one read; a pipe holds 64 KiB by default, so larger reads gain nothing. */
 export const READ_CHUNK_BYTES = 64 * 1024;
@@ -126,25 +127,6 @@ export interface FifoSink {
 const BYTES_PER_WAKEUP = 32 * READ_CHUNK_BYTES;
 
 /**
- * Pacing of a fast writer. A program such as `seq` writes 4 KiB at a time; read at once,
- * each write wakes the daemon, and both sides pay for it on every 4 KiB. A writer that moves
- * more than FAST_WRITER_BYTES_PER_MS over a window gets a pipe of FAST_PIPE_BYTES, and after
- * each wake-up the FIFO is left alone for HOLD_MS: the writer's output gathers in the pipe
- * (a millisecond of it fits with room to spare) and is moved in 64 KiB splices. Output then
- * reaches the log up to a millisecond later. Once the writer slows down, the pipe goes back to
- * the default size, so that it stops counting against the user's pipe quota
- * (/proc/sys/fs/pipe-user-pages-soft). Where the kernel refuses the bigger pipe, nothing
- * is held: a 64 KiB pipe fills long before the hold ends.
- */
-const FAST_WRITER_BYTES_PER_MS = 50_000;
-const RATE_WINDOW_MS = 10;
-const FAST_PIPE_BYTES = 1024 * 1024;
-const DEFAULT_PIPE_BYTES = 64 * 1024;
-const HOLD_MS = 1;
-/** After a refused resize, how long before asking again. */
-const RESIZE_RETRY_MS = 10_000;
-
-/**
  * Reads a FIFO on the loop thread. With the native addon the bytes go from the pipe into the
  * log file by splice(2), so a daemon killed at any instant has either stored a chunk or left
  * it in the pipe for the next daemon (native/pipe.c); without it, libuv reads each chunk into
@@ -158,11 +140,8 @@ export class FifoReader {
   /** The pipe as a splice source; null without the addon (chunks are then read). */
   private readonly pipe: PipeEnd | null = null;
   private closed = false;
-  /** Pacing (see FAST_WRITER_BYTES_PER_MS): the rate window, and whether wake-ups are held. */
-  private windowStart = 0;
-  private windowBytes = 0;
-  private held = false;
-  private resizeRefusedAt = -Infinity;
+  /** With the addon: holds the wake-ups of a fast writer (pipe-pacer.ts). */
+  private readonly pacer: PipePacer | null = null;
 
   private constructor(
     readonly path: string,
@@ -195,6 +174,7 @@ export class FifoReader {
         closeSync(fd);
         throw nativeError(err);
       }
+      this.pacer = new PipePacer(addon, fd, this.poll);
       return;
     }
     // libuv polls the fd (epoll) and reads into one reused buffer: no copy, no stream buffering,
@@ -230,6 +210,7 @@ export class FifoReader {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.pacer?.close();
     if (this.poll && native) {
       native.stopPoll(this.poll);
       closeSync(this.fd);
@@ -245,46 +226,7 @@ export class FifoReader {
     } catch (err) {
       onError(err instanceof Error ? err : new Error(String(err)));
     }
-    if (!this.closed) this.pace(moved);
-  }
-
-  /** Holds the poll of a fast writer after each wake-up (see FAST_WRITER_BYTES_PER_MS). */
-  private pace(moved: number): void {
-    const addon = native;
-    if (!addon || !this.poll) return;
-    const now = Date.now();
-    this.windowBytes += moved;
-    const elapsed = now - this.windowStart;
-    if (elapsed >= RATE_WINDOW_MS) {
-      const fast = this.windowBytes >= FAST_WRITER_BYTES_PER_MS * elapsed;
-      if (fast && !this.held) this.held = this.growPipe(addon, now);
-      else if (!fast && this.held) this.shrinkPipe(addon);
-      this.windowStart = now;
-      this.windowBytes = 0;
-    }
-    if (this.held) addon.holdPoll(this.poll, HOLD_MS);
-  }
-
-  /** Asks for the big pipe; true when it was given. */
-  private growPipe(addon: NonNullable<typeof native>, now: number): boolean {
-    if (now - this.resizeRefusedAt < RESIZE_RETRY_MS) return false;
-    try {
-      if (addon.setPipeSize(this.fd, FAST_PIPE_BYTES) >= FAST_PIPE_BYTES) return true;
-    } catch {
-      // EPERM: over the user's pipe quota (not root); the pipe keeps its size.
-    }
-    this.resizeRefusedAt = now;
-    return false;
-  }
-
-  private shrinkPipe(addon: NonNullable<typeof native>): void {
-    this.held = false;
-    try {
-      addon.setPipeSize(this.fd, DEFAULT_PIPE_BYTES);
-    } catch {
-      // EBUSY: it holds more than 64 KiB right now; the next slow window tries again.
-      this.held = true;
-    }
+    if (!this.closed) this.pacer?.afterWakeup(moved);
   }
 
   /**

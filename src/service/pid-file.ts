@@ -55,7 +55,10 @@ export async function writePidFile(stateDir: string, service: string, pid: numbe
   }
 }
 
-/** Writes `text` over the file at `path` if it exists (false when it does not). */
+/**
+ * Writes `text` over the file at `path` if it exists (false when it does not). On the loop
+ * thread, like the store's writes to the same state dir.
+ */
 function rewriteExisting(path: string, text: string): boolean {
   let fd: number;
   try {
@@ -65,7 +68,8 @@ function rewriteExisting(path: string, text: string): boolean {
     throw err;
   }
   try {
-    writeSync(fd, text);
+    const bytes = Buffer.from(text);
+    for (let done = 0; done < bytes.length;) done += writeSync(fd, bytes, done);
   } finally {
     closeSync(fd);
   }

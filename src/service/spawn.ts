@@ -134,25 +134,30 @@ function spawnNative(
       request.ids.gid ?? -1,
       cgroup,
       (error) => {
-        if (error) settle!.reject(describeSpawnError(nativeError(error), request));
-        else settle!.resolve({ pid, runId: request.runId, exited });
+        if (!error) return settle!.resolve({ pid, runId: request.runId, exited });
+        const failure = describeSpawnError(nativeError(error), request);
+        // The process was announced at clone3; the log's next line says what became of it.
+        failure.message += ` (PID ${pid} ended before its program ran)`;
+        settle!.reject(failure);
       },
       onExit,
     );
     return pid;
   };
   // Synchronous, so that a clone3 the kernel refuses reaches spawnService as a throw.
+  let pid: number;
   try {
-    announce(start(cgroupPath));
+    pid = start(cgroupPath);
   } catch (err) {
     const error = nativeError(err);
     // The cgroup refused the child (removed, or gained controllers): start it outside and
     // place it at once, as the child_process path does when the daemon cannot move itself.
     if (cgroupPath === null || error.syscall !== "clone3") throw describeSpawnError(error, request);
-    const pid = start(null);
-    announce(pid);
+    pid = start(null);
     placeInCgroup(cgroupPath, pid);
   }
+  // Outside the try: the process exists now, whatever the marker does.
+  announce(pid);
   return started;
 }
 

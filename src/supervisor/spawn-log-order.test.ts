@@ -58,3 +58,37 @@ for (const spawner of ["native", "node"] as const) {
     },
   );
 }
+
+test(
+  "native spawn of a missing program: the announced PID is named again in the failure",
+  { skip: nativeSpawnError !== null ? `the addon is not loaded: ${nativeSpawnError}` : false },
+  async () => {
+    const file = join(dir, "missing.yaml");
+    writeFileSync(file, `services:\n  gone:\n    command: [${dir}/no-such-program]\n`);
+    const loaded = loadConfig(file);
+    if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
+    const log = ServiceLog.open({
+      logsDir: join(dir, "missing"),
+      service: "gone",
+      maxSizeBytes: 1 << 20,
+      keep: 1,
+    });
+    let announced = 0;
+    try {
+      await assert.rejects(
+        spawnService(loaded.config.services[0]!, log, null, {
+          spawner: "native",
+          announce: (pid) => `started PID ${(announced = pid)}`,
+        }),
+        (err: Error) => {
+          assert.match(err.message, /ENOENT/);
+          assert.ok(err.message.endsWith(`(PID ${announced} ended before its program ran)`), err.message);
+          return true;
+        },
+      );
+    } finally {
+      log.close();
+    }
+    assert.ok(announced > 0);
+  },
+);
