@@ -130,9 +130,12 @@ test(
     const { dir, cleanup } = makeTempDir("midstream");
     cleanups.push(cleanup);
     await prepareServiceFiles(dir, ["svc"]);
+    // The test keeps its copy of the service's end: with the writer killed below and no
+    // reader alive, the last descriptor of the FIFO would close and the kernel would free
+    // the pipe with what it holds (see docs/logs.md, "Limits worth knowing").
     const out = openChildEnd(fifoPath(dir, "svc", "out"));
+    cleanups.unshift(() => closeSync(out));
     const writer = spawn(process.execPath, ["-e", WRITER], { stdio: ["ignore", out, "ignore"] });
-    closeSync(out);
     cleanups.unshift(() => killIfRunning(writer));
     const file = join(dir, "svc.out.log");
     const size = (): number => (existsSync(file) ? statSync(file).size : 0);
