@@ -8,7 +8,9 @@
  * renamed into place and to reading the FIFO (notify readiness has no fallback), and
  * `nativeLoadError` says why. `nativeSpawn` is null where the clone3 stub is not built.
  */
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import { constants } from "node:os";
 
 /** How a child ended: an exit code, or the number of the signal that killed it. */
@@ -122,6 +124,16 @@ export const nativeLoadError: string | null = loaded.error;
 export const nativeSpawn: NativeAddon["spawn"] | null = loaded.addon?.supported ? loaded.addon.spawn : null;
 export const nativeSpawnError: string | null =
   loaded.error ?? (nativeSpawn ? null : `the clone3 stub is x86_64 only; this is ${process.arch}`);
+
+/**
+ * The FIFO holder program (native/fifo-holder.c), built beside the addon; null when it is not
+ * there or the addon is turned off.
+ */
+export const fifoHolderProgram: string | null = ((): string | null => {
+  if (process.env["UPKEEP_NATIVE"] === "0") return null;
+  const path = fileURLToPath(new URL("../../../build/Release/upkeep-fifo-holder", import.meta.url));
+  return existsSync(path) ? path : null;
+})();
 
 const ERRNO_NAMES = new Map(Object.entries(constants.errno).map(([name, number]) => [number, name]));
 const SIGNAL_NAMES = new Map(

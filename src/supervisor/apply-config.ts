@@ -79,6 +79,7 @@ export async function reloadConfig(
       return svc ? [supervisor.addRunner(svc)] : [];
     }),
   );
+  if (plan.add.length > 0 || plan.remove.length > 0) supervisor.fifosChanged();
   await Promise.all(
     added.map(async (runner) => {
       if (runner.context.desired === "up") await runner.send({ type: "start_requested" });

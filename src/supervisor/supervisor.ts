@@ -5,6 +5,7 @@ import { createServiceCgroup, detectCgroupRoot, removeCgroup } from "../identity
 import { killTreeAndWait } from "../identity/kill-tree.js";
 import { checkIdentity } from "../identity/process-identity.js";
 import { IdentityWatcher } from "../identity/watch.js";
+import { FifoHolder } from "../logs/fifo-holder.js";
 import { prepareServiceFiles, ServiceLog } from "../logs/service-log.js";
 import { removePidFile } from "../service/pid-file.js";
 import { ServiceRunner } from "../service/runner.js";
@@ -54,6 +55,8 @@ export class Supervisor {
   /** A short hash of the state dir names this daemon's cgroup subtree. */
   private readonly cgroupGroup: string;
   shuttingDown = false;
+  /** Keeps every log FIFO open while no daemon runs (src/logs/fifo-holder.ts); null without it. */
+  private fifoHolder: FifoHolder | null = null;
 
   constructor(
     public config: Config,
@@ -97,6 +100,7 @@ export class Supervisor {
       this.logsDir,
       this.config.services.map((s) => s.name),
     );
+    await this.holdFifos();
     const records = new Map((await this.store.listProcesses()).map((r) => [r.service, r]));
     // Every runner exists before any starts: a dependent must see its dependency's runner
     // (one not created yet would look like no dependency at all).
@@ -230,9 +234,37 @@ export class Supervisor {
     this.limitsWatch.close();
     this.readiness.close();
     for (const log of this.logs.values()) log.close();
+    // A service process left running (its stop failed) keeps its output held for the next daemon.
+    if (runners.every((r) => r.record === null)) await this.fifoHolder?.stop();
     this.treeWatch.close();
     this.watcher.close();
     await this.emit({ service: null, kind: "daemon", reason: "daemon stopped" });
+  }
+
+  /** Starts the FIFO holder, or adopts the one an earlier daemon left. */
+  private async holdFifos(): Promise<void> {
+    try {
+      this.fifoHolder = FifoHolder.ensure(this.config.stateDir, this.logsDir);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      await this.emit({
+        service: null,
+        kind: "daemon",
+        reason:
+          `the FIFO holder did not start (${message}): output a service writes while no daemon ` +
+          "runs is kept only while that service runs. Rebuild the native part: npm rebuild",
+      });
+    }
+  }
+
+  /** Services were added or removed: the holder takes up new FIFOs and lets go of old ones. */
+  fifosChanged(): void {
+    try {
+      this.fifoHolder?.refresh();
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      console.error(`upkeep: the FIFO holder could not look again: ${message}`);
+    }
   }
 
   /** Remove a stopped service's cgroup; one still populated (a service left running) stays. */

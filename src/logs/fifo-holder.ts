@@ -1,0 +1,114 @@
+/**
+ * The FIFO holder (native/fifo-holder.c): one small process per state dir that keeps every log
+ * FIFO open. The kernel frees a pipe, and what it holds, when its last descriptor closes; a
+ * service that writes and then exits while no daemon runs would otherwise take that output
+ * with it. The holder outlives a daemon that dies (that is its point): the next daemon adopts
+ * it, tells it of new FIFOs with SIGHUP, and stops it at a clean shutdown once no service
+ * process is left. It is known by `<state_dir>/fifo-holder.pid` ("PID START_TIME"), checked
+ * against /proc (start time, program, logs dir) before any signal is sent to it.
+ */
+import { spawn } from "node:child_process";
+import { readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { writeFileAtomic } from "../core/atomic-write.js";
+import { isErrno } from "../core/errors.js";
+import { fifoHolderProgram } from "../core/native.js";
+import { readCmdline, readProcStat } from "../identity/proc-stat.js";
+
+/** The holder's comm: its program name cut to the kernel's 15 bytes. */
+const HOLDER_COMM = "upkeep-fifo-holder".slice(0, 15);
+/** How long stop() waits for the holder to end. */
+const STOP_WAIT_MS = 2_000;
+
+interface HolderId {
+  pid: number;
+  startTime: number;
+}
+
+export class FifoHolder {
+  private constructor(
+    private id: HolderId,
+    private readonly stateDir: string,
+    private readonly logsDir: string,
+  ) {}
+
+  /** The record file. */
+  static recordPath(stateDir: string): string {
+    return join(stateDir, "fifo-holder.pid");
+  }
+
+  /**
+   * The holder of `logsDir`: the one an earlier daemon left (asked to look again), or a new
+   * one. Null when the program is not built (the daemon then runs without it).
+   */
+  static ensure(stateDir: string, logsDir: string): FifoHolder | null {
+    if (fifoHolderProgram === null) return null;
+    const found = readHolder(stateDir, logsDir);
+    const holder = new FifoHolder(
+      found ?? spawnHolder(fifoHolderProgram, stateDir, logsDir),
+      stateDir,
+      logsDir,
+    );
+    if (found) holder.refresh();
+    return holder;
+  }
+
+  get pid(): number {
+    return this.id.pid;
+  }
+
+  /** Tells the holder to look for new FIFOs (and let go of removed ones); one that died is replaced. */
+  refresh(): void {
+    if (this.alive()) {
+      process.kill(this.id.pid, "SIGHUP");
+      return;
+    }
+    if (fifoHolderProgram !== null) this.id = spawnHolder(fifoHolderProgram, this.stateDir, this.logsDir);
+  }
+
+  /** Ends the holder and removes its record (a clean shutdown with no service process left). */
+  async stop(): Promise<void> {
+    if (this.alive()) {
+      process.kill(this.id.pid, "SIGTERM");
+      const deadline = Date.now() + STOP_WAIT_MS;
+      while (this.alive() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    rmSync(FifoHolder.recordPath(this.stateDir), { force: true });
+  }
+
+  /** Still this holder: same PID and start time, not a zombie. */
+  private alive(): boolean {
+    const stat = readProcStat(this.id.pid);
+    return stat !== null && stat.startTime === this.id.startTime && stat.state !== "Z";
+  }
+}
+
+/** The recorded holder, when it still runs and holds this logs dir. */
+function readHolder(stateDir: string, logsDir: string): HolderId | null {
+  let text: string;
+  try {
+    text = readFileSync(FifoHolder.recordPath(stateDir), "utf8");
+  } catch (err) {
+    if (isErrno(err, "ENOENT")) return null;
+    throw err;
+  }
+  const [pid = NaN, startTime = NaN] = text.trim().split(" ").map(Number);
+  if (!Number.isSafeInteger(pid) || !Number.isSafeInteger(startTime)) return null;
+  const stat = readProcStat(pid);
+  if (stat === null || stat.startTime !== startTime || stat.comm !== HOLDER_COMM || stat.state === "Z")
+    return null;
+  return readCmdline(pid)?.[1] === logsDir ? { pid, startTime } : null;
+}
+
+/** Starts a holder in a session of its own and records it. */
+function spawnHolder(program: string, stateDir: string, logsDir: string): HolderId {
+  const child = spawn(program, [logsDir], { detached: true, stdio: "ignore" });
+  // Node reports a failed spawn on a later tick; the pid check below already tells.
+  child.on("error", () => undefined);
+  child.unref();
+  const stat = child.pid === undefined ? null : readProcStat(child.pid);
+  if (stat === null) throw new Error(`cannot start ${program}`);
+  const id = { pid: stat.pid, startTime: stat.startTime };
+  writeFileAtomic(FifoHolder.recordPath(stateDir), `${id.pid} ${id.startTime}\n`);
+  return id;
+}
