@@ -7,8 +7,12 @@
  * process holds them too, so that output waits for the next daemon whatever dies first.
  *
  * It opens every `*.fifo` in LOGS_DIR (O_RDWR | O_NONBLOCK: never blocks, never reads), and
- * looks again on SIGHUP: it opens new FIFOs and closes those whose path is gone or now names
- * another file (a service removed, or removed and added again). SIGTERM ends it, and so does
+ * looks again on SIGWINCH (ignored by default, so one that arrives before the handler is set
+ * cannot kill it; the first scan comes after): it opens new FIFOs and closes those whose path
+ * is gone or now names another file (a service removed, or removed and added again). It
+ * holds nothing else: inherited descriptors are closed, and it works from /. LOGS_DIR is its
+ * descriptor 3, which is how the daemon tells that it holds this logs dir and not a deleted
+ * one of the same name. SIGTERM ends it, and so does
  * the removal of LOGS_DIR (looked at once a minute): a state dir deleted after a crash leaves
  * no holder behind. It is a separate program, not a Node process: it must outlive the daemon,
  * and costs about 1 MB.
@@ -21,7 +25,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 struct held {
@@ -37,7 +43,7 @@ static volatile sig_atomic_t rescan_requested = 1;
 
 static volatile sig_atomic_t check_requested = 0;
 
-static void on_hup(int sig) {
+static void on_rescan(int sig) {
   (void)sig;
   rescan_requested = 1;
 }
@@ -65,8 +71,13 @@ static void rescan(int dir_fd) {
     free(held[i].name);
     held[i] = held[--held_count];
   }
-  DIR *dir = fdopendir(dup(dir_fd));
-  if (!dir) return;
+  int listing = dup(dir_fd);
+  if (listing < 0) return;
+  DIR *dir = fdopendir(listing);
+  if (!dir) {
+    close(listing);
+    return;
+  }
   rewinddir(dir); /* the dup shares its offset with dir_fd, left at the end by the last scan */
   struct dirent *entry;
   while ((entry = readdir(dir)) != NULL) {
@@ -76,6 +87,7 @@ static void rescan(int dir_fd) {
     int known = 0;
     for (size_t i = 0; i < held_count && !known; i++) known = held[i].dev == st.st_dev && held[i].ino == st.st_ino;
     if (known) continue;
+    /* A failure (EMFILE, EACCES) leaves this FIFO to the next scan. */
     int fd = openat(dir_fd, entry->d_name, O_RDWR | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) continue;
     if (held_count == held_room) {
@@ -103,29 +115,38 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: upkeep-fifo-holder LOGS_DIR\n");
     return 2;
   }
-  int dir_fd = open(argv[1], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  /* Nothing the daemon had open stays open here: this process outlives it. */
+  syscall(SYS_close_range, 3U, ~0U, 0U);
+  struct rlimit files;
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max; /* two FIFOs per service */
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
+  int dir_fd = open(argv[1], O_RDONLY | O_DIRECTORY | O_CLOEXEC); /* descriptor 3 */
   if (dir_fd < 0) {
     fprintf(stderr, "upkeep-fifo-holder: cannot open %s: %s\n", argv[1], strerror(errno));
     return 1;
   }
-  struct sigaction hup;
-  memset(&hup, 0, sizeof hup);
-  hup.sa_handler = on_hup;
-  sigaction(SIGHUP, &hup, NULL);
+  if (chdir("/") != 0) return 1;
+  struct sigaction rescan_action;
+  memset(&rescan_action, 0, sizeof rescan_action);
+  rescan_action.sa_handler = on_rescan;
+  sigaction(SIGWINCH, &rescan_action, NULL);
+  signal(SIGHUP, SIG_IGN);
   struct sigaction alarm_action;
   memset(&alarm_action, 0, sizeof alarm_action);
   alarm_action.sa_handler = on_alarm;
   sigaction(SIGALRM, &alarm_action, NULL);
   signal(SIGINT, SIG_IGN);
   signal(SIGPIPE, SIG_IGN);
-  /* SIGHUP is blocked except inside sigsuspend, so a request between the check and the wait
-   * is not missed. */
+  /* SIGWINCH and SIGALRM are blocked except inside sigsuspend, so a request between the check
+   * and the wait is not missed. */
   sigset_t blocked, waiting;
   sigemptyset(&blocked);
-  sigaddset(&blocked, SIGHUP);
+  sigaddset(&blocked, SIGWINCH);
   sigaddset(&blocked, SIGALRM);
   sigprocmask(SIG_BLOCK, &blocked, &waiting);
-  sigdelset(&waiting, SIGHUP);
+  sigdelset(&waiting, SIGWINCH);
   sigdelset(&waiting, SIGALRM);
   alarm(60);
   for (;;) {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { heldFifos, isAlive } from "../../test/helpers/daemon.js";
@@ -16,7 +16,7 @@ after(async () => {
 });
 
 test(
-  "the holder keeps the FIFOs open, is not fooled by a record naming another process, is replaced when gone and ends on stop",
+  "the holder keeps the FIFOs open, is not fooled by a record naming another process or a deleted logs dir, is replaced when gone and ends on stop",
   { skip: fifoHolderProgram === null ? "the native part is not built" : false },
   async () => {
     const { dir, cleanup } = makeTempDir("holder");
@@ -50,8 +50,20 @@ test(
     assert.notEqual(again.pid, first);
     await waitFor(() => heldFifos(again.pid).length === 2, { what: "the new holder holding both" });
 
-    await again.stop();
-    assert.ok(!isAlive(again.pid), "stop ends it");
+    // A logs dir deleted and made again (say, after a crash): the holder of the old one is
+    // ended and a new one holds the new dir.
+    const old = again.pid;
+    rmSync(logsDir, { recursive: true });
+    mkdirSync(logsDir);
+    ensureFifo(join(logsDir, "c.out.fifo"));
+    const fresh = FifoHolder.ensure(dir, logsDir)!;
+    cleanups.unshift(() => fresh.stop());
+    assert.notEqual(fresh.pid, old);
+    await waitFor(() => !isAlive(old), { what: "the holder of the deleted dir ended" });
+    await waitFor(() => heldFifos(fresh.pid).join(",") === "c.out.fifo", { what: "c.out.fifo held" });
+
+    await fresh.stop();
+    assert.ok(!isAlive(fresh.pid), "stop ends it");
     assert.ok(!existsSync(record), "and removes its record");
   },
 );

@@ -3,12 +3,13 @@
  * FIFO open. The kernel frees a pipe, and what it holds, when its last descriptor closes; a
  * service that writes and then exits while no daemon runs would otherwise take that output
  * with it. The holder outlives a daemon that dies (that is its point): the next daemon adopts
- * it, tells it of new FIFOs with SIGHUP, and stops it at a clean shutdown once no service
- * process is left. It is known by `<state_dir>/fifo-holder.pid` ("PID START_TIME"), checked
- * against /proc (start time, program, logs dir) before any signal is sent to it.
+ * it, tells it of new FIFOs with SIGWINCH, replaces it if it died, and stops it at a clean
+ * shutdown once no service process is left. It is known by `<state_dir>/fifo-holder.pid`
+ * ("PID START_TIME"), checked against /proc (start time, program, and its descriptor 3 being
+ * this very logs dir, not a deleted one of the same name) before any signal is sent to it.
  */
 import { spawn } from "node:child_process";
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../core/atomic-write.js";
 import { isErrno } from "../core/errors.js";
@@ -44,13 +45,14 @@ export class FifoHolder {
   static ensure(stateDir: string, logsDir: string): FifoHolder | null {
     if (fifoHolderProgram === null) return null;
     const found = readHolder(stateDir, logsDir);
-    const holder = new FifoHolder(
-      found ?? spawnHolder(fifoHolderProgram, stateDir, logsDir),
-      stateDir,
-      logsDir,
-    );
-    if (found) holder.refresh();
-    return holder;
+    if (found && holdsDir(found.pid, logsDir)) {
+      const holder = new FifoHolder(found, stateDir, logsDir);
+      holder.refresh();
+      return holder;
+    }
+    // One that holds a logs dir deleted since (and made again) is of no use: replace it.
+    if (found) process.kill(found.pid, "SIGTERM");
+    return new FifoHolder(spawnHolder(fifoHolderProgram, stateDir, logsDir), stateDir, logsDir);
   }
 
   get pid(): number {
@@ -59,17 +61,23 @@ export class FifoHolder {
 
   /** Tells the holder to look for new FIFOs (and let go of removed ones); one that died is replaced. */
   refresh(): void {
-    if (this.alive()) {
-      process.kill(this.id.pid, "SIGHUP");
-      return;
-    }
-    if (fifoHolderProgram !== null) this.id = spawnHolder(fifoHolderProgram, this.stateDir, this.logsDir);
+    if (!this.ensureAlive()) process.kill(this.id.pid, "SIGWINCH");
+  }
+
+  /** Replaces a holder that died (OOM, an operator) or lost its logs dir; true when it did. */
+  ensureAlive(): boolean {
+    if (this.alive() && holdsDir(this.id.pid, this.logsDir)) return false;
+    if (fifoHolderProgram === null) return false;
+    if (this.alive()) process.kill(this.id.pid, "SIGTERM"); // it holds a deleted logs dir
+    this.id = spawnHolder(fifoHolderProgram, this.stateDir, this.logsDir);
+    return true;
   }
 
   /** Ends the holder and removes its record (a clean shutdown with no service process left). */
   async stop(): Promise<void> {
-    if (this.alive()) {
-      process.kill(this.id.pid, "SIGTERM");
+    for (const signal of ["SIGTERM", "SIGKILL"] as const) {
+      if (!this.alive()) break;
+      process.kill(this.id.pid, signal);
       const deadline = Date.now() + STOP_WAIT_MS;
       while (this.alive() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     }
@@ -83,7 +91,7 @@ export class FifoHolder {
   }
 }
 
-/** The recorded holder, when it still runs and holds this logs dir. */
+/** The recorded holder, when it still runs and was started for this logs dir. */
 function readHolder(stateDir: string, logsDir: string): HolderId | null {
   let text: string;
   try {
@@ -98,6 +106,17 @@ function readHolder(stateDir: string, logsDir: string): HolderId | null {
   if (stat === null || stat.startTime !== startTime || stat.comm !== HOLDER_COMM || stat.state === "Z")
     return null;
   return readCmdline(pid)?.[1] === logsDir ? { pid, startTime } : null;
+}
+
+/** The holder's descriptor 3 is `logsDir` itself (same device and inode), not a deleted one. */
+function holdsDir(pid: number, logsDir: string): boolean {
+  try {
+    const held = statSync(`/proc/${pid}/fd/3`);
+    const current = statSync(logsDir);
+    return held.dev === current.dev && held.ino === current.ino;
+  } catch {
+    return false; // gone, or no such dir any more
+  }
 }
 
 /** Starts a holder in a session of its own and records it. */

@@ -21,6 +21,9 @@ import { HealthWatch } from "./health-watch.js";
 import { LimitsWatch } from "./limits-watch.js";
 import { Readiness } from "./readiness.js";
 
+/** How often the FIFO holder is checked for life. */
+const HOLDER_CHECK_MS = 60_000;
+
 /**
  * The set of services of one config: a runner and a log per service, recovery at start-up,
  * config changes, shutdown. Operator actions live in actions.ts, config reloads in
@@ -57,6 +60,7 @@ export class Supervisor {
   shuttingDown = false;
   /** Keeps every log FIFO open while no daemon runs (src/logs/fifo-holder.ts); null without it. */
   private fifoHolder: FifoHolder | null = null;
+  private holderCheck: NodeJS.Timeout | null = null;
 
   constructor(
     public config: Config,
@@ -107,14 +111,25 @@ export class Supervisor {
     const runners = await Promise.all(this.config.services.map((svc) => this.addRunner(svc)));
     // Every record is dealt with (adopted, or cleared as stale) before anything starts, so a
     // dependent never sees a dependency `stopped` only because its record is being cleared.
+    const recovered = runners.map((runner) => records.get(runner.name) ?? null);
     const outcomes = await Promise.all(
-      runners.map((runner) => {
+      runners.map((runner, i) => {
         runner.forceNextStart = options.force === true;
-        const record = records.get(runner.name) ?? null;
         records.delete(runner.name);
-        return recoverRecord(runner, record, this.store, this.config.stateDir, (e) => this.bus.publish(e));
+        return recoverRecord(runner, recovered[i] ?? null, this.store, this.config.stateDir, (e) =>
+          this.bus.publish(e),
+        );
       }),
     );
+    for (const [i, runner] of runners.entries()) {
+      const record = recovered[i];
+      if (outcomes[i] !== "cleared" || !record) continue;
+      // What the old run wrote while no daemon ran (kept by the FIFO holder) goes before the
+      // marker, and both before the next run's "started PID".
+      const log = this.logs.get(runner.name);
+      log?.drainNow();
+      log?.marker(`the run of PID ${record.pid} ended while no daemon ran (exit status unknown)`);
+    }
     // --force is for this start-up only: the start consumes it (startRecovered clears it when
     // nothing is started), so a later restart asks again.
     await Promise.all(runners.filter((_, i) => outcomes[i] === "cleared").map(startRecovered));
@@ -235,6 +250,7 @@ export class Supervisor {
     this.readiness.close();
     for (const log of this.logs.values()) log.close();
     // A service process left running (its stop failed) keeps its output held for the next daemon.
+    if (this.holderCheck) clearInterval(this.holderCheck);
     if (runners.every((r) => r.record === null)) await this.fifoHolder?.stop();
     this.treeWatch.close();
     this.watcher.close();
@@ -245,6 +261,9 @@ export class Supervisor {
   private async holdFifos(): Promise<void> {
     try {
       this.fifoHolder = FifoHolder.ensure(this.config.stateDir, this.logsDir);
+      // One that dies (OOM, an operator) is replaced within a minute: a few /proc reads.
+      this.holderCheck = setInterval(() => this.fifosChanged(false), HOLDER_CHECK_MS);
+      this.holderCheck.unref();
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       await this.emit({
@@ -257,10 +276,14 @@ export class Supervisor {
     }
   }
 
-  /** Services were added or removed: the holder takes up new FIFOs and lets go of old ones. */
-  fifosChanged(): void {
+  /**
+   * Services were added or removed: the holder takes up new FIFOs and lets go of old ones.
+   * With `changed` false, only a holder that is gone is replaced.
+   */
+  fifosChanged(changed = true): void {
     try {
-      this.fifoHolder?.refresh();
+      if (changed) this.fifoHolder?.refresh();
+      else this.fifoHolder?.ensureAlive();
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       console.error(`upkeep: the FIFO holder could not look again: ${message}`);

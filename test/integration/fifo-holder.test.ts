@@ -41,6 +41,14 @@ services:
       await waitFor(() => /^first\nwritten while no daemon ran\n/.test(env.cli("logs", "late").stdout), {
         what: "the line written while no daemon ran, in the log",
       });
+      // In the log the held line belongs to the old run: before the note of its end, which comes
+      // before the next run's start.
+      const lines = env.cli("logs", "late", "--timestamps").stdout.split("\n");
+      const at = (pattern: RegExp): number => lines.findIndex((line) => pattern.test(line));
+      const held = at(/ out \| written while no daemon ran$/);
+      const ended = at(new RegExp(` upkeep \\| the run of PID ${late.pid} ended while no daemon ran`));
+      const next = at(new RegExp(` upkeep \\| started PID (?!${late.pid}$)`));
+      assert.ok(held >= 0 && held < ended && ended < next, lines.join("\n"));
       assert.equal(Number(readFileSync(record, "utf8").split(" ")[0]), holder, "the next daemon adopts it");
       const logsDir = join(env.stateDir, "logs");
       assert.deepEqual(
