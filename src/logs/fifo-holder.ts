@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { writeFileAtomic } from "../core/atomic-write.js";
 import { isErrno } from "../core/errors.js";
 import { fifoHolderProgram } from "../core/native.js";
+import { placeInCgroup } from "../identity/cgroup.js";
 import { readCmdline, readProcStat } from "../identity/proc-stat.js";
 
 /** The holder's comm: its program name cut to the kernel's 15 bytes. */
@@ -31,6 +32,8 @@ export class FifoHolder {
     private id: HolderId,
     private readonly stateDir: string,
     private readonly logsDir: string,
+    /** A cgroup of its own, outside the daemon's (a unit manager may kill that one whole). */
+    private readonly cgroupPath: string | null,
   ) {}
 
   /** The record file. */
@@ -42,17 +45,18 @@ export class FifoHolder {
    * The holder of `logsDir`: the one an earlier daemon left (asked to look again), or a new
    * one. Null when the program is not built (the daemon then runs without it).
    */
-  static ensure(stateDir: string, logsDir: string): FifoHolder | null {
+  static ensure(stateDir: string, logsDir: string, cgroupPath: string | null = null): FifoHolder | null {
     if (fifoHolderProgram === null) return null;
     const found = readHolder(stateDir, logsDir);
     if (found && holdsDir(found.pid, logsDir)) {
-      const holder = new FifoHolder(found, stateDir, logsDir);
+      const holder = new FifoHolder(found, stateDir, logsDir, cgroupPath);
       holder.refresh();
       return holder;
     }
     // One that holds a logs dir deleted since (and made again) is of no use: replace it.
     if (found) process.kill(found.pid, "SIGTERM");
-    return new FifoHolder(spawnHolder(fifoHolderProgram, stateDir, logsDir), stateDir, logsDir);
+    const id = spawnHolder(fifoHolderProgram, stateDir, logsDir, cgroupPath);
+    return new FifoHolder(id, stateDir, logsDir, cgroupPath);
   }
 
   get pid(): number {
@@ -69,7 +73,7 @@ export class FifoHolder {
     if (this.alive() && holdsDir(this.id.pid, this.logsDir)) return false;
     if (fifoHolderProgram === null) return false;
     if (this.alive()) process.kill(this.id.pid, "SIGTERM"); // it holds a deleted logs dir
-    this.id = spawnHolder(fifoHolderProgram, this.stateDir, this.logsDir);
+    this.id = spawnHolder(fifoHolderProgram, this.stateDir, this.logsDir, this.cgroupPath);
     return true;
   }
 
@@ -119,9 +123,17 @@ function holdsDir(pid: number, logsDir: string): boolean {
   }
 }
 
-/** Starts a holder in a session of its own and records it. */
-function spawnHolder(program: string, stateDir: string, logsDir: string): HolderId {
+/** Starts a holder in a session (and cgroup, given one) of its own and records it. */
+function spawnHolder(
+  program: string,
+  stateDir: string,
+  logsDir: string,
+  cgroupPath: string | null,
+): HolderId {
   const child = spawn(program, [logsDir], { detached: true, stdio: "ignore" });
+  // It never forks, so placing it right after its start misses nothing; without the cgroup
+  // it still works, in the daemon's.
+  if (cgroupPath !== null && child.pid !== undefined) placeInCgroup(cgroupPath, child.pid);
   // Node reports a failed spawn on a later tick; the pid check below already tells.
   child.on("error", () => undefined);
   child.unref();

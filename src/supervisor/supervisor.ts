@@ -23,6 +23,8 @@ import { Readiness } from "./readiness.js";
 
 /** How often the FIFO holder is checked for life. */
 const HOLDER_CHECK_MS = 60_000;
+/** The FIFO holder's cgroup, beside the services' (no service name starts with a dot). */
+const HOLDER_CGROUP = ".fifo-holder";
 
 /**
  * The set of services of one config: a runner and a log per service, recovery at start-up,
@@ -61,6 +63,7 @@ export class Supervisor {
   /** Keeps every log FIFO open while no daemon runs (src/logs/fifo-holder.ts); null without it. */
   private fifoHolder: FifoHolder | null = null;
   private holderCheck: NodeJS.Timeout | null = null;
+  private holderCgroup: string | null = null;
 
   constructor(
     public config: Config,
@@ -251,7 +254,10 @@ export class Supervisor {
     for (const log of this.logs.values()) log.close();
     // A service process left running (its stop failed) keeps its output held for the next daemon.
     if (this.holderCheck) clearInterval(this.holderCheck);
-    if (runners.every((r) => r.record === null)) await this.fifoHolder?.stop();
+    if (runners.every((r) => r.record === null) && this.fifoHolder) {
+      await this.fifoHolder.stop();
+      if (this.holderCgroup) removeCgroup(this.holderCgroup);
+    }
     this.treeWatch.close();
     this.watcher.close();
     await this.emit({ service: null, kind: "daemon", reason: "daemon stopped" });
@@ -260,7 +266,8 @@ export class Supervisor {
   /** Starts the FIFO holder, or adopts the one an earlier daemon left. */
   private async holdFifos(): Promise<void> {
     try {
-      this.fifoHolder = FifoHolder.ensure(this.config.stateDir, this.logsDir);
+      this.holderCgroup = this.cgroupRoot ? this.serviceCgroup(HOLDER_CGROUP) : null;
+      this.fifoHolder = FifoHolder.ensure(this.config.stateDir, this.logsDir, this.holderCgroup);
       // One that dies (OOM, an operator) is replaced within a minute: a few /proc reads.
       this.holderCheck = setInterval(() => this.fifosChanged(false), HOLDER_CHECK_MS);
       this.holderCheck.unref();

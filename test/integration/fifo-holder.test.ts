@@ -3,6 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { fifoHolderProgram } from "../../src/core/native.js";
+import { detectCgroupRoot } from "../../src/identity/cgroup.js";
 import { findPidsWithArg, heldFifos, isAlive, isFifoHolder, TestEnv } from "../helpers/daemon.js";
 import { waitFor } from "../helpers/wait-for.js";
 
@@ -26,6 +27,11 @@ services:
       const record = join(env.stateDir, "fifo-holder.pid");
       const holder = Number(readFileSync(record, "utf8").split(" ")[0]);
       assert.ok(isFifoHolder(holder), `PID ${holder} is the holder`);
+      if (detectCgroupRoot() !== null) {
+        // A cgroup of its own, not the daemon's: a unit manager killing the daemon's cgroup
+        // leaves it be.
+        assert.match(readFileSync(`/proc/${holder}/cgroup`, "utf8"), /^0::\/upkeep\/\w+\/\.fifo-holder$/m);
+      }
       await waitFor(() => heldFifos(holder).join(",") === "late.err.fifo,late.out.fifo", {
         what: "the holder holding late's FIFOs",
       });
