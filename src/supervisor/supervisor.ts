@@ -265,6 +265,7 @@ export class Supervisor {
 
   /** Starts the FIFO holder, or adopts the one an earlier daemon left. */
   private async holdFifos(): Promise<void> {
+    if (this.shuttingDown) return; // a SIGTERM during start-up: shutdown would not see it
     try {
       this.holderCgroup = this.cgroupRoot ? this.serviceCgroup(HOLDER_CGROUP) : null;
       this.fifoHolder = FifoHolder.ensure(this.config.stateDir, this.logsDir, this.holderCgroup);
