@@ -8,6 +8,8 @@
 napi_value make_errno_error(napi_env env, const char *step, int err);
 napi_value throw_errno(napi_env env, const char *step, int err);
 int64_t get_int(napi_env env, napi_value value);
+/* The call's one argument, of `type`; else a TypeError naming `usage` is thrown and 0 returned. */
+int get_one_arg(napi_env env, napi_callback_info info, napi_valuetype type, const char *usage, napi_value *arg);
 
 /* Adds pollReadable, unrefPoll, stopPoll, pipeBytes, splice and fileSize (pipe.c) to the exports. */
 void register_pipe_functions(napi_env env, napi_value exports);

@@ -48,15 +48,8 @@ static napi_value throw_path_error(napi_env env, const char *step, int err, cons
 }
 
 static napi_value notify_bind(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value arg;
-  napi_get_cb_info(env, info, &argc, &arg, NULL, NULL);
-  napi_valuetype type = napi_undefined;
-  if (argc == 1) napi_typeof(env, arg, &type);
-  if (argc != 1 || type != napi_string) {
-    napi_throw_type_error(env, NULL, "notifyBind(path)");
-    return NULL;
-  }
+  if (!get_one_arg(env, info, napi_string, "notifyBind(path)", &arg)) return NULL;
   struct sockaddr_un addr;
   memset(&addr, 0, sizeof addr);
   addr.sun_family = AF_UNIX;
@@ -127,15 +120,8 @@ static const struct ucred *read_control(struct msghdr *msg) {
 }
 
 static napi_value notify_receive(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value arg;
-  napi_get_cb_info(env, info, &argc, &arg, NULL, NULL);
-  napi_valuetype type = napi_undefined;
-  if (argc == 1) napi_typeof(env, arg, &type);
-  if (argc != 1 || type != napi_number) {
-    napi_throw_type_error(env, NULL, "notifyReceive(fd)");
-    return NULL;
-  }
+  if (!get_one_arg(env, info, napi_number, "notifyReceive(fd)", &arg)) return NULL;
   int fd = (int)get_int(env, arg);
   napi_value list;
   napi_create_array(env, &list);

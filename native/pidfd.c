@@ -20,15 +20,8 @@
 #endif
 
 static napi_value pidfd_open(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value arg;
-  napi_get_cb_info(env, info, &argc, &arg, NULL, NULL);
-  napi_valuetype type = napi_undefined;
-  if (argc == 1) napi_typeof(env, arg, &type);
-  if (argc != 1 || type != napi_number) {
-    napi_throw_type_error(env, NULL, "pidfdOpen(pid)");
-    return NULL;
-  }
+  if (!get_one_arg(env, info, napi_number, "pidfdOpen(pid)", &arg)) return NULL;
   int64_t pid = get_int(env, arg);
   /* The kernel takes a pid_t: a larger number must not wrap around to another PID. */
   if (pid <= 0 || pid > INT_MAX) return throw_errno(env, "pidfd_open", EINVAL);

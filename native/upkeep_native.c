@@ -333,6 +333,16 @@ int64_t get_int(napi_env env, napi_value value) {
   return number;
 }
 
+int get_one_arg(napi_env env, napi_callback_info info, napi_valuetype type, const char *usage, napi_value *arg) {
+  size_t argc = 1;
+  napi_get_cb_info(env, info, &argc, arg, NULL, NULL);
+  napi_valuetype actual = napi_undefined;
+  if (argc == 1) napi_typeof(env, *arg, &actual);
+  if (argc == 1 && actual == type) return 1;
+  napi_throw_type_error(env, NULL, usage);
+  return 0;
+}
+
 napi_value throw_errno(napi_env env, const char *step, int err) {
   napi_throw(env, make_errno_error(env, step, err));
   return NULL;

@@ -47,16 +47,11 @@ export class FifoHolder {
    */
   static ensure(stateDir: string, logsDir: string, cgroupPath: string | null = null): FifoHolder | null {
     if (fifoHolderProgram === null) return null;
-    const found = readHolder(stateDir, logsDir);
-    if (found && holdsDir(found.pid, logsDir)) {
-      const holder = new FifoHolder(found, stateDir, logsDir, cgroupPath);
-      holder.refresh();
-      return holder;
-    }
-    // One that holds a logs dir deleted since (and made again) is of no use: replace it.
-    if (found) process.kill(found.pid, "SIGTERM");
-    const id = spawnHolder(fifoHolderProgram, stateDir, logsDir, cgroupPath);
-    return new FifoHolder(id, stateDir, logsDir, cgroupPath);
+    // Without a usable record the id names no process (there is no PID 0), so refresh starts one.
+    const found = readHolder(stateDir, logsDir) ?? { pid: 0, startTime: -1 };
+    const holder = new FifoHolder(found, stateDir, logsDir, cgroupPath);
+    holder.refresh();
+    return holder;
   }
 
   get pid(): number {
@@ -68,7 +63,10 @@ export class FifoHolder {
     if (!this.ensureAlive()) process.kill(this.id.pid, "SIGWINCH");
   }
 
-  /** Replaces a holder that died (OOM, an operator) or lost its logs dir; true when it did. */
+  /**
+   * Replaces a holder that died (OOM, an operator) or holds a logs dir deleted since (and made
+   * again); true when it did.
+   */
   ensureAlive(): boolean {
     if (this.alive() && holdsDir(this.id.pid, this.logsDir)) return false;
     if (fifoHolderProgram === null) return false;

@@ -114,25 +114,24 @@ export class Supervisor {
     const runners = await Promise.all(this.config.services.map((svc) => this.addRunner(svc)));
     // Every record is dealt with (adopted, or cleared as stale) before anything starts, so a
     // dependent never sees a dependency `stopped` only because its record is being cleared.
-    const recovered = runners.map((runner) => records.get(runner.name) ?? null);
     const outcomes = await Promise.all(
-      runners.map((runner, i) => {
+      runners.map(async (runner) => {
         runner.forceNextStart = options.force === true;
+        const record = records.get(runner.name) ?? null;
         records.delete(runner.name);
-        return recoverRecord(runner, recovered[i] ?? null, this.store, this.config.stateDir, (e) =>
+        const outcome = await recoverRecord(runner, record, this.store, this.config.stateDir, (e) =>
           this.bus.publish(e),
         );
+        if (outcome === "cleared" && record) {
+          // What the old run wrote while no daemon ran (kept by the FIFO holder) goes before
+          // the marker, and both before the next run's "started PID".
+          const log = this.logs.get(runner.name);
+          log?.drainNow();
+          log?.marker(`the run of PID ${record.pid} ended while no daemon ran (exit status unknown)`);
+        }
+        return outcome;
       }),
     );
-    for (const [i, runner] of runners.entries()) {
-      const record = recovered[i];
-      if (outcomes[i] !== "cleared" || !record) continue;
-      // What the old run wrote while no daemon ran (kept by the FIFO holder) goes before the
-      // marker, and both before the next run's "started PID".
-      const log = this.logs.get(runner.name);
-      log?.drainNow();
-      log?.marker(`the run of PID ${record.pid} ended while no daemon ran (exit status unknown)`);
-    }
     // --force is for this start-up only: the start consumes it (startRecovered clears it when
     // nothing is started), so a later restart asks again.
     await Promise.all(runners.filter((_, i) => outcomes[i] === "cleared").map(startRecovered));
@@ -270,7 +269,10 @@ export class Supervisor {
       this.holderCgroup = this.cgroupRoot ? this.serviceCgroup(HOLDER_CGROUP) : null;
       this.fifoHolder = FifoHolder.ensure(this.config.stateDir, this.logsDir, this.holderCgroup);
       // One that dies (OOM, an operator) is replaced within a minute: a few /proc reads.
-      this.holderCheck = setInterval(() => this.fifosChanged(false), HOLDER_CHECK_MS);
+      this.holderCheck = setInterval(
+        () => this.tellHolder((holder) => holder.ensureAlive()),
+        HOLDER_CHECK_MS,
+      );
       this.holderCheck.unref();
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
@@ -284,17 +286,18 @@ export class Supervisor {
     }
   }
 
-  /**
-   * Services were added or removed: the holder takes up new FIFOs and lets go of old ones.
-   * With `changed` false, only a holder that is gone is replaced.
-   */
-  fifosChanged(changed = true): void {
+  /** Services were added or removed: the holder takes up new FIFOs and lets go of old ones. */
+  fifosChanged(): void {
+    this.tellHolder((holder) => holder.refresh());
+  }
+
+  private tellHolder(action: (holder: FifoHolder) => unknown): void {
+    if (!this.fifoHolder) return;
     try {
-      if (changed) this.fifoHolder?.refresh();
-      else this.fifoHolder?.ensureAlive();
+      action(this.fifoHolder);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      console.error(`upkeep: the FIFO holder could not look again: ${message}`);
+      console.error(`upkeep: the FIFO holder could not be kept: ${message}`);
     }
   }
 
