@@ -1,5 +1,7 @@
 import { readProcStat, CLOCK_TICKS, PAGE_SIZE } from "../identity/proc-stat.js";
+import type { MachineContext } from "../service/machine.js";
 import type { ServiceRunner } from "../service/runner.js";
+import type { ServiceState } from "../service/states.js";
 import type { EventRecord } from "../store/store.js";
 import type { Supervisor } from "../supervisor/supervisor.js";
 import type { DaemonStatusJson, EventJson, HealthJson, ServiceStatusJson } from "./wire.js";
@@ -20,8 +22,7 @@ export function serializeService(
     state: runner.state,
     desired: ctx.desired,
     pid: ctx.pid,
-    since: new Date(runner.since).toISOString(),
-    uptime_ms: runner.state === "running" && ctx.startedAt !== null ? now - ctx.startedAt : null,
+    ...serializeTimes(runner.state, ctx, runner.since, now),
     restarts: ctx.restarts,
     exit_code: ctx.lastExitCode,
     signal: ctx.lastSignal,
@@ -32,11 +33,28 @@ export function serializeService(
     cpu_percent: usage?.cpuPercent ?? null,
     log_file: log ? { ...log.files } : { out: "", err: "" },
     reason: runner.reason,
-    next_attempt_at:
-      ctx.timerAt !== null && runner.state !== "stopping" ? new Date(ctx.timerAt).toISOString() : null,
     health: healthOf(supervisor, runner.name),
     instance_of: runner.config.instanceOf,
     notify_status: supervisor.notifyStatusOf(runner.name),
+  };
+}
+
+/**
+ * The times of a service's wire view, from the machine's state alone (pure, so a property test
+ * can serialize after every step of random event sequences: a NaN here once made `status`
+ * answer "internal error").
+ */
+export function serializeTimes(
+  state: ServiceState,
+  ctx: MachineContext,
+  since: number,
+  now: number,
+): Pick<ServiceStatusJson, "since" | "uptime_ms" | "next_attempt_at"> {
+  return {
+    since: new Date(since).toISOString(),
+    uptime_ms: state === "running" && ctx.startedAt !== null ? now - ctx.startedAt : null,
+    next_attempt_at:
+      ctx.timerAt !== null && state !== "stopping" ? new Date(ctx.timerAt).toISOString() : null,
   };
 }
 

@@ -6,7 +6,11 @@ import type { BackoffConfig } from "../config/model.js";
  * no real randomness.
  */
 export function computeBackoffDelay(config: BackoffConfig, step: number, random: () => number): number {
-  const base = Math.min(config.maxMs, config.initialMs * Math.pow(config.factor, Math.max(0, step)));
+  // initial 0 is legal (restart at once): 0 · factor^step turns NaN once factor^step overflows
+  // to Infinity in a long crash loop, so it is answered before any arithmetic.
+  if (config.initialMs <= 0) return 0;
+  const growth = Math.pow(config.factor, Math.max(0, step));
+  const base = Number.isFinite(growth) ? Math.min(config.maxMs, config.initialMs * growth) : config.maxMs;
   if (base <= 0 || config.jitter <= 0) return Math.max(0, Math.round(base));
   const spread = base * config.jitter * (random() * 2 - 1);
   return Math.max(0, Math.min(config.maxMs, Math.round(base + spread)));
