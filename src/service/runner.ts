@@ -80,6 +80,8 @@ export class ServiceRunner {
   /** The readiness of the current start, from its spawn until it is ready or over. */
   private prepared: PreparedReadiness | null = null;
   private readyAbort: AbortController | null = null;
+  /** While a daemon shutdown stops the service: the desired state the store keeps meanwhile. */
+  private shutdownDesired: MachineContext["desired"] | null = null;
 
   constructor(
     public config: ServiceConfig,
@@ -96,6 +98,22 @@ export class ServiceRunner {
       this.context.lastSignal = saved.lastSignal;
       if (saved.desired === "down") this.reason = "stopped by the operator: start it with `upkeep start`";
     }
+  }
+
+  /**
+   * Stop for a daemon shutdown. A shutdown is not operator intent (SPEC §6): the machine stops
+   * the service as for `upkeep stop`, but the store goes on saying what the operator wanted,
+   * so a daemon killed before the stop completes leaves the next one the same set to start.
+   */
+  async stopForShutdown(): Promise<void> {
+    this.shutdownDesired ??= this.context.desired;
+    await this.send({ type: "stop_requested" });
+  }
+
+  /** After the shutdown's stop: the context says again what the operator wanted. */
+  endShutdownStop(): void {
+    if (this.shutdownDesired !== null) this.context.desired = this.shutdownDesired;
+    this.shutdownDesired = null;
   }
 
   /** The service's cgroup directory, when it runs in one. */
@@ -242,7 +260,7 @@ export class ServiceRunner {
     await store.putService({
       hostId: store.hostId,
       service: this.name,
-      desired: this.context.desired,
+      desired: this.shutdownDesired ?? this.context.desired,
       state: this.state,
       reason: this.reason,
       since: this.since,

@@ -230,12 +230,9 @@ export class Supervisor {
     const settled = new Set(["stopped", "exited", "failed"]);
     const stop = async (runner: ServiceRunner): Promise<void> => {
       if (settled.has(runner.state)) return; // nothing runs: leave its state as it is
-      const desired = runner.context.desired;
-      await runner.send({ type: "stop_requested" });
+      await runner.stopForShutdown();
       await runner.waitUntil((r) => r.state === "stopped", runner.stopWaitMs + 10_000);
-      // A shutdown is not an operator stop of the service: keep what the operator wanted.
-      runner.context.desired = desired;
-      await this.store.putService({ ...(await this.store.getService(runner.name))!, desired });
+      runner.endShutdownStop();
     };
     // What runs no process but could start one (a gate about to open, a backoff timer) is
     // stopped first, at once: while dependents stop, their dependencies must not start anew.
