@@ -194,11 +194,15 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: "reload-config",
     summary: "re-read the config and apply the difference (same as SIGHUP)",
-    usage: "[--dry-run]",
+    usage: "[--dry-run] [--json]",
     description:
       "Asks the daemon to re-read its config and apply the difference: which services start, stop,\n" +
-      "restart, or take changes live. A bad config is rejected and the running set is kept.",
-    flags: [{ key: "dryRun", long: "--dry-run", kind: "boolean", help: "print the plan and change nothing" }],
+      "restart, or take changes live. A bad config is rejected and the running set is kept.\n" +
+      "Reloads run one at a time; requests made during one fold into one more reload after it.",
+    flags: [
+      { key: "dryRun", long: "--dry-run", kind: "boolean", help: "print the plan and change nothing" },
+      JSON_FLAG,
+    ],
     positionals: { name: "", min: 0, max: 0 },
     load: () => import("./commands/reload-config.js"),
   },

@@ -10,11 +10,52 @@ import type { Supervisor } from "./supervisor.js";
  * services start, removed ones stop, changed ones restart when a key that shapes the process
  * changed (command, env, cwd, user...), take other keys live, and unchanged services keep
  * their PID. A config with any problem is rejected whole and the running set is kept.
+ * One reload at a time: requests that arrive meanwhile fold into one more reload after it.
  */
-export async function reloadConfig(
+export function reloadConfig(
   supervisor: Supervisor,
   options: { dryRun: boolean; stateDirOverride?: string },
-): Promise<{ plan: ConfigPlan; applied: boolean }> {
+): Promise<ReloadResult> {
+  if (options.dryRun) return readAndApply(supervisor, true);
+  const queue = queues.get(supervisor) ?? { running: null, next: null };
+  queues.set(supervisor, queue);
+  if (queue.running === null) return runReload(supervisor, queue);
+  // A reload is under way: this request folds into the one that follows it, which reads the
+  // config as it is then, so a burst of SIGHUPs costs at most two reloads.
+  queue.next ??= queue.running
+    .catch(() => undefined)
+    .then(() => {
+      queue.next = null;
+      return runReload(supervisor, queue);
+    });
+  return queue.next;
+}
+
+export interface ReloadResult {
+  plan: ConfigPlan;
+  applied: boolean;
+}
+
+/** The reload under way, and the one that follows it (every request made meanwhile). */
+interface ReloadQueue {
+  running: Promise<ReloadResult> | null;
+  next: Promise<ReloadResult> | null;
+}
+
+const queues = new WeakMap<Supervisor, ReloadQueue>();
+
+function runReload(supervisor: Supervisor, queue: ReloadQueue): Promise<ReloadResult> {
+  const run = readAndApply(supervisor, false);
+  queue.running = run;
+  const clear = (): void => {
+    if (queue.running === run) queue.running = null;
+  };
+  run.then(clear, clear);
+  return run;
+}
+
+async function readAndApply(supervisor: Supervisor, dryRun: boolean): Promise<ReloadResult> {
+  const options = { dryRun };
   const file = supervisor.config.file;
   const loaded = loadConfig(file, { stateDirOverride: supervisor.config.stateDir });
   if (!loaded.ok) {
@@ -41,8 +82,6 @@ export async function reloadConfig(
   if (options.dryRun) return { plan, applied: false };
 
   const byName = new Map(next.services.map((s) => [s.name, s]));
-  supervisor.config = next;
-  writeConfigSnapshot(next);
   // New configs first, removals after: a service that no longer requires a removed one must
   // not be stopped with it, nor wait for it.
   for (const { name } of [...plan.live, ...plan.restart]) {
@@ -85,6 +124,10 @@ export async function reloadConfig(
       if (runner.context.desired === "up") await runner.send({ type: "start_requested" });
     }),
   );
+  // The active config changes only now that the set of services matches it: a dry run or the
+  // next reload diffs against what runs, never against a set still being built.
+  supervisor.config = next;
+  writeConfigSnapshot(next);
   // after, requires or condition may have changed, or a dependency gone: waiting services look again.
   for (const runner of supervisor.runners.values()) runner.recheckGate();
   await supervisor.emit({

@@ -1,5 +1,5 @@
 /**
- * `upkeep reload-config [--dry-run]`: the daemon re-reads its config and applies the
+ * `upkeep reload-config [--dry-run] [--json]`: the daemon re-reads its config and applies the
  * difference; --dry-run prints the plan and changes nothing. A bad config comes back as a 400
  * whose details list the problems, printed by main.ts (exit 2).
  */
@@ -17,6 +17,7 @@ export async function run(command: ParsedCommand, io: CliIo): Promise<number> {
   const response = await requestJson<ReloadConfigResponseJson>(endpoint, "POST", "/api/v1/reload-config", {
     dry_run: dryRun,
   });
-  io.stdout.write(renderConfigPlan(response.plan, !dryRun));
+  if (command.flags.json === true) io.stdout.write(`${JSON.stringify(response)}\n`);
+  else io.stdout.write(renderConfigPlan(response.plan, !dryRun));
   return 0;
 }
