@@ -1,6 +1,6 @@
 /**
  * Node flags the daemon runs with. V8 takes them only at start-up, so every way of starting
- * the daemon passes them: bin/upkeep's shebang, `npm start`, `daemon --detach`, the bench.
+ * the daemon passes them: bin/upkeep (for the daemon command only), `npm start`, `daemon --detach`, the bench.
  *
  * - A small young generation (1 MiB semi-spaces instead of up to 16 MiB) keeps a daemon with
  *   a thousand services about 28 MB smaller (docs/benchmarks.md), at the price of more
