@@ -103,3 +103,8 @@ export const DEFAULT_LOGS: Readonly<LogsConfig> = {
 
 /** The message of every note about a key of a later capability. */
 export const NOT_YET_ACTED_ON = "accepted, not yet acted on in this version";
+
+/** The note on `http:` while only the control socket serves the API. */
+export const HTTP_NOT_SERVED =
+  "accepted, not yet acted on in this version: the API is served on the control socket " +
+  "(<state_dir>/upkeep.sock) only, with no HTTP listener and no dashboard";

@@ -12,6 +12,7 @@ import { readPath } from "./read-typed.js";
 import { configBaseDir } from "./resolve-paths.js";
 import {
   DEFAULT_STATE_DIR_NAME,
+  HTTP_NOT_SERVED,
   NOT_YET_ACTED_ON,
   PENDING_TOP_LEVEL_KEYS,
   TOP_LEVEL_KEYS,
@@ -76,7 +77,9 @@ export function validateDocument(
     socketGroupField === undefined
       ? null
       : (readText(sink, socketGroupField, "a group name or a numeric gid") ?? null);
-  const http = readHttp(sink, top.get("http"));
+  const httpField = top.get("http");
+  const http = readHttp(sink, httpField);
+  if (httpField !== undefined && http.enabled) sink.note(httpField.keyWhere, httpField.path, HTTP_NOT_SERVED);
   const services = readServices(sink, top.get("services"), baseDir);
 
   const pending: Record<string, unknown> = {};

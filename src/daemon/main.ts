@@ -2,7 +2,7 @@ import { mkdirSync, unlinkSync } from "node:fs";
 import type { Server } from "node:http";
 import type { Server as NetServer } from "node:net";
 import { join } from "node:path";
-import { formatProblem } from "../config/format-problem.js";
+import { formatNote, formatProblem } from "../config/format-problem.js";
 import type { Config } from "../config/model.js";
 import { loadConfig } from "../config/load.js";
 import { writeFileAtomic } from "../core/atomic-write.js";
@@ -41,6 +41,8 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     return 2;
   }
   const { config } = loaded;
+  // Keys accepted but not acted on (e.g. `http:`) are said at start, not only by `config check`.
+  for (const note of loaded.notes) console.error(`upkeep: ${formatNote(note)}`);
   try {
     prepareStateDir(config.stateDir);
     const lock = await acquireInstanceLock(config.stateDir);
