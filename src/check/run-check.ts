@@ -56,8 +56,12 @@ export interface CheckInput {
 /** What to run when a service is not running, by its state. */
 function remedyFor(view: ServiceView, daemonUp: boolean, startCommand: string): string {
   const name = view.config.name;
-  if (!daemonUp) return `start the daemon, which restarts ${name}: ${startCommand}`;
+  if (!daemonUp) return `start the daemon, which starts ${name}: ${startCommand}`;
   if (view.state === "failed") return `read why: upkeep logs ${name} -n 50; then: upkeep reset ${name}`;
+  // In backoff or waiting the daemon starts it by itself; `start` would only skip the wait.
+  if (view.state === "backoff")
+    return `none needed, it restarts by itself; to skip the wait: upkeep restart ${name}`;
+  if (view.state === "waiting") return `see what it waits for: upkeep status ${name}`;
   return `upkeep start ${name}`;
 }
 
@@ -90,7 +94,7 @@ function checkOne(
   if (record === null) {
     const transient =
       daemonUp && (view.state === "starting" || view.state === "backoff" || view.state === "waiting");
-    const found = `state ${view.state ?? "never started"}: ${view.reason}`;
+    const found = view.state === null ? "never started" : `state ${view.state}: ${view.reason}`;
     problem(
       transient ? "WARNING" : "CRITICAL",
       `${name} running`,

@@ -258,9 +258,15 @@ export function parseArgv(argv: readonly string[], table: readonly CommandSpec[]
   const { spec, next } = findCommand(table, argv, i);
   const flags = [...spec.flags, HELP_FLAG];
   const out = { flags: {} as Record<string, FlagValue>, positionals: [] as string[] };
-  readFlags(argv, next, flags, spec.name, out, false);
-  if (out.flags.help === true) return { kind: "help", topic: spec };
-  checkPositionals(spec, out.flags, out.positionals);
+  try {
+    readFlags(argv, next, flags, spec.name, out, false);
+    if (out.flags.help === true) return { kind: "help", topic: spec };
+    checkPositionals(spec, out.flags, out.positionals);
+  } catch (err) {
+    // Which command the bad arguments were for: `check` answers them in its own convention.
+    if (err instanceof UpkeepError) err.details.command = spec.name;
+    throw err;
+  }
   return { kind: "run", command: { spec, globals, flags: out.flags, positionals: out.positionals } };
 }
 

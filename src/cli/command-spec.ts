@@ -32,6 +32,8 @@ export interface CommandSpec {
   flags: readonly FlagSpec[];
   /** Positional words: how many, and their name in messages. */
   positionals: { name: string; min: number; max: number };
+  /** The exit codes line of its help, where they differ from upkeep's own (check). */
+  exitCodes?: string;
   /** NAME… or --all, never both, never neither (start, stop, restart, reload, reset). */
   namesOrAll?: boolean;
   load: () => Promise<CommandModule>;

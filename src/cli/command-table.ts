@@ -21,7 +21,7 @@ const FORCE_FLAG: FlagSpec = {
   key: "force",
   long: "--force",
   kind: "boolean",
-  help: "act even where a live process cannot be tied to the service (see SPEC §6)",
+  help: "take over a live process upkeep cannot tie to the service (a pidfile naming it)",
 };
 const FOLLOW_FLAG: FlagSpec = {
   key: "follow",
@@ -106,12 +106,26 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: "check",
     summary: "check that every service runs as declared (monitoring-plugin output)",
-    usage: "[--json]",
+    usage: "[--json] [-t SECONDS]",
     description:
       "Checks every service that should run: its recorded process, pidfile, children and ports,\n" +
       "second copies outside upkeep's records and stale records; also with the daemon down.\n" +
-      "Exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN; the first line is `UPKEEP <STATUS> - <summary>`.",
-    flags: [JSON_FLAG],
+      "The first line is `UPKEEP <STATUS> - <summary>`. Exit codes follow the monitoring-plugin\n" +
+      "convention, not upkeep's: 0 OK, 1 WARNING, 2 CRITICAL (also a daemon that is down or\n" +
+      "never ran), 3 UNKNOWN (the check could not run: bad arguments, an unreadable config, the\n" +
+      "timeout).",
+    exitCodes: "0 OK · 1 WARNING · 2 CRITICAL · 3 UNKNOWN (the monitoring-plugin convention)",
+    flags: [
+      JSON_FLAG,
+      {
+        key: "timeout",
+        long: "--timeout",
+        short: "-t",
+        kind: "string",
+        valueName: "SECONDS",
+        help: "give up after this long, as UNKNOWN (seconds, or a duration like 500ms; default 30)",
+      },
+    ],
     positionals: { name: "", min: 0, max: 0 },
     load: () => import("./commands/check.js"),
   },

@@ -2,6 +2,9 @@
  * The help text of `upkeep --help` and `upkeep help COMMAND`, built from the command table so
  * that the flags shown are exactly the flags parsed.
  */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { globalFlags, helpFlag } from "./args.js";
 import type { CommandSpec, FlagSpec } from "./command-spec.js";
 
@@ -15,9 +18,20 @@ function twoColumns(rows: readonly [string, string][]): string {
   return rows.map(([left, right]) => `  ${left.padEnd(width)}  ${right}\n`).join("");
 }
 
-const FOOTER =
-  "Exit codes: 0 ok · 1 the action failed · 2 usage or config error · 3 the daemon is not running\n" +
-  "Docs: docs/cli/README.md in the upkeep repository\n";
+const EXIT_CODES = "0 ok · 1 the action failed · 2 usage or config error · 3 the daemon is not running";
+
+/** The docs folder shipped beside the bundle (dist/bundle/cli/ → docs/cli/), if it is there. */
+const DOCS_DIR = fileURLToPath(new URL("../../../docs/cli/", import.meta.url));
+
+/** Where the page is: its path in the installed package, else its place in the source. */
+function docsLine(page: string): string {
+  const path = join(DOCS_DIR, page);
+  return existsSync(path) ? `Docs: ${path}\n` : `Docs: docs/cli/${page} in upkeep's source\n`;
+}
+
+function footer(exitCodes: string, page: string): string {
+  return `Exit codes: ${exitCodes}\n${docsLine(page)}`;
+}
 
 function renderOverview(table: readonly CommandSpec[]): string {
   const commands = twoColumns(table.map((c) => [`${c.name} ${c.usage}`.trimEnd(), c.summary]));
@@ -30,7 +44,7 @@ function renderOverview(table: readonly CommandSpec[]): string {
   return (
     "upkeep: keeps daemons running on Linux\n\n" +
     "Usage: upkeep [--config FILE] [--state-dir DIR] COMMAND [ARGS…]\n\n" +
-    `Commands:\n${commands}\nGlobal options (before the command):\n${globals}\n${FOOTER}`
+    `Commands:\n${commands}\nGlobal options (before the command):\n${globals}\n${footer(EXIT_CODES, "README.md")}`
   );
 }
 
@@ -42,7 +56,7 @@ function renderCommand(spec: CommandSpec): string {
     .map((line) => `  ${line}\n`)
     .join("");
   const docName = spec.name.replace(" ", "-");
-  return `Usage: ${usage}\n\n${description}\nOptions:\n${options}\n${FOOTER.replace("docs/cli/README.md", `docs/cli/${docName}.md`)}`;
+  return `Usage: ${usage}\n\n${description}\nOptions:\n${options}\n${footer(spec.exitCodes ?? EXIT_CODES, `${docName}.md`)}`;
 }
 
 /** The overview (no topic) or one command's help. */

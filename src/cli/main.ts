@@ -119,8 +119,18 @@ async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
       }
     }
   } catch (err) {
+    if (err instanceof UpkeepError && err.details.command === "check") return reportCheckUnknown(err, io);
     return reportError(err, io);
   }
+}
+
+/**
+ * Bad arguments to `check` in the monitoring-plugin convention (SPEC §4): UNKNOWN, exit 3, on
+ * stdout, since a monitoring system reads exit 2 as CRITICAL and shows only the first line.
+ */
+function reportCheckUnknown(err: UpkeepError, io: CliIo): number {
+  io.stdout.write(`UPKEEP UNKNOWN - ${err.message}\n${err.hint ? `  hint: ${err.hint}\n` : ""}`);
+  return 3;
 }
 
 /** Resolves once everything written so far has reached the kernel, so exit truncates nothing. */

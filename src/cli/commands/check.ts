@@ -1,14 +1,15 @@
 /**
- * `upkeep check [--json]` (SPEC §5): asks the daemon for the check of its live state; with the
+ * `upkeep check [--json] [-t SECONDS]` (SPEC §5): asks the daemon for the check of its live state; with the
  * daemon down, runs the same check here from the config file, the state store (read only) and
  * /proc. Monitoring-plugin exit codes; anything that keeps the check from running is UNKNOWN.
  */
-import { readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { CheckReport } from "../../check/report.js";
 import type { Config } from "../../config/model.js";
+import { checkDuration, formatDuration } from "../../core/duration.js";
 import { UpkeepError } from "../../core/errors.js";
-import type { ParsedCommand } from "../command-spec.js";
+import type { FlagValue, ParsedCommand } from "../command-spec.js";
 import { requestBody } from "../client.js";
 import type { CliIo } from "../io.js";
 import { daemonStartCommand, endpointFor, resolveTarget, stateDirOverride, type Target } from "../target.js";
@@ -82,6 +83,11 @@ async function checkHere(target: Target, command: ParsedCommand, io: CliIo): Pro
   const holder = await lockHolderPid(target.stateDir);
   if (holder !== null) throw daemonNotAnswering(target, holder);
   const config = await configForCheck(target, stateDirOverride(command.globals, io.env, io.cwd));
+  // No store yet: the daemon has never run with this state dir. That is a daemon that is down
+  // (CRITICAL, with the command that starts it), not a check that cannot run.
+  if (!existsSync(join(config.stateDir, "state.db"))) {
+    return runCheck(inputFromStore(config, [], [], daemonStartCommand(target)));
+  }
   const store = openSqliteStore(config.stateDir, {
     readonly: true,
     tables: ["services", "processes"],
@@ -94,20 +100,56 @@ async function checkHere(target: Target, command: ParsedCommand, io: CliIo): Pro
   }
 }
 
+/** `-t`: whole seconds as monitoring plugins take them, or a duration (`500ms`, `1m`). */
+function readTimeout(value: FlagValue | undefined): number {
+  if (typeof value !== "string") return CHECK_TIMEOUT_MS;
+  const text = value;
+  const result = /^\d+(\.\d+)?$/.test(text)
+    ? { ok: true as const, ms: Number(text) * 1000 }
+    : checkDuration(text);
+  if (!result.ok || result.ms <= 0) {
+    const why = result.ok ? "it must be more than 0" : result.reason;
+    throw new UpkeepError("USAGE_INVALID", `check: -t '${text}' is not a timeout: ${why}`, {
+      hint: "write seconds (-t 10) or a duration (-t 500ms)",
+    });
+  }
+  return result.ms;
+}
+
+/** The report, from the daemon or, with the daemon down, from here; UNKNOWN past the timeout. */
+async function produceReport(command: ParsedCommand, io: CliIo, timeoutMs: number): Promise<CheckReport> {
+  const target = resolveTarget(command.globals, io.env, io.cwd);
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new UpkeepError("USAGE_INVALID", `the check did not finish within ${formatDuration(timeoutMs)}`),
+        ),
+      timeoutMs,
+    );
+  });
+  const work = (async (): Promise<CheckReport> => {
+    try {
+      const raw = await requestBody(endpointFor(target), "GET", "/api/v1/check", undefined, { timeoutMs });
+      return JSON.parse(raw.toString("utf8")) as CheckReport;
+    } catch (err) {
+      if (!(err instanceof UpkeepError && err.code === "DAEMON_NOT_RUNNING")) throw err;
+      return checkHere(target, command, io);
+    }
+  })();
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export async function run(command: ParsedCommand, io: CliIo): Promise<number> {
   const { exitCodeOf, formatPluginOutput } = await import("../../check/report.js");
   let report: CheckReport;
   try {
-    const target = resolveTarget(command.globals, io.env, io.cwd);
-    try {
-      const raw = await requestBody(endpointFor(target), "GET", "/api/v1/check", undefined, {
-        timeoutMs: CHECK_TIMEOUT_MS,
-      });
-      report = JSON.parse(raw.toString("utf8")) as CheckReport;
-    } catch (err) {
-      if (!(err instanceof UpkeepError && err.code === "DAEMON_NOT_RUNNING")) throw err;
-      report = await checkHere(target, command, io);
-    }
+    report = await produceReport(command, io, readTimeout(command.flags.timeout));
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     const hint = err instanceof UpkeepError && err.hint ? `\n  hint: ${err.hint}` : "";
