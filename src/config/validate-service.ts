@@ -19,6 +19,7 @@ import { readCondition, readReady } from "./validate-ready.js";
 import { readChildren } from "./validate-tree.js";
 import { readTypeKeys } from "./validate-type-keys.js";
 import { readCommand } from "./validate-command.js";
+import { checkDerivedNames } from "./derived-names.js";
 import { readEnvFileField, readEnvMap } from "./validate-env.js";
 import { pick, readBackoff, readStartLimit } from "./validate-policies.js";
 import { readLogs, readStop } from "./validate-stop-logs.js";
@@ -135,5 +136,6 @@ export function readService(
     source: { file: sink.file, line: entry.keyWhere.line, column: entry.keyWhere.column },
   };
   checkCombinations(sink, section, service);
+  checkDerivedNames(sink, entry, name, service.logs.keep);
   return { service, edges: deps.edges };
 }
