@@ -27,6 +27,12 @@ export type LoadResult =
 export interface ValidateOptions {
   /** A state dir chosen on the command line or in the environment; wins over `state_dir`. */
   stateDirOverride?: string;
+  /**
+   * Also note what this host cannot do for a service now: an unknown user or group, a command
+   * not found or not executable (`config check`; src/config/host-notes.ts). A missing cwd is
+   * noted always.
+   */
+  hostChecks?: boolean;
 }
 
 /** In file order: the config's own entries first, then those in other files (env files). */
@@ -77,7 +83,7 @@ export function validateDocument(
       ? null
       : (readText(sink, socketGroupField, "a group name or a numeric gid") ?? null);
   const http = readHttp(sink, top.get("http"));
-  const services = readServices(sink, top.get("services"), baseDir);
+  const services = readServices(sink, top.get("services"), baseDir, options.hostChecks === true);
 
   const pending: Record<string, unknown> = {};
   for (const key of PENDING_TOP_LEVEL_KEYS) {

@@ -5,7 +5,7 @@
  * takes the process as the service only with proof (SPEC §6), and otherwise refuses the service
  * and says how to resolve it, with `--force` for the operator who knows better.
  */
-import type { MatchConfig, ServiceConfig } from "../config/model.js";
+import { serviceKeyPath, type MatchConfig, type ServiceConfig } from "../config/model.js";
 import { quotePrefix, readSmallFile } from "../core/read-small-file.js";
 import { cgroupPids } from "../identity/cgroup.js";
 import { describeProcess, isDeadState } from "../identity/process-identity.js";
@@ -61,11 +61,6 @@ export function readPidfile(path: string): PidfileContent {
   return { kind: "pid", pid: Number(first) };
 }
 
-/** `services.web.pidfile`: the key a pidfile reason names (instances share their service's key). */
-export function pidfileKey(config: ServiceConfig): string {
-  return `services.${config.instanceOf ?? config.name}.pidfile`;
-}
-
 /** True when the process matches `match` (comm exactly, or the cmdline regex). */
 export function matches(match: MatchConfig, stat: ProcStat, argv: string[]): boolean {
   if (match.comm !== null && stat.comm !== match.comm) return false;
@@ -116,7 +111,8 @@ function fromPidfile(
   const content = readPidfile(path);
   if (content.kind === "absent") return `pidfile ${path} does not exist`;
   if (content.kind === "bad") return `pidfile ${path} holds ${content.text}, not a PID`;
-  if (content.kind === "refused") return `${pidfileKey(config)} ${path} ${content.reason}: not read`;
+  if (content.kind === "refused")
+    return `${serviceKeyPath(config, "pidfile")} ${path} ${content.reason}: not read`;
   const stat = readProcStat(content.pid);
   if (stat === null || isDeadState(stat))
     return `pidfile ${path} names PID ${content.pid}, which is not running`;
