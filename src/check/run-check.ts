@@ -125,7 +125,9 @@ function checkOne(
           ? `it names PID ${content.pid}`
           : content.kind === "absent"
             ? "it does not exist"
-            : `it holds ${content.text}`;
+            : content.kind === "refused"
+              ? `it ${content.reason}`
+              : `it holds ${content.text}`;
       problem(
         "WARNING",
         `pidfile ${config.pidfile} naming PID ${record.pid}`,

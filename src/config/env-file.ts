@@ -5,7 +5,7 @@
  * them is not a comment (as in systemd's EnvironmentFile and docker's --env-file). Nothing is
  * expanded. A later line wins over an earlier one with the same key.
  */
-import { readFileSync } from "node:fs";
+import { readSmallFile } from "../core/read-small-file.js";
 
 export interface EnvFileProblem {
   line: number; // 1-based
@@ -91,7 +91,16 @@ export function parseEnvFile(text: string): EnvFileResult {
   return { env, problems };
 }
 
-/** Read and parse an env file; throws the fs error when it cannot be read. */
-export function readEnvFile(path: string): EnvFileResult {
-  return parseEnvFile(readFileSync(path, "utf8"));
+/** An env_file is a few variables: a bigger file is refused, not read (a path to /dev/zero, a log). */
+export const ENV_FILE_MAX_BYTES = 1024 * 1024;
+
+/**
+ * Read and parse an env file, safely (src/core/read-small-file.ts: a FIFO, a device or a file
+ * over 1 MiB is refused without blocking); a string says why it was not read.
+ */
+export function readEnvFile(path: string): EnvFileResult | { refused: string } {
+  const read = readSmallFile(path, ENV_FILE_MAX_BYTES);
+  if (read.kind === "absent") return { refused: "it does not exist (ENOENT)" };
+  if (read.kind === "refused") return { refused: `it ${read.reason}` };
+  return parseEnvFile(read.text);
 }

@@ -10,7 +10,12 @@ import { joinPath, seqItem } from "./read-map.js";
 import { readNumber, wrongType } from "./read-scalars.js";
 import { INSTANCE_PLACEHOLDER, SERVICE_NAME_PATTERN } from "./schema.js";
 
-const INSTANCES_EXPECTED = "a list of instance names like [hostA, hostB], or a number N for instances 1 to N";
+/**
+ * At most this many instances per service: each is a process, two FIFOs, log files and a store
+ * row, and `instances: 100000` is a typo, not a plan (docs/config.md).
+ */
+export const MAX_INSTANCES = 1000;
+const INSTANCES_EXPECTED = `a list of instance names like [hostA, hostB], or a number N for instances 1 to N (at most ${MAX_INSTANCES})`;
 const NAME_EXPECTED =
   "an instance name of letters, digits, '_', '.' and '-', starting with a letter or digit";
 
@@ -26,12 +31,24 @@ function instanceText(node: Node | null): string | undefined {
 export function readInstances(sink: ProblemSink, field: Field): string[] | undefined {
   const node = field.value;
   if (isScalar(node) && typeof node.value === "number") {
-    const count = readNumber(sink, field, { min: 1, integer: true });
+    const count = readNumber(sink, field, { min: 1, max: MAX_INSTANCES, integer: true });
     return count === undefined ? undefined : Array.from({ length: count }, (_, i) => String(i + 1));
   }
   if (!isSeq(node)) return wrongType(sink, field, INSTANCES_EXPECTED);
   if (node.items.length === 0) {
     sink.problem("CONFIG_BAD_VALUE", field.where, field.path, "instances is empty", INSTANCES_EXPECTED, "[]");
+    return undefined;
+  }
+  if (node.items.length > MAX_INSTANCES) {
+    const message = `${node.items.length} instances are listed; a service has at most ${MAX_INSTANCES}`;
+    sink.problem(
+      "CONFIG_BAD_VALUE",
+      field.where,
+      field.path,
+      message,
+      INSTANCES_EXPECTED,
+      `${node.items.length} names`,
+    );
     return undefined;
   }
   const names: string[] = [];

@@ -112,6 +112,14 @@ export interface LimitsConfig {
 export const REQUIRED_FAILURE_POLICIES = ["keep", "stop"] as const;
 export type RequiredFailurePolicy = (typeof REQUIRED_FAILURE_POLICIES)[number];
 
+/**
+ * `services.web.user`: a key of the service's section as the config file spells it (instances
+ * `web@a` share their service's keys), for run-time reasons that name the key to fix.
+ */
+export function serviceKeyPath(service: Pick<ServiceConfig, "name" | "instanceOf">, key: string): string {
+  return `services.${service.instanceOf ?? service.name}.${key}`;
+}
+
 export interface ServiceConfig {
   name: string;
   type: ServiceType;

@@ -3,8 +3,7 @@
  * `env_file` (read now, so a missing file or a bad line is reported by `config check`).
  * The result has env_file entries first, then env, so env wins.
  */
-import { errnoOf } from "../core/errors.js";
-import { readEnvFile, type EnvFileResult } from "./env-file.js";
+import { ENV_FILE_MAX_BYTES, readEnvFile } from "./env-file.js";
 import type { Field, ProblemSink } from "./problem-sink.js";
 import { readEntries } from "./read-map.js";
 import { readText } from "./read-scalars.js";
@@ -47,17 +46,14 @@ export function readEnvFileField(
 ): { path: string; env: Record<string, string> } | undefined {
   const path = readPath(sink, field, baseDir);
   if (path === undefined) return undefined;
-  let result: EnvFileResult;
-  try {
-    result = readEnvFile(path);
-  } catch (err) {
-    const reason = errnoOf(err) ?? (err instanceof Error ? err.message : String(err));
+  const result = readEnvFile(path);
+  if ("refused" in result) {
     sink.problem(
       "CONFIG_BAD_VALUE",
       field.where,
       field.path,
-      `cannot read env_file ${path}: ${reason}`,
-      "a readable file of KEY=VALUE lines",
+      `cannot read env_file ${path}: ${result.refused}`,
+      `a readable regular file of KEY=VALUE lines, at most ${ENV_FILE_MAX_BYTES / 1024 / 1024} MiB`,
       JSON.stringify(path),
     );
     return undefined;

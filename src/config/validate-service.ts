@@ -2,8 +2,6 @@
  * One entry of `services` (or one instance of it): every key of its section. Names of other
  * services (`after`, `requires`) are resolved against the names the whole file declares.
  */
-import { statSync } from "node:fs";
-import { errnoOf } from "../core/errors.js";
 import { RESTART_POLICIES, SERVICE_TYPES, type ServiceConfig, type ServiceType } from "./model.js";
 import type { Field, ProblemSink } from "./problem-sink.js";
 import { readSection } from "./read-map.js";
@@ -19,6 +17,8 @@ import { readCondition, readReady } from "./validate-ready.js";
 import { readChildren } from "./validate-tree.js";
 import { readTypeKeys } from "./validate-type-keys.js";
 import { readCommand } from "./validate-command.js";
+import { checkDerivedNames } from "./derived-names.js";
+import { noteHostMismatches } from "./host-notes.js";
 import { readEnvFileField, readEnvMap } from "./validate-env.js";
 import { pick, readBackoff, readStartLimit } from "./validate-policies.js";
 import { readLogs, readStop } from "./validate-stop-logs.js";
@@ -30,6 +30,8 @@ const TYPES_NEEDING_COMMAND: readonly ServiceType[] = ["simple", "oneshot", "for
 export interface ServiceContext {
   baseDir: string;
   names: KnownNames;
+  /** Note an unknown user or group and a command that cannot run here (src/config/host-notes.ts). */
+  hostChecks?: boolean;
   /** For one instance of an instanced service: the declared name and the instance. */
   instance?: { of: string; name: string };
 }
@@ -48,20 +50,6 @@ export function checkName(sink: ProblemSink, entry: Field): void {
     ? "a service name cannot contain '@': it is kept for instances (web@hostA); use instances: instead"
     : "not a valid service name";
   sink.problem("CONFIG_BAD_VALUE", entry.keyWhere, entry.path, message, expected, JSON.stringify(entry.key));
-}
-
-function checkCwd(sink: ProblemSink, field: Field | undefined, cwd: string): void {
-  try {
-    if (statSync(cwd).isDirectory()) return;
-    if (field !== undefined)
-      sink.note(field.where, field.path, `cwd ${cwd} is not a directory; the service cannot start`);
-  } catch (err) {
-    // Not an error at load time: the folder may be created before the service starts.
-    const code = errnoOf(err) ?? String(err);
-    const what = code === "ENOENT" ? "does not exist yet" : `cannot be used now (${code})`;
-    if (field !== undefined)
-      sink.note(field.where, field.path, `cwd ${cwd} ${what}; the service cannot start until it does`);
-  }
 }
 
 /**
@@ -91,7 +79,6 @@ export function readService(
   }
   const cwdField = section.get("cwd");
   const cwd = cwdField === undefined ? baseDir : readPath(sink, cwdField, baseDir);
-  if (cwd !== undefined) checkCwd(sink, cwdField, cwd);
   const envFile = pick(section, "env_file", (f) => readEnvFileField(sink, f, baseDir));
   const env = pick(section, "env", (f) => readEnvMap(sink, f));
   const stop = readStop(sink, section.get("stop"));
@@ -135,5 +122,7 @@ export function readService(
     source: { file: sink.file, line: entry.keyWhere.line, column: entry.keyWhere.column },
   };
   checkCombinations(sink, section, service);
+  checkDerivedNames(sink, entry, name, service.logs.keep);
+  noteHostMismatches(sink, section, service, context.hostChecks === true);
   return { service, edges: deps.edges };
 }

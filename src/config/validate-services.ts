@@ -109,7 +109,12 @@ function readPlain(
 }
 
 /** Validate every service; instanced ones become `name@instance`, in declaration order. */
-export function readServices(sink: ProblemSink, field: Field | undefined, baseDir: string): ServiceConfig[] {
+export function readServices(
+  sink: ProblemSink,
+  field: Field | undefined,
+  baseDir: string,
+  hostChecks = false,
+): ServiceConfig[] {
   if (field === undefined || isNullValue(field)) {
     sink.note(field?.where ?? { line: 1, column: 1 }, "services", "no services are declared");
     return [];
@@ -125,7 +130,7 @@ export function readServices(sink: ProblemSink, field: Field | undefined, baseDi
   const edges: DependencyEdge[] = [];
   for (const { entry, instances } of declared) {
     if (instances === null || instances === undefined) {
-      const read = readPlain(sink, entry, { baseDir, names }, instances === null);
+      const read = readPlain(sink, entry, { baseDir, names, hostChecks }, instances === null);
       // A service whose instances cannot be read is not one service either.
       if (read !== undefined && instances === null) {
         services.push(read.service);
@@ -139,7 +144,7 @@ export function readServices(sink: ProblemSink, field: Field | undefined, baseDi
       const read = readService(
         own,
         { ...entry, value },
-        { baseDir, names, instance: { of: entry.key, name } },
+        { baseDir, names, hostChecks, instance: { of: entry.key, name } },
       );
       if (read !== undefined) {
         services.push(read.service);

@@ -28,6 +28,12 @@ export type LoadResult =
 export interface ValidateOptions {
   /** A state dir chosen on the command line or in the environment; wins over `state_dir`. */
   stateDirOverride?: string;
+  /**
+   * Also note what this host cannot do for a service now: an unknown user or group, a command
+   * not found or not executable (`config check`; src/config/host-notes.ts). A missing cwd is
+   * noted always.
+   */
+  hostChecks?: boolean;
 }
 
 /** In file order: the config's own entries first, then those in other files (env files). */
@@ -80,7 +86,7 @@ export function validateDocument(
   const httpField = top.get("http");
   const http = readHttp(sink, httpField);
   if (httpField !== undefined && http.enabled) sink.note(httpField.keyWhere, httpField.path, HTTP_NOT_SERVED);
-  const services = readServices(sink, top.get("services"), baseDir);
+  const services = readServices(sink, top.get("services"), baseDir, options.hostChecks === true);
 
   const pending: Record<string, unknown> = {};
   for (const key of PENDING_TOP_LEVEL_KEYS) {

@@ -72,7 +72,7 @@ async function runLocked(config: Config, lock: NetServer, force: boolean): Promi
   let control: Server | null = null;
   const socketPath = join(config.stateDir, "upkeep.sock");
   const done = new Promise<number>((resolve) => {
-    const shutdown = (why: string): void => {
+    const shutdown = (why: string, code = 0): void => {
       if (stopping) return;
       say(`upkeep: ${why}: stopping all services`);
       memory.stop();
@@ -83,7 +83,7 @@ async function runLocked(config: Config, lock: NetServer, force: boolean): Promi
         removeFile(join(config.stateDir, "upkeep.pid"));
         await store.close();
         lock.close();
-        return 0;
+        return code;
       })();
       stopping.then(
         (code) => {
@@ -120,7 +120,8 @@ async function runLocked(config: Config, lock: NetServer, force: boolean): Promi
       );
     })().catch((err: unknown) => {
       say("upkeep: start-up failed:", err);
-      shutdown("start-up failed");
+      // A daemon that could not start exits non-zero, even though the stop that follows is clean.
+      shutdown("start-up failed", err instanceof UpkeepError ? err.exitCode : 1);
     });
   });
   return done;

@@ -25,6 +25,11 @@ export interface FollowOptions {
   fromEnd: boolean;
   /** With fromEnd: start where an earlier read (readLogTailAt) ended instead of at the end. */
   from?: LogPosition | null;
+  /**
+   * Line watchers: an unfinished line is held to this many bytes, the rest of it dropped (see
+   * LineAssembler); default: whole lines, however long (`upkeep logs -f`).
+   */
+  maxLineBytes?: number;
   /** Reading failed (should not happen); default: a process warning. Following goes on. */
   onError?: (error: Error) => void;
 }
@@ -83,7 +88,12 @@ class LogFollower {
     const raw = !options.timestamps && options.stream !== undefined;
     this.assembler = raw
       ? null
-      : new LineAssembler((record) => this.records.push(record), false, options.timestamps);
+      : new LineAssembler(
+          (record) => this.records.push(record),
+          false,
+          options.timestamps,
+          options.maxLineBytes ?? null,
+        );
     if (options.fromEnd) this.startAtEnd();
     else this.startAtOldest();
     this.schedule(options.fromEnd ? POLL_INTERVAL_MS : 0);

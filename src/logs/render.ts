@@ -34,6 +34,8 @@ export type LogRecord = LinesRecord | MarkerRecord;
 
 interface Pending {
   parts: Buffer[];
+  /** Bytes held in parts. */
+  size: number;
   time: number;
   fragment: boolean;
 }
@@ -46,11 +48,14 @@ export class LineAssembler {
   /**
    * `markFragments`: the input starts mid-log, so each stream's first line may lack its start.
    * `cutAtMarkers`: markers end unfinished lines (the timestamped view).
+   * `maxLine`: an unfinished line is held to this many bytes and the rest of it, up to its
+   * newline, is dropped (line watchers: a 200 MB line must not be held whole); null: no limit.
    */
   constructor(
     private readonly emit: (record: LogRecord) => void,
     markFragments: boolean,
     private readonly cutAtMarkers: boolean,
+    private readonly maxLine: number | null = null,
   ) {
     this.seen = { out: !markFragments, err: !markFragments };
   }
@@ -63,8 +68,14 @@ export class LineAssembler {
       this.hold(stream, time, data);
       return;
     }
-    const head = data.subarray(0, lastNewline + 1);
+    let head = data.subarray(0, lastNewline + 1);
     const pending = this.pending[stream];
+    if (pending !== null && this.maxLine !== null) {
+      // The first line of head ends the held one: only what fits under the cap is kept.
+      const firstNewline = head.indexOf(10);
+      const room = Math.max(0, this.maxLine - pending.size);
+      if (firstNewline > room) head = Buffer.concat([head.subarray(0, room), head.subarray(firstNewline)]);
+    }
     const bytes = pending ? Buffer.concat([...pending.parts, head]) : head;
     this.pending[stream] = null;
     this.emit({ kind: "lines", stream, time, bytes, complete: true, fragment: !this.seen[stream] });
@@ -109,11 +120,15 @@ export class LineAssembler {
 
   private hold(stream: LogStream, time: number, data: Buffer): void {
     const pending = this.pending[stream];
+    const room = this.maxLine === null ? data.length : this.maxLine - (pending?.size ?? 0);
+    // A cut piece is copied: a view would keep its whole chunk alive.
+    const kept = room >= data.length ? data : Buffer.from(data.subarray(0, Math.max(0, room)));
     if (pending) {
-      pending.parts.push(data);
+      if (kept.length > 0) pending.parts.push(kept);
+      pending.size += kept.length;
       pending.time = time;
     } else {
-      this.pending[stream] = { parts: [data], time, fragment: !this.seen[stream] };
+      this.pending[stream] = { parts: [kept], size: kept.length, time, fragment: !this.seen[stream] };
     }
   }
 }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { waitFor } from "../../test/helpers/wait-for.js";
 import { exited, openTestLog, spawnService } from "./service-fixtures.js";
-import { watchForLine, watchLines } from "./wait-for-line.js";
+import { quoteMatchedLine, WATCHED_LINE_BYTES, watchForLine, watchLines } from "./wait-for-line.js";
 
 const cleanups: (() => void)[] = [];
 after(() => cleanups.forEach((cleanup) => cleanup()));
@@ -100,4 +100,25 @@ test("watchLines reports every matching line (a heartbeat) until it is stopped",
   say("out", "after\n");
   await waitFor(() => matches.length > 0, { what: "a line after the stop" });
   assert.deepEqual(beats, ["tick 1", "tick 2"]);
+});
+
+test("a line longer than 64 KiB is matched on its first 64 KiB, the rest dropped", async () => {
+  const { dir, say } = openTestLog("wait-long", 64 << 20, 2, cleanups);
+  const matches: string[] = [];
+  cleanups.unshift(watchLines(dir, "web", /^head x+$|tail|^after$/, (line) => matches.push(line)));
+  say("out", "head ");
+  for (let i = 0; i < 40; i++) say("out", "x".repeat(64 * 1024));
+  say("out", " tail\nafter\n");
+  await waitFor(() => matches.length >= 1, { what: "the long line's kept head to match" });
+  assert.equal(matches[0]!.length, WATCHED_LINE_BYTES, "the kept head, not the whole line");
+  assert.match(matches[0]!, /^head x+$/);
+  const { matches: later } = watch(dir, /^later$/);
+  say("out", "later\n");
+  await waitFor(() => later.length > 0, { what: "a later line" });
+  assert.deepEqual(matches.slice(1), ["after"], "the dropped tail never matches; the next line does");
+});
+
+test("quoteMatchedLine cuts a long line for a reason", () => {
+  assert.equal(quoteMatchedLine("ready"), '"ready"');
+  assert.equal(quoteMatchedLine("y".repeat(500)), `"${"y".repeat(200)}"…`);
 });

@@ -8,10 +8,19 @@
  * exact view cannot tell: it shows a loss marker as a plain "[upkeep] ..." line, or in the middle
  * of an unfinished one.) In that view a line unfinished for a second (follow.ts's idle flush) or
  * cut by a marker is shown, and so tried, as far as it was written.
+ *
+ * A line is matched on its first 64 KiB (WATCHED_LINE_BYTES): the rest of a longer line is
+ * dropped as it is read, never held, so a service that prints a 200 MB line without a newline
+ * costs the daemon 64 KiB, not 200 MB (and a line over Node's string limit cannot crash it).
  */
 import { followLog } from "./follow.js";
 
 const LINE = /^\S+ (out|err|upkeep) \| /;
+
+/** How much of one output line a watcher holds and matches (docs/config.md, `ready: log`). */
+export const WATCHED_LINE_BYTES = 64 * 1024;
+/** Room for the timestamped view's "<ISO time> out | " prefix on top of the line. */
+const PREFIX_ROOM = 128;
 
 /**
  * Calls onMatch once with the first complete line (without its newline) captured from now on
@@ -44,13 +53,15 @@ export function watchLines(
   const matcher = new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ""));
   let rest = Buffer.alloc(0);
   let done = false;
-  const stopFollowing = followLog(logsDir, service, { timestamps: true, fromEnd: true }, (chunk) => {
+  const options = { timestamps: true, fromEnd: true, maxLineBytes: WATCHED_LINE_BYTES };
+  const stopFollowing = followLog(logsDir, service, options, (chunk) => {
     if (done) return;
     // The timestamped view delivers whole lines; a partial one would wait for its end here.
     const data = rest.length > 0 ? Buffer.concat([rest, chunk]) : chunk;
     let start = 0;
     for (let newline = data.indexOf(10); newline !== -1; newline = data.indexOf(10, start)) {
-      const line = data.subarray(start, newline).toString("utf8");
+      const end = Math.min(newline, start + WATCHED_LINE_BYTES + PREFIX_ROOM);
+      const line = data.subarray(start, end).toString("utf8");
       start = newline + 1;
       const prefix = LINE.exec(line);
       if (prefix === null || prefix[1] === "upkeep") continue;
@@ -60,7 +71,9 @@ export function watchLines(
         if (done) return;
       }
     }
-    rest = Buffer.from(data.subarray(start));
+    // Held, a partial line is bounded too (its end will be dropped: the view caps lines).
+    const keep = Math.min(data.length - start, WATCHED_LINE_BYTES + PREFIX_ROOM);
+    rest = Buffer.from(data.subarray(start, start + keep));
   });
   function stop(): void {
     if (done) return;
@@ -68,4 +81,9 @@ export function watchLines(
     stopFollowing();
   }
   return stop;
+}
+
+/** A matched line for a reason or detail: quoted, cut to 200 characters (a line may be 64 KiB). */
+export function quoteMatchedLine(line: string): string {
+  return line.length <= 200 ? JSON.stringify(line) : `${JSON.stringify(line.slice(0, 200))}…`;
 }

@@ -115,6 +115,7 @@ export async function startForkingService(
   try {
     spawned = await spawnService({ ...config, command }, output, cgroupPath, {
       announce: (pid) => `ran start command, PID ${pid}`,
+      commandKey: config.type === "external" ? "start" : "command",
     });
   } catch (err) {
     return { kind: "failed", error: err instanceof Error ? err.message : String(err), fatal: false };

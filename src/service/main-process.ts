@@ -5,9 +5,8 @@
  * takes the process as the service only with proof (SPEC §6), and otherwise refuses the service
  * and says how to resolve it, with `--force` for the operator who knows better.
  */
-import { readFileSync } from "node:fs";
-import type { MatchConfig, ServiceConfig } from "../config/model.js";
-import { errnoOf } from "../core/errors.js";
+import { serviceKeyPath, type MatchConfig, type ServiceConfig } from "../config/model.js";
+import { quotePrefix, readSmallFile } from "../core/read-small-file.js";
 import { cgroupPids } from "../identity/cgroup.js";
 import { describeProcess, isDeadState } from "../identity/process-identity.js";
 import { environContains, readCmdline, readProcStat, type ProcStat } from "../identity/proc-stat.js";
@@ -35,23 +34,29 @@ export interface Candidate {
   tie: string | null;
 }
 
-/** What a pidfile holds: nothing yet, a PID, or text that is not one. */
+/** What a pidfile holds: nothing yet, a PID, text that is not one, or a file upkeep will not read. */
 export type PidfileContent =
-  { kind: "absent" } | { kind: "pid"; pid: number } | { kind: "bad"; text: string };
+  | { kind: "absent" }
+  | { kind: "pid"; pid: number }
+  | { kind: "bad"; text: string }
+  | { kind: "refused"; reason: string };
 
-/** Reads a pidfile: the first line's decimal number (daemons write "1234\n"). */
+/** A pidfile holds a number: more than this is not a pidfile (and is not read). */
+export const PIDFILE_MAX_BYTES = 4096;
+
+/**
+ * Reads a pidfile: the first line's decimal number (daemons write "1234\n"). The file may be
+ * the service's own (its user can write the folder): it is read as src/core/read-small-file.ts
+ * says (never blocking on a FIFO, never following a link that user planted, at most 4 KiB),
+ * and text that is not a PID is quoted only as a short, sanitized prefix.
+ */
 export function readPidfile(path: string): PidfileContent {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (err) {
-    if (errnoOf(err) === "ENOENT") return { kind: "absent" };
-    return { kind: "bad", text: `unreadable (${errnoOf(err) ?? String(err)})` };
-  }
-  const first = text.split("\n", 1)[0]!.trim();
+  const read = readSmallFile(path, PIDFILE_MAX_BYTES);
+  if (read.kind !== "text") return read;
+  const first = read.text.split("\n", 1)[0]!.trim();
   if (!/^\d+$/.test(first) || Number(first) < 1) {
     // A daemon may be writing it right now: an empty file is "not yet", not an error.
-    return first === "" ? { kind: "absent" } : { kind: "bad", text: JSON.stringify(first.slice(0, 40)) };
+    return first === "" ? { kind: "absent" } : { kind: "bad", text: quotePrefix(first) };
   }
   return { kind: "pid", pid: Number(first) };
 }
@@ -106,6 +111,8 @@ function fromPidfile(
   const content = readPidfile(path);
   if (content.kind === "absent") return `pidfile ${path} does not exist`;
   if (content.kind === "bad") return `pidfile ${path} holds ${content.text}, not a PID`;
+  if (content.kind === "refused")
+    return `${serviceKeyPath(config, "pidfile")} ${path} ${content.reason}: not read`;
   const stat = readProcStat(content.pid);
   if (stat === null || isDeadState(stat))
     return `pidfile ${path} names PID ${content.pid}, which is not running`;

@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { openSync } from "node:fs";
-import { resolveExecutable } from "./resolve-executable.js";
-import type { ServiceConfig } from "../config/model.js";
+import { existsSync, openSync } from "node:fs";
+import { lookUpExecutable, resolveExecutable } from "../core/resolve-executable.js";
+import { serviceKeyPath, type ServiceConfig } from "../config/model.js";
 import { nativeError, nativeSpawn, signalName } from "../core/native.js";
 import { runInCgroup, placeInCgroup } from "../identity/cgroup.js";
-import { resolveGroup, resolveUser } from "../identity/users.js";
+import { resolveGroup, resolveUser } from "../core/users.js";
 import type { ServiceOutput } from "./output.js";
 
 /** How a spawned process ended (a code, or the signal that killed it). */
@@ -40,6 +40,8 @@ export interface SpawnOptions {
    * by which time a fast child may have written and been read.)
    */
   announce?: (pid: number) => string;
+  /** The config key the argv came from, for reasons (default `command`; `start`, `stop`). */
+  commandKey?: string;
 }
 
 /**
@@ -62,6 +64,8 @@ export function spawnService(
   const runId = randomUUID();
   const ids = resolveIds(config);
   const request: SpawnRequest = {
+    keyPath: (key) => serviceKeyPath(config, key === "command" ? (options.commandKey ?? "command") : key),
+    hasGroup: config.group !== null,
     file: resolveExecutable(command, config.env["PATH"] ?? process.env["PATH"] ?? "", config.cwd),
     // argv[0] stays as the operator wrote it; only the lookup in PATH was done ahead.
     argv: [command, ...args],
@@ -93,6 +97,9 @@ export function spawnService(
 }
 
 interface SpawnRequest {
+  /** `services.web.cwd`: the key a failure names. */
+  keyPath: (key: "command" | "cwd" | "user" | "group") => string;
+  hasGroup: boolean;
   file: string;
   argv: string[];
   cwd: string;
@@ -201,19 +208,34 @@ function spawnNode(
       return;
     }
     // No pid: the spawn failed and Node reports why on the 'error' event, on a later tick.
-    child.once("error", reject);
+    child.once("error", (error: NodeJS.ErrnoException) => reject(describeSpawnError(error, request)));
   });
 }
 
-/** "spawn /usr/bin/x ENOENT", or which step before exec failed and on what. */
+/**
+ * Which step before exec failed, on what, naming the config key to fix: `services.web.command:
+ * nginx is not found in PATH (...)`, `services.web.cwd: cannot change to ...`. Node's own
+ * spawn reports every step as "spawn": a missing cwd is then told apart by looking.
+ */
 function describeSpawnError(error: NodeJS.ErrnoException, request: SpawnRequest): Error {
   const code = error.code ?? "";
-  const syscall = error.syscall ?? "";
-  if (syscall === "execve") error.message = `spawn ${request.file} ${code}`;
-  else if (syscall === "chdir")
-    error.message = `cannot change to the working directory ${request.cwd}: ${code}`;
-  else if (["setuid", "setgid", "setgroups"].includes(syscall))
-    error.message = `cannot switch to the service's user or group (${syscall}): ${code}`;
+  let syscall = error.syscall ?? "";
+  if (syscall.startsWith("spawn")) syscall = existsSync(request.cwd) ? "execve" : "chdir";
+  if (syscall === "execve") {
+    const program = request.argv[0] ?? request.file;
+    const found = lookUpExecutable(program, request.env["PATH"] ?? "", request.cwd);
+    const why = found.ok
+      ? `cannot run ${request.file}: ${code}${code === "ENOENT" ? " (the interpreter on its #! line may be missing)" : ""}`
+      : found.reason.includes(`(${code})`)
+        ? found.reason
+        : `${found.reason} (${code})`;
+    error.message = `${request.keyPath("command")}: ${why}`;
+  } else if (syscall === "chdir") {
+    error.message = `${request.keyPath("cwd")}: cannot change to the working directory ${request.cwd}: ${code}`;
+  } else if (["setuid", "setgid", "setgroups"].includes(syscall)) {
+    const key = syscall === "setgid" && request.hasGroup ? "group" : "user";
+    error.message = `${request.keyPath(key)}: cannot switch to the service's user or group (${syscall}): ${code}`;
+  }
   return error;
 }
 
@@ -225,11 +247,22 @@ export function resolveIds(config: ServiceConfig): {
 } {
   const ids: { uid?: number; gid?: number; env: Record<string, string> } = { env: {} };
   if (config.user !== null) {
-    const user = resolveUser(config.user);
+    const user = naming(serviceKeyPath(config, "user"), () => resolveUser(config.user!));
     ids.uid = user.uid;
     ids.gid = user.gid;
     ids.env = { HOME: user.home, USER: config.user, LOGNAME: config.user };
   }
-  if (config.group !== null) ids.gid = resolveGroup(config.group).gid;
+  if (config.group !== null)
+    ids.gid = naming(serviceKeyPath(config, "group"), () => resolveGroup(config.group!)).gid;
   return ids;
+}
+
+/** fn's value; an error it throws names the config key first (`services.web.user: ...`). */
+function naming<T>(key: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof Error) err.message = `${key}: ${err.message}`;
+    throw err;
+  }
 }

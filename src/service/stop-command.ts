@@ -33,6 +33,7 @@ export async function runStopCommand(
   try {
     stopper = await spawnService({ ...config, command: config.stopCommand ?? [] }, output, null, {
       announce: (pid) => `ran stop command, PID ${pid}`,
+      commandKey: "stop",
     });
   } catch (err) {
     return fallBack(`failed: ${err instanceof Error ? err.message : String(err)}`);

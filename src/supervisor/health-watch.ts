@@ -9,7 +9,7 @@ import type { HealthProbeConfig, ServiceConfig } from "../config/model.js";
 import { describeProbe } from "../health/describe-probe.js";
 import { formatDuration } from "../core/duration.js";
 import { isOneShotProbe, runProbe, type ProbeResult } from "../health/probe.js";
-import { watchLines } from "../logs/wait-for-line.js";
+import { quoteMatchedLine, watchLines } from "../logs/wait-for-line.js";
 import type { ProbeView } from "../service/readiness.js";
 import type { ServiceRunner } from "../service/runner.js";
 import type { NewEvent, ProcessRecord } from "../store/store.js";
@@ -157,7 +157,7 @@ class Heartbeat {
     const age = Date.now() - this.last;
     const ok = age <= this.health.intervalMs + this.health.timeoutMs;
     const detail = ok
-      ? `last matching line ${Math.round(age / 1000)}s ago${this.line === null ? "" : `: ${JSON.stringify(this.line)}`}`
+      ? `last matching line ${Math.round(age / 1000)}s ago${this.line === null ? "" : `: ${quoteMatchedLine(this.line)}`}`
       : `no matching output line for ${Math.round(age / 1000)}s`;
     return { ok, detail, ms: 0 };
   }

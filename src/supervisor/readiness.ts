@@ -15,7 +15,7 @@ import { NotifySocket } from "../health/notify-socket.js";
 import { runProbe, type OneShotProbeSpec } from "../health/probe.js";
 import { cgroupRecordPath, readProcCgroup } from "../identity/cgroup.js";
 import { readProcStat } from "../identity/proc-stat.js";
-import { watchForLine } from "../logs/wait-for-line.js";
+import { quoteMatchedLine, watchForLine } from "../logs/wait-for-line.js";
 import type { PreparedReadiness, ReadinessResult } from "../service/readiness.js";
 import type { ServiceRunner } from "../service/runner.js";
 import type { ProcessRecord } from "../store/store.js";
@@ -96,7 +96,7 @@ export class Readiness {
         const deadline = Date.now() + ready.timeoutMs;
         const seen = new Promise<void>((resolve) => (wake = resolve));
         if (matched === null) await untilDeadline(seen, deadline, signal);
-        if (matched !== null) return { ok: true, detail: `output line ${JSON.stringify(matched)}` };
+        if (matched !== null) return { ok: true, detail: `output line ${quoteMatchedLine(matched)}` };
         return {
           ok: false,
           detail: `no output line matched /${pattern.source}/ within ${formatDuration(ready.timeoutMs)}`,

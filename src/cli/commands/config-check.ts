@@ -12,7 +12,10 @@ import { locateConfig, stateDirOverride } from "../target.js";
 export function checkConfig(command: ParsedCommand, io: CliIo): number {
   const file = locateConfig(command.globals, io.env, io.cwd);
   const override = stateDirOverride(command.globals, io.env, io.cwd);
-  const result = loadConfig(file, override === undefined ? {} : { stateDirOverride: override });
+  const result = loadConfig(file, {
+    hostChecks: true,
+    ...(override === undefined ? {} : { stateDirOverride: override }),
+  });
   if (result.ok) {
     const count = result.config.services.length;
     writeLine(io.stdout, `config OK: ${file} (${count} ${count === 1 ? "service" : "services"})`);

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { UpkeepError } from "../core/errors.js";
+import { UpkeepError } from "./errors.js";
 import { resolveGroup, resolveUser } from "./users.js";
 
 const dir = mkdtempSync(join(tmpdir(), "upkeep-users-"));

@@ -3,7 +3,7 @@
  * ids), so a spawn can drop privileges and an unknown name fails before anything starts.
  */
 import { readFileSync } from "node:fs";
-import { UpkeepError, errnoOf } from "../core/errors.js";
+import { UpkeepError, errnoOf } from "./errors.js";
 
 export interface ResolvedUser {
   uid: number;
