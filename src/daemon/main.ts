@@ -15,7 +15,7 @@ import { listenControlSocket } from "./control-socket.js";
 import { writeConfigSnapshot } from "../config/snapshot.js";
 import { acquireInstanceLock } from "./instance-lock.js";
 import { MemorySettler } from "./settle-memory.js";
-import { writeStatusDump } from "./status-dump.js";
+import { answerStatusSignal } from "./status-dump.js";
 
 /** How often old events beyond the kept number are deleted. */
 const EVENT_PRUNE_INTERVAL_MS = 10 * 60_000;
@@ -103,9 +103,7 @@ async function runLocked(config: Config, lock: NetServer, force: boolean): Promi
         say(`upkeep: SIGHUP: ${message}`);
       });
     });
-    process.on("SIGUSR1", () => {
-      say(`upkeep: status written to ${writeStatusDump(supervisor)}`);
-    });
+    process.on("SIGUSR1", () => answerStatusSignal(supervisor, say));
     void (async () => {
       await supervisor.start({ force });
       memory.startupDone();
