@@ -14,9 +14,14 @@
  *
  * Events kept are numbered here, after the newest stored id, and stored under those ids, so a
  * follower that saw an event live (`events -f`) finds it under the same id later.
+ *
+ * Longer than most files here: the eight StateStore methods each route between the store and
+ * memory, and the outage's start, retries and catch-up share its state; reads of what waits
+ * are in overlay.ts.
  */
 import { statfsSync } from "node:fs";
 import { UpkeepError } from "../core/errors.js";
+import { overlayEvents, overlayRecords } from "./overlay.js";
 import type { EventQuery, EventRecord, NewEvent, ProcessRecord, ServiceRecord, StateStore } from "./store.js";
 
 /** Events kept while the store cannot be written: ~3 MB of memory at most. */
@@ -103,7 +108,7 @@ export class BufferedStore implements StateStore {
   }
 
   async listServices(): Promise<ServiceRecord[]> {
-    return overlay(await this.inner.listServices(), this.services, (r) => r.service);
+    return overlayRecords(await this.inner.listServices(), this.services, (r) => r.service);
   }
 
   putService(record: ServiceRecord): Promise<void> {
@@ -127,7 +132,7 @@ export class BufferedStore implements StateStore {
   }
 
   async listProcesses(): Promise<ProcessRecord[]> {
-    return overlay(await this.inner.listProcesses(), this.processes, (r) => r.service);
+    return overlayRecords(await this.inner.listProcesses(), this.processes, (r) => r.service);
   }
 
   putProcess(record: ProcessRecord): Promise<void> {
@@ -158,12 +163,7 @@ export class BufferedStore implements StateStore {
   }
 
   async listEvents(query: EventQuery): Promise<EventRecord[]> {
-    const stored = await this.inner.listEvents(query);
-    if (this.events.length === 0) return stored;
-    const after = query.afterId ?? 0;
-    const kept = this.events.filter((e) => e.id > after && matchesService(query.service, e.service));
-    const all = [...stored, ...kept];
-    return query.limit === undefined ? all : all.slice(Math.max(0, all.length - query.limit));
+    return overlayEvents(await this.inner.listEvents(query), this.events, query);
   }
 
   close(): Promise<void> {
@@ -210,25 +210,16 @@ export class BufferedStore implements StateStore {
   /** Starts an outage for a write that failed with `err`; false when `err` is not the host's. */
   private begin(err: unknown): boolean {
     if (!(err instanceof UpkeepError) || !KEPT_ON.has(err.code)) return false;
-    const errno = typeof err.details.errno === "string" ? err.details.errno : err.code;
-    const problem = errno === "SQLITE_FULL" ? "store full" : `store unwritable: ${errno}`;
+    const { problem, hint, errno } = describeFailure(err);
     const now = Date.now();
-    this.outage = {
-      problem,
-      hint: err.hint ?? null,
-      since: now,
-      free: this.freeBytes(),
-      lastTry: now,
-      delayed: 0,
-      lost: 0,
-    };
+    this.outage = { problem, hint, since: now, free: this.freeBytes(), lastTry: now, delayed: 0, lost: 0 };
     this.timer = setInterval(() => this.tick(), CHECK_MS);
     this.timer.unref();
     // Said at once (and stored first when writing works again), before the write that failed.
     const reason =
       `${problem}: ${err.message}; events and records wait in memory (up to ${this.maxEvents} events) ` +
       `and are written when it works again` +
-      (err.hint ? `; ${err.hint}` : "");
+      (hint ? `; ${hint}` : "");
     void this.keepEvent({ ts: now, service: null, kind: "daemon", reason, details: { errno } }).then((e) =>
       this.options.publish(e),
     );
@@ -302,8 +293,8 @@ export class BufferedStore implements StateStore {
         }
       }
     } catch (err) {
-      // Still failing (or failing otherwise: say so in status); the next tick tries again.
-      if (err instanceof UpkeepError && !KEPT_ON.has(err.code)) o.problem = `store unwritable: ${err.code}`;
+      // Still failing, maybe otherwise now (status says how); the next tick tries again.
+      ({ problem: o.problem, hint: o.hint } = describeFailure(err));
       return;
     }
     this.outage = null;
@@ -327,7 +318,15 @@ export class BufferedStore implements StateStore {
         details: { lost: o.lost, since },
       });
     }
-    for (const event of told) this.options.publish(await this.appendEvent(event));
+    for (const event of told) {
+      // A flush must never reject: tick() starts it unawaited.
+      await this.appendEvent(event).then(
+        (e) => this.options.publish(e),
+        (err: unknown) => {
+          console.error(`upkeep: state store: could not record "${event.reason}": ${String(err)}`);
+        },
+      );
+    }
   }
 
   private stopRetrying(): void {
@@ -350,25 +349,21 @@ export class BufferedStore implements StateStore {
   }
 }
 
-/** The stored records with the kept writes applied, sorted by name as the store sorts them. */
-function overlay<T>(stored: T[], kept: Map<string, T | null>, key: (r: T) => string): T[] {
-  if (kept.size === 0) return stored;
-  const byKey = new Map(stored.map((r) => [key(r), r]));
-  for (const [k, r] of kept) {
-    if (r === null) byKey.delete(k);
-    else byKey.set(k, r);
-  }
-  return [...byKey.values()].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+/** "store full" or "store unwritable: <errno>", and the fix, for status and check. */
+function describeFailure(err: unknown): { problem: string; hint: string | null; errno: string } {
+  const errno =
+    err instanceof UpkeepError
+      ? typeof err.details.errno === "string"
+        ? err.details.errno
+        : err.code
+      : err instanceof Error
+        ? err.message
+        : String(err);
+  const problem = errno === "SQLITE_FULL" ? "store full" : `store unwritable: ${errno}`;
+  return { problem, hint: err instanceof UpkeepError ? (err.hint ?? null) : null, errno };
 }
 
 function withoutId(event: EventRecord): NewEvent {
   const { id: _numberedHere, ...rest } = event;
   return rest;
-}
-
-/** EventQuery.service: an exact name, or a prefix ending in "@" for all instances. */
-function matchesService(wanted: string | undefined, service: string | null): boolean {
-  if (wanted === undefined) return true;
-  if (service === null) return false;
-  return wanted.endsWith("@") ? service.startsWith(wanted) : service === wanted;
 }
