@@ -2,10 +2,11 @@
  * The daemon's stderr and stdout, whose reader may go away at any time: `upkeep daemon 2>&1 |
  * logger` and the logger exits (EPIPE), the terminal it ran in closes (EIO). Node reports a
  * failed write as an 'error' event on the stream, and an 'error' event nobody listens to ends
- * the process: the daemon would stop supervising because nobody reads its messages. Here a
- * stream whose reader is gone is never written again; a write that fails for another reason
- * (ENOSPC on a `--detach` log file) is counted and the next one tried. Lines not written are
- * counted either way; the events themselves are in the store (`upkeep events`).
+ * the process: the daemon would stop supervising because nobody reads its messages. Here the
+ * failures are listened to; once stderr's reader is gone the daemon's lines are not written
+ * again (a stray console.error elsewhere still fails, harmlessly: Node cannot close stdio), and
+ * a write that fails for another reason (ENOSPC on a `--detach` log file) is counted and the
+ * next one tried. Lines not written are counted; the events are in the store (`upkeep events`).
  */
 import { format } from "node:util";
 import { errnoOf } from "../core/errors.js";
@@ -22,10 +23,8 @@ export class DaemonTerminal {
   /** `onGone` hears once, when stderr's reader went away. */
   constructor(private readonly onGone: (why: string) => void) {
     process.stderr.on("error", (err) => this.failed(err));
-    // The daemon writes nothing to stdout on purpose, but a library might.
-    process.stdout.on("error", (err: unknown) => {
-      if (READER_GONE.has(errnoOf(err) ?? "")) process.stdout.destroy();
-    });
+    // The daemon prints nothing on stdout; a stray write's failure is dropped, not fatal.
+    process.stdout.on("error", () => undefined);
   }
 
   /** The daemon's own messages, like console.error. */
