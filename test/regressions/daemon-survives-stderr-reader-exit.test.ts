@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { after, test } from "node:test";
-import { CLI, isAlive, TestEnv } from "../helpers/daemon.js";
+import { CLI, findPidsWithArg, isAlive, isFifoHolder, TestEnv } from "../helpers/daemon.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 // `upkeep daemon 2>&1 | logger`, and the logger exits: the daemon's next event line failed
@@ -50,4 +50,10 @@ services:
   process.kill(second.pid, "SIGKILL");
   await env.waitForService("tick", "running", "tick restarted again", second.pid);
   assert.equal((await env.api("GET", "/api/v1/status")).status, 200);
+
+  // And it still shuts down cleanly: services stopped, no FIFO holder left behind.
+  const exited = new Promise<number | null>((r) => daemon.once("exit", (code) => r(code)));
+  daemon.kill("SIGTERM");
+  assert.equal(await exited, 0);
+  assert.deepEqual(findPidsWithArg(env.marker).filter(isFifoHolder), [], "no FIFO holder is left");
 });
