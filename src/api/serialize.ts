@@ -2,9 +2,10 @@ import { readProcStat, CLOCK_TICKS, PAGE_SIZE } from "../identity/proc-stat.js";
 import type { MachineContext } from "../service/machine.js";
 import type { ServiceRunner } from "../service/runner.js";
 import type { ServiceState } from "../service/states.js";
+import type { StoreHealth } from "../store/buffered-store.js";
 import type { EventRecord } from "../store/store.js";
 import type { Supervisor } from "../supervisor/supervisor.js";
-import type { DaemonStatusJson, EventJson, HealthJson, ServiceStatusJson } from "./wire.js";
+import type { DaemonStatusJson, EventJson, HealthJson, ServiceStatusJson, StoreStatusJson } from "./wire.js";
 
 /** The one place runner state becomes wire JSON (snake_case, ISO times). */
 export function serializeService(
@@ -74,6 +75,19 @@ export function serializeDaemon(supervisor: Supervisor): DaemonStatusJson {
     config_file: supervisor.config.file,
     host_id: supervisor.store.hostId,
     boot_id: supervisor.bootId,
+    store: serializeStoreHealth(supervisor.store.health()),
+  };
+}
+
+export function serializeStoreHealth(health: StoreHealth): StoreStatusJson {
+  return {
+    ok: health.ok,
+    problem: health.problem,
+    hint: health.hint,
+    pending_writes: health.pendingWrites,
+    pending_process_records: health.pendingProcesses,
+    lost_events: health.lostEvents,
+    since: health.since === null ? null : new Date(health.since).toISOString(),
   };
 }
 

@@ -58,6 +58,24 @@ export interface DaemonStatusJson {
   config_file: string;
   host_id: string;
   boot_id: string;
+  /** Whether the state store takes writes (docs/store.md, "A full disk"). */
+  store: StoreStatusJson;
+}
+
+export interface StoreStatusJson {
+  ok: boolean;
+  /** "store full" or "store unwritable: <errno>"; null while ok. */
+  problem: string | null;
+  /** The fix ("free space on the file system holding <dir>"); null while ok. */
+  hint: string | null;
+  /** Events, service records and process records waiting in memory to be written. */
+  pending_writes: number;
+  /** Of those, process records: lost with the daemon if it died now. */
+  pending_process_records: number;
+  /** Events dropped because too many waited. */
+  lost_events: number;
+  /** ISO time of the first failed write; null while ok. */
+  since: string | null;
 }
 
 export interface StatusJson {

@@ -22,6 +22,7 @@ import { scanProcesses } from "../identity/process-table.js";
 import { readPidfile } from "../service/main-process.js";
 import type { ServiceState } from "../service/states.js";
 import { selectorOf } from "../service/tree-effects.js";
+import type { StoreHealth } from "../store/buffered-store.js";
 import type { ProcessRecord } from "../store/store.js";
 import { findDuplicates } from "./duplicates.js";
 import type { CheckProblem, CheckReport, ServiceCheck } from "./report.js";
@@ -51,6 +52,8 @@ export interface CheckInput {
   daemon: { pid: number } | null;
   stateDir: string;
   startCommand: string;
+  /** The daemon's state store (daemon up only): writes it cannot take wait in memory. */
+  store?: StoreHealth;
 }
 
 /** What to run when a service is not running, by its state. */
@@ -194,6 +197,24 @@ function findSharedMains(services: readonly ServiceCheck[]): CheckProblem[] {
     }));
 }
 
+/**
+ * The daemon supervises on, but what it learns is not durable: a crash now would lose which
+ * process is which service (process records) and the operator's stops. CRITICAL for that.
+ */
+function storeProblem(store: StoreHealth, stateDir: string, now: number): CheckProblem {
+  const since = store.since === null ? "" : ` for ${Math.round((now - store.since) / 1000)}s`;
+  const lost = store.lostEvents > 0 ? `, ${store.lostEvents} events lost` : "";
+  return {
+    service: null,
+    severity: "CRITICAL",
+    expected: `the state store in ${stateDir} taking writes`,
+    found:
+      `${store.problem ?? "store unwritable"}${since}: ${store.pendingWrites} writes wait in memory ` +
+      `(${store.pendingProcesses} process records among them, lost if the daemon died now)${lost}`,
+    remedy: store.hint ?? `free space in ${stateDir} (df -h ${stateDir})`,
+  };
+}
+
 /** Runs the whole check. */
 export function runCheck(input: CheckInput, now = Date.now()): CheckReport {
   const problems: CheckProblem[] = [];
@@ -206,6 +227,7 @@ export function runCheck(input: CheckInput, now = Date.now()): CheckReport {
       remedy: input.startCommand,
     });
   }
+  if (input.store && !input.store.ok) problems.push(storeProblem(input.store, input.stateDir, now));
   const table = new IndexedTable(scanProcesses());
   let listening: ReturnType<typeof readListeningSockets> | null = null;
   const shared: SharedReads = { listening: () => (listening ??= readListeningSockets()) };

@@ -1,4 +1,4 @@
-import { renameSync, writeFileSync } from "node:fs";
+import { renameSync, rmSync, writeFileSync } from "node:fs";
 import { rename, writeFile } from "node:fs/promises";
 
 /**
@@ -7,8 +7,14 @@ import { rename, writeFile } from "node:fs/promises";
  */
 export function writeFileAtomic(path: string, data: string | Buffer, mode = 0o644): void {
   const temp = `${path}.tmp-${process.pid}`;
-  writeFileSync(temp, data, { mode });
-  renameSync(temp, path);
+  try {
+    writeFileSync(temp, data, { mode });
+    renameSync(temp, path);
+  } catch (err) {
+    // A full disk or a directory in the way: no half-written temp file is left beside it.
+    rmSync(temp, { force: true });
+    throw err;
+  }
 }
 
 /** writeFileAtomic on libuv's threadpool: the file create does not block the event loop. */

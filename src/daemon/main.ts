@@ -15,7 +15,8 @@ import { listenControlSocket } from "./control-socket.js";
 import { writeConfigSnapshot } from "../config/snapshot.js";
 import { acquireInstanceLock } from "./instance-lock.js";
 import { MemorySettler } from "./settle-memory.js";
-import { writeStatusDump } from "./status-dump.js";
+import { answerStatusSignal } from "./status-dump.js";
+import { DaemonTerminal } from "./terminal.js";
 
 /** How often old events beyond the kept number are deleted. */
 const EVENT_PRUNE_INTERVAL_MS = 10 * 60_000;
@@ -60,6 +61,10 @@ async function runLocked(config: Config, lock: NetServer, force: boolean): Promi
   writeFileAtomic(join(config.stateDir, "upkeep.pid"), String(process.pid));
   writeConfigSnapshot(config);
   const supervisor = new Supervisor(config, store);
+  terminal = new DaemonTerminal((why) => {
+    const reason = `stderr is gone (${why}): the daemon's messages are no longer printed; supervision goes on, and every event is in the store (upkeep events -f)`;
+    supervisor.emit({ service: null, kind: "daemon", reason }).catch((err: unknown) => say("upkeep:", err));
+  });
   // Keep the event table bounded; pruning is cheap and needs no precise schedule.
   const pruning = setInterval(() => {
     store.pruneEvents().catch((err: unknown) => say("upkeep: could not prune events:", err));
@@ -78,6 +83,10 @@ async function runLocked(config: Config, lock: NetServer, force: boolean): Promi
       memory.stop();
       stopping = (async () => {
         await supervisor.shutdown();
+        if (terminal?.gone) {
+          const reason = `${terminal.unwritten} lines of the daemon's messages were not printed: stderr was gone (${terminal.gone})`;
+          await supervisor.emit({ service: null, kind: "daemon", reason });
+        }
         control?.close();
         removeFile(socketPath);
         removeFile(join(config.stateDir, "upkeep.pid"));
@@ -105,9 +114,7 @@ async function runLocked(config: Config, lock: NetServer, force: boolean): Promi
         say(`upkeep: SIGHUP: ${message}`);
       });
     });
-    process.on("SIGUSR1", () => {
-      say(`upkeep: status written to ${writeStatusDump(supervisor)}`);
-    });
+    process.on("SIGUSR1", () => answerStatusSignal(supervisor, say));
     void (async () => {
       await supervisor.start({ force });
       memory.startupDone();
@@ -165,15 +172,20 @@ function printEvent(e: EventRecord): void {
 }
 
 const pendingLines: string[] = [];
+/** stderr, guarded once the daemon runs: a reader that goes away must not end it (terminal.ts). */
+let terminal: DaemonTerminal | null = null;
 
 /** The daemon's own messages: after the event lines printed so far, so the order stays true. */
 function say(...parts: unknown[]): void {
   flushEventLines();
-  console.error(...parts);
+  if (terminal) terminal.say(...parts);
+  else console.error(...parts);
 }
 
 function flushEventLines(): void {
   if (pendingLines.length === 0) return;
-  process.stderr.write(pendingLines.join(""));
+  const text = pendingLines.join("");
   pendingLines.length = 0;
+  if (terminal) terminal.write(text);
+  else process.stderr.write(text);
 }

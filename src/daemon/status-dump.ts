@@ -1,10 +1,11 @@
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { writeFileAtomic } from "../core/atomic-write.js";
+import { errnoOf } from "../core/errors.js";
 import type { Supervisor } from "../supervisor/supervisor.js";
 
 /** SIGUSR1: write every service's state to `<state_dir>/status.txt` (atomically). */
 export function writeStatusDump(supervisor: Supervisor): string {
-  const path = join(supervisor.config.stateDir, "status.txt");
+  const path = statusDumpPath(supervisor);
   const now = Date.now();
   const lines = [
     `upkeep daemon PID ${process.pid}, status at ${new Date(now).toISOString()}`,
@@ -20,4 +21,38 @@ export function writeStatusDump(supervisor: Supervisor): string {
   }
   writeFileAtomic(path, lines.join("\n") + "\n");
   return path;
+}
+
+/**
+ * SIGUSR1 as the daemon answers it: the dump, and a line saying where. A dump that cannot be
+ * written (a full disk, status.txt made a directory) is a `daemon` event and a stderr line
+ * with the fix, never a crash: a signal handler that throws would end the daemon.
+ */
+export function answerStatusSignal(supervisor: Supervisor, say: (line: string) => void): void {
+  let path: string;
+  try {
+    path = writeStatusDump(supervisor);
+  } catch (err) {
+    const file = statusDumpPath(supervisor);
+    const errno = errnoOf(err) ?? null;
+    const message = err instanceof Error ? err.message : String(err);
+    const reason = `status dump not written to ${file}: ${message}; ${fixFor(file, errno)}`;
+    say(`upkeep: SIGUSR1: ${reason}`);
+    supervisor
+      .emit({ service: null, kind: "daemon", reason, details: { file, errno } })
+      .catch((e: unknown) => say(`upkeep: could not record that the status dump failed: ${String(e)}`));
+    return;
+  }
+  say(`upkeep: status written to ${path}`);
+}
+
+function statusDumpPath(supervisor: Supervisor): string {
+  return join(supervisor.config.stateDir, "status.txt");
+}
+
+function fixFor(file: string, errno: string | null): string {
+  if (errno === "ENOSPC" || errno === "EDQUOT")
+    return `free space in ${dirname(file)} (df -h ${dirname(file)})`;
+  if (errno === "EISDIR") return `${file} is a directory: move it away (mv ${file} ${file}.old)`;
+  return `make ${dirname(file)} writable by the daemon's user (ls -ld ${dirname(file)} ${file})`;
 }

@@ -226,7 +226,12 @@ export class LogWriter {
     this.writeIndex(formatIndexHeader());
   }
 
-  /** Appends index text; returns the error, or null. A partial line is closed by the next write. */
+  /**
+   * Appends index text, all of it or none; returns the error, or null. What a failed write left
+   * (a disk filling up mid-write) is cut off again: the caller writes the same lines once more
+   * later, and lines written twice would count a window of lost output twice. Only when that
+   * cut fails too does a partial line stay, closed by the next write.
+   */
   private writeIndex(text: string): unknown {
     if (!this.fds) return new Error("log files are not open");
     const data = Buffer.from(this.indexLineOpen ? `\n${text}` : text);
@@ -236,8 +241,18 @@ export class LogWriter {
       return null;
     } catch (err) {
       const written = err instanceof PartialWriteError ? err.written : 0;
-      this.sizes.idx += written;
-      if (written > 0) this.indexLineOpen = true;
+      if (written > 0) {
+        try {
+          // From the file's own size: an operator may have emptied it meanwhile. A cut frees
+          // space, so it works on a full disk.
+          ftruncateSync(this.fds.idx, fstatSync(this.fds.idx).size - written);
+        } catch (cutError) {
+          // EIO and the like: the fragment stays, and is closed as a line of its own next time.
+          this.sizes.idx += written;
+          this.indexLineOpen = true;
+          this.lastError = cutError;
+        }
+      }
       return err instanceof PartialWriteError ? err.cause : err;
     }
   }

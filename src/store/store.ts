@@ -68,6 +68,12 @@ export const EVENT_KINDS = [
 export type EventKind = (typeof EVENT_KINDS)[number];
 
 export interface NewEvent {
+  /**
+   * Normally left out: the store numbers events. Given, it must be above every stored id: the
+   * write buffer (buffered-store.ts) stores the events it numbered while the store could not
+   * be written, under the ids its followers have already seen.
+   */
+  id?: number;
   /** Epoch ms. */
   ts: number;
   /** null for daemon-wide events. */

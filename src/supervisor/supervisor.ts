@@ -10,6 +10,7 @@ import { prepareServiceFiles, ServiceLog } from "../logs/service-log.js";
 import { removePidFile } from "../service/pid-file.js";
 import { ServiceRunner } from "../service/runner.js";
 import { selectorOf } from "../service/tree-effects.js";
+import { BufferedStore } from "../store/buffered-store.js";
 import type { EventRecord, NewEvent, StateStore } from "../store/store.js";
 import { recoverRecord, startRecovered } from "./adopt.js";
 import { TreeWatch } from "./tree-watch.js";
@@ -60,6 +61,8 @@ export class Supervisor {
   /** A short hash of the state dir names this daemon's cgroup subtree. */
   private readonly cgroupGroup: string;
   shuttingDown = false;
+  /** The state store; a write it cannot take waits in memory, never fatal (buffered-store.ts). */
+  readonly store: BufferedStore;
   /** Keeps every log FIFO open while no daemon runs (src/logs/fifo-holder.ts); null without it. */
   private fifoHolder: FifoHolder | null = null;
   private holderCheck: NodeJS.Timeout | null = null;
@@ -67,8 +70,9 @@ export class Supervisor {
 
   constructor(
     public config: Config,
-    readonly store: StateStore,
+    store: StateStore,
   ) {
+    this.store = new BufferedStore(store, { dir: config.stateDir, publish: (e) => this.bus.publish(e) });
     this.cgroupGroup = stateDirId(config.stateDir);
     this.healthWatch = new HealthWatch(
       this.logsDir,
@@ -146,11 +150,13 @@ export class Supervisor {
       maxSizeBytes: svc.logs.maxSizeBytes,
       keep: svc.logs.keep,
       onDropped: (info) => {
-        void this.emit({
+        this.emit({
           service: svc.name,
           kind: "log_dropped",
           reason: `${info.bytes} bytes of ${info.stream} output lost: ${info.error}`,
           details: { ...info },
+        }).catch((err: unknown) => {
+          console.error(`upkeep: could not record lost output of ${svc.name}: ${String(err)}`);
         });
       },
     });
@@ -257,6 +263,8 @@ export class Supervisor {
     this.treeWatch.close();
     this.watcher.close();
     await this.emit({ service: null, kind: "daemon", reason: "daemon stopped" });
+    const unsaved = await this.store.settle();
+    if (unsaved !== null) console.error(`upkeep: the state store could not be written: ${unsaved}`);
   }
 
   /** Starts the FIFO holder, or adopts the one an earlier daemon left. */

@@ -57,6 +57,15 @@ const STATUS: StatusJson = {
     config_file: "/c",
     host_id: "h",
     boot_id: "b",
+    store: {
+      ok: true,
+      problem: null,
+      hint: null,
+      pending_writes: 0,
+      pending_process_records: 0,
+      lost_events: 0,
+      since: null,
+    },
   },
   services: [service("web@a", "running"), service("web@b", "failed"), service("db", "running")],
 };

@@ -34,10 +34,12 @@ export async function run(command: ParsedCommand, io: CliIo): Promise<number> {
     io.stdout.write(`${JSON.stringify({ daemon: status.daemon, services }, null, indent)}\n`);
     return 0;
   }
-  const [{ renderStatusTable }, { colourEnabled }] = await Promise.all([
+  const [{ renderStatusTable, renderStoreLine }, { colourEnabled }] = await Promise.all([
     import("../render/status-table.js"),
     import("../render/colour.js"),
   ]);
-  io.stdout.write(renderStatusTable(services, { now: Date.now(), colour: colourEnabled(io.stdout, io.env) }));
+  const now = Date.now();
+  io.stdout.write(renderStoreLine(status.daemon.store, now));
+  io.stdout.write(renderStatusTable(services, { now, colour: colourEnabled(io.stdout, io.env) }));
   return 0;
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { ServiceStatusJson } from "../../api/wire.js";
-import { renderStatusTable } from "./status-table.js";
+import { renderStatusTable, renderStoreLine } from "./status-table.js";
 
 function service(overrides: Partial<ServiceStatusJson>): ServiceStatusJson {
   return {
@@ -127,4 +127,27 @@ test("a running service failing its health probe gets a health line with the pro
     /\n  health: failing: http http:\/\/127\.0\.0\.1:8080\/healthz failed 3 times in a row; last: status 503\n/,
   );
   assert.equal(out.match(/health:/g)?.length, 1, "only the failing one");
+});
+
+test("a line above the table says the state store is full, for how long, what waits and the fix", () => {
+  const now = Date.parse("2025-11-23T10:01:30.000Z");
+  const store = {
+    ok: false,
+    problem: "store full",
+    hint: "free space on the file system holding /srv/state",
+    pending_writes: 37,
+    pending_process_records: 1,
+    lost_events: 0,
+    since: "2025-11-23T10:00:00.000Z",
+  };
+  assert.equal(
+    renderStoreLine(store, now),
+    "daemon: store full for 1m30s: 37 writes wait in memory; free space on the file system holding /srv/state\n",
+  );
+  assert.match(
+    renderStoreLine({ ...store, lost_events: 5 }, now),
+    /37 writes wait in memory, 5 events lost;/,
+  );
+  assert.equal(renderStoreLine({ ...store, ok: true }, now), "");
+  assert.equal(renderStoreLine(undefined, now), "", "an older daemon that does not say");
 });

@@ -2,7 +2,7 @@
  * The `upkeep status` table: NAME STATE PID UPTIME RESTARTS CPU MEM PORTS, with a reason line
  * under every failed, backoff or waiting service, and the state coloured on a terminal.
  */
-import type { ServiceState, ServiceStatusJson } from "../../api/wire.js";
+import type { ServiceState, ServiceStatusJson, StoreStatusJson } from "../../api/wire.js";
 import { GREEN, RED, YELLOW, type Paint } from "./colour.js";
 import { formatBytes, formatDuration, formatPercent } from "./format.js";
 import { columnWidths, renderRow, type Cell } from "./table.js";
@@ -74,4 +74,17 @@ export function renderStatusTable(
       out += `  health: failing: ${health.probe} failed ${health.failures} times in a row; last: ${health.last}\n`;
   });
   return out;
+}
+
+/**
+ * The line above the table while the daemon cannot write its state store; "" while it can (or
+ * the daemon is older and does not say).
+ */
+export function renderStoreLine(store: StoreStatusJson | undefined, now: number): string {
+  if (store === undefined || store.ok) return "";
+  const since =
+    store.since === null ? "" : ` for ${formatDuration(Math.max(0, now - Date.parse(store.since)))}`;
+  const lost = store.lost_events > 0 ? `, ${store.lost_events} events lost` : "";
+  const hint = store.hint === null ? "" : `; ${store.hint}`;
+  return `daemon: ${store.problem ?? "store unwritable"}${since}: ${store.pending_writes} writes wait in memory${lost}${hint}\n`;
 }

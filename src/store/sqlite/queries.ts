@@ -78,8 +78,8 @@ export function prepareQueries(db: Database.Database): Queries {
     putProcess: db.prepare(UPSERT_PROCESS),
     deleteProcess: db.prepare("DELETE FROM processes WHERE host_id = @host_id AND service = @service"),
     insertEvent: db.prepare(
-      `INSERT INTO events (host_id, ts, service, kind, from_state, to_state, reason, details)
-       VALUES (@host_id, @ts, @service, @kind, @from_state, @to_state, @reason, @details)`,
+      `INSERT INTO events (id, host_id, ts, service, kind, from_state, to_state, reason, details)
+       VALUES (@id, @host_id, @ts, @service, @kind, @from_state, @to_state, @reason, @details)`,
     ),
     eventsAll: db.prepare(`${EVENTS_NEWEST} ORDER BY id DESC LIMIT @limit`),
     eventsOfService: db.prepare(`${EVENTS_NEWEST} AND service = @service ORDER BY id DESC LIMIT @limit`),

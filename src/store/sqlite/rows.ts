@@ -40,7 +40,8 @@ export interface ProcessRow {
   started_at: number;
 }
 
-export type NewEventRow = Omit<EventRow, "id">;
+/** A row to insert: `id` null lets SQLite number it (max(id) + 1). */
+export type NewEventRow = Omit<EventRow, "id"> & { id: number | null };
 
 export interface EventRow {
   id: number;
@@ -164,6 +165,7 @@ export function processFromRow(row: ProcessRow): ProcessRecord {
 /** NewEvent + host → row to insert (no id: the database assigns it). */
 export function eventToRow(hostId: string, event: NewEvent): NewEventRow {
   return {
+    id: event.id ?? null,
     host_id: hostId,
     ts: event.ts,
     service: event.service,
