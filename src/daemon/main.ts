@@ -1,4 +1,4 @@
-import { mkdirSync, unlinkSync } from "node:fs";
+import { unlinkSync } from "node:fs";
 import type { Server } from "node:http";
 import type { Server as NetServer } from "node:net";
 import { join } from "node:path";
@@ -15,6 +15,7 @@ import { listenControlSocket } from "./control-socket.js";
 import { writeConfigSnapshot } from "../config/snapshot.js";
 import { acquireInstanceLock } from "./instance-lock.js";
 import { MemorySettler } from "./settle-memory.js";
+import { prepareTrustedStateDir, resolveSocketGroup } from "./state-dir-trust.js";
 import { writeStatusDump } from "./status-dump.js";
 
 /** How often old events beyond the kept number are deleted. */
@@ -42,9 +43,9 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   }
   const { config } = loaded;
   try {
-    prepareStateDir(config.stateDir);
+    const socketGid = prepareStateDir(config);
     const lock = await acquireInstanceLock(config.stateDir);
-    return await runLocked(config, lock, options.force);
+    return await runLocked(config, lock, options.force, socketGid);
   } catch (err) {
     if (!(err instanceof UpkeepError)) throw err;
     console.error(`upkeep: ${err.message}`);
@@ -53,7 +54,12 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   }
 }
 
-async function runLocked(config: Config, lock: NetServer, force: boolean): Promise<number> {
+async function runLocked(
+  config: Config,
+  lock: NetServer,
+  force: boolean,
+  socketGid: number | null,
+): Promise<number> {
   const store = openSqliteStore(config.stateDir);
   writeFileAtomic(join(config.stateDir, "upkeep.pid"), String(process.pid));
   writeConfigSnapshot(config);
@@ -67,6 +73,7 @@ async function runLocked(config: Config, lock: NetServer, force: boolean): Promi
   const memory = new MemorySettler();
   supervisor.bus.subscribe(() => memory.activity());
   let stopping: Promise<number> | null = null;
+  let startupExit: number | null = null;
   let control: Server | null = null;
   const socketPath = join(config.stateDir, "upkeep.sock");
   const done = new Promise<number>((resolve) => {
@@ -86,7 +93,7 @@ async function runLocked(config: Config, lock: NetServer, force: boolean): Promi
       stopping.then(
         (code) => {
           flushEventLines(); // the last events, before the process exits
-          resolve(code);
+          resolve(startupExit ?? code);
         },
         (err: unknown) => {
           flushEventLines();
@@ -104,40 +111,44 @@ async function runLocked(config: Config, lock: NetServer, force: boolean): Promi
       });
     });
     process.on("SIGUSR1", () => {
-      say(`upkeep: status written to ${writeStatusDump(supervisor)}`);
+      // A dump that cannot be written (full disk, something in the way) is reported, never fatal.
+      try {
+        say(`upkeep: status written to ${writeStatusDump(supervisor)}`);
+      } catch (err) {
+        sayError("could not write the status dump", err);
+      }
     });
     void (async () => {
       await supervisor.start({ force });
       memory.startupDone();
-      control = await listenControlSocket(socketPath, {
-        supervisor,
-        requestShutdown: () => shutdown("shutdown requested"),
-      });
+      control = await listenControlSocket(
+        socketPath,
+        { supervisor, requestShutdown: () => shutdown("shutdown requested") },
+        socketGid,
+      );
       say(
         `upkeep: daemon running (PID ${process.pid}), ${supervisor.runners.size} services, socket ${socketPath}`,
       );
     })().catch((err: unknown) => {
-      say("upkeep: start-up failed:", err);
+      // Refused files in the state dir and the like: said plainly, and the exit is not 0.
+      if (err instanceof UpkeepError) {
+        sayError("start-up failed", err);
+        startupExit = err.exitCode;
+      } else {
+        say("upkeep: start-up failed:", err);
+        startupExit = 1;
+      }
       shutdown("start-up failed");
     });
   });
   return done;
 }
 
-function prepareStateDir(stateDir: string): void {
-  try {
-    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-    mkdirSync(join(stateDir, "logs"), { recursive: true, mode: 0o700 });
-  } catch (err) {
-    throw new UpkeepError(
-      "STATE_DIR_UNUSABLE",
-      `cannot create state dir ${stateDir}: ${(err as Error).message}`,
-      {
-        hint: `create it and make it writable by this user: mkdir -p ${stateDir} && chmod 700 ${stateDir}`,
-        cause: err,
-      },
-    );
-  }
+/** Creates and checks the state dir (state-dir-trust.ts); returns socket_group's gid or null. */
+function prepareStateDir(config: Config): number | null {
+  const socketGid = resolveSocketGroup(config.socketGroup, config.file);
+  prepareTrustedStateDir(config.stateDir, { socketGid });
+  return socketGid;
 }
 
 function removeFile(path: string): void {
@@ -162,6 +173,13 @@ function printEvent(e: EventRecord): void {
 }
 
 const pendingLines: string[] = [];
+
+/** An error as the operator should read it: the message, then the hint; a stack only for bugs. */
+function sayError(what: string, err: unknown): void {
+  if (!(err instanceof UpkeepError)) return say(`upkeep: ${what}:`, err);
+  say(`upkeep: ${what}: ${err.message}`);
+  if (err.hint) console.error(`  hint: ${err.hint}`);
+}
 
 /** The daemon's own messages: after the event lines printed so far, so the order stays true. */
 function say(...parts: unknown[]): void {

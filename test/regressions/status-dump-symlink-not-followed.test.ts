@@ -69,6 +69,7 @@ describe("SIGUSR1's status dump never writes through a symlink", { skip: NEEDS_R
     assert.ok(victim.untouched(), "the dump must not write through a link");
     assert.ok(lstatSync(join(env.stateDir, "status.txt")).isFile(), "status.txt is a file of its own");
     assert.match(readFileSync(join(env.stateDir, "status.txt"), "utf8"), /^upkeep daemon PID \d+/);
+    rmSync(join(env.stateDir, `status.txt.tmp-${pid}`)); // the planted link, still unused
   });
 
   test("a dump that cannot be written is reported; the daemon keeps running and leaves no temp file", async () => {

@@ -1,0 +1,238 @@
+/**
+ * Which state dir the daemon may use (SPEC §6). A state dir, `logs/` or `pids/` that is a
+ * symlink, owned by another user than the one running the daemon (euid), or writable by its
+ * group or others is refused with STATE_DIR_UNUSABLE naming what was found and the fix: its
+ * owner could have put links in it where upkeep's files go, and a root daemon would write
+ * through them. Checked with lstat (never stat), then through a descriptor opened with
+ * O_NOFOLLOW that must be the same directory, which is also how `socket_group`'s group and
+ * mode are set on it (no path is followed twice). A dir that cannot be written (read-only,
+ * full) is refused here too, before anything is written into it.
+ */
+import { randomBytes } from "node:crypto";
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  fchownSync,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readlinkSync,
+  unlinkSync,
+  writeSync,
+  type Stats,
+} from "node:fs";
+import { join } from "node:path";
+import { describeErrno } from "../core/atomic-write.js";
+import { UpkeepError, errnoOf, isErrno } from "../core/errors.js";
+import { typeOf } from "../core/open-own-file.js";
+import { resolveGroup, userNameOf } from "../identity/users.js";
+
+/** The folders checked, what they are called in messages, and the mode each is created with. */
+const DIRS = [
+  { sub: "", label: "state dir", mode: 0o700 },
+  { sub: "logs", label: "logs dir", mode: 0o700 },
+  { sub: "pids", label: "pids dir", mode: 0o755 },
+] as const;
+
+/** Files opened by path by others than upkeep's own open helpers (SQLite, `--detach`). */
+const FILES_OPENED_BY_PATH = ["state.db", "state.db-wal", "state.db-shm", "state.db-journal", "daemon.log"];
+
+/**
+ * Creates what is missing of the state dir, `logs/` and `pids/`, and refuses any of them that
+ * another user could tamper with. With `socketGid` the state dir is given that group with
+ * search permission only (0700 becomes 0710), so the group can reach the socket.
+ */
+export function prepareTrustedStateDir(stateDir: string, options: { socketGid?: number | null } = {}): void {
+  for (const { sub, label, mode } of DIRS) {
+    const path = sub === "" ? stateDir : join(stateDir, sub);
+    ensureDir(path, label, mode);
+    const gid = sub === "" ? (options.socketGid ?? null) : null;
+    checkTrusted(path, label, sub === "" ? stateDir : null, gid);
+    if (sub === "") probeWritable(stateDir);
+  }
+  for (const name of FILES_OPENED_BY_PATH) refuseOddFile(join(stateDir, name));
+}
+
+/** The gid of the config's `socket_group`, or null without one. */
+export function resolveSocketGroup(group: string | null, configFile: string): number | null {
+  if (group === null) return null;
+  try {
+    return resolveGroup(group).gid;
+  } catch (err) {
+    throw new UpkeepError("CONFIG_BAD_VALUE", `socket_group "${group}" does not exist (not found in /etc/group)`, {
+      hint: `create it (groupadd --system ${group}), or fix socket_group in ${configFile}`,
+      details: { file: configFile, keyPath: "socket_group", got: group },
+      cause: err,
+    });
+  }
+}
+
+function ensureDir(path: string, label: string, mode: number): void {
+  try {
+    lstatSync(path);
+    return;
+  } catch (err) {
+    if (!isErrno(err, "ENOENT")) throw unusable(`cannot inspect ${label} ${path}`, err, path);
+  }
+  try {
+    // Recursive: the parents of a new state dir are made too. If someone creates the dir in
+    // between, mkdir succeeds quietly and checkTrusted then refuses it.
+    mkdirSync(path, { recursive: true, mode });
+  } catch (err) {
+    throw unusable(`cannot create ${label} ${path}`, err, path);
+  }
+}
+
+/** Refuses the dir at `path` unless it is a real directory of ours that only we can write. */
+function checkTrusted(path: string, label: string, stateDir: string | null, socketGid: number | null): void {
+  const stat = lstatSync(path);
+  const euid = process.geteuid?.() ?? 0;
+  const me = userNameOf(euid) ?? String(euid);
+  const problem = describeProblem(path, label, stat, euid, me, stateDir);
+  if (problem) throw problem;
+  // The same directory through a descriptor that cannot follow a link swapped in since the lstat.
+  const fd = openSync(path, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+  try {
+    const opened = fstatSync(fd);
+    if (opened.ino !== stat.ino || opened.dev !== stat.dev) {
+      throw new UpkeepError("STATE_DIR_UNUSABLE", `${label} ${path} was replaced while upkeep checked it`, {
+        hint: `Someone else can change ${path}'s parent folder: choose a state dir under a folder only ${me} can write.`,
+        details: { file: path },
+      });
+    }
+    if (socketGid !== null) letGroupThrough(fd, path, opened, socketGid, euid);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function describeProblem(
+  path: string,
+  label: string,
+  stat: Stats,
+  euid: number,
+  me: string,
+  stateDir: string | null,
+): UpkeepError | null {
+  const mode = `0${(stat.mode & 0o7777).toString(8).padStart(3, "0")}`;
+  const details = { file: path, uid: stat.uid, mode };
+  if (stat.isSymbolicLink()) {
+    const target = readLink(path);
+    const fix =
+      stateDir !== null
+        ? `If ${target} is yours, use it directly (--state-dir ${target}, or state_dir: ${target}); otherwise remove the link (rm ${path}) and let upkeep create the dir.`
+        : `Remove the link (rm ${path}); upkeep creates the dir itself.`;
+    return new UpkeepError(
+      "STATE_DIR_UNUSABLE",
+      `${label} ${path} is a symlink (to ${target}): upkeep never follows symlinks in its state dir`,
+      { hint: fix, details: { ...details, got: target } },
+    );
+  }
+  if (!stat.isDirectory()) {
+    return new UpkeepError("STATE_DIR_UNUSABLE", `${label} ${path} is not a directory (found ${typeOf(stat)})`, {
+      hint: `Remove it (rm ${path}) or choose another state dir.`,
+      details,
+    });
+  }
+  const wanted = label === "pids dir" ? "755" : "700";
+  if (stat.uid !== euid) {
+    const owner = userNameOf(stat.uid) ?? "an unknown user";
+    return new UpkeepError(
+      "STATE_DIR_UNUSABLE",
+      `${label} ${path} is owned by ${owner} (uid ${stat.uid}), not by ${me} (uid ${euid}) who runs the daemon (mode ${mode})`,
+      {
+        hint:
+          `Its owner could have put links in it where upkeep's files go. Remove it and let upkeep create its own (rm -rf ${path}), ` +
+          `or, if you made it for this daemon yourself: chown ${me}: ${path} && chmod ${wanted} ${path}; ` +
+          `or use a state dir under a folder only ${me} can write (e.g. /var/lib/upkeep).`,
+        details,
+      },
+    );
+  }
+  const writable = stat.mode & 0o022;
+  if (writable !== 0) {
+    const who = writable === 0o022 ? "its group and others" : writable === 0o020 ? "its group" : "others";
+    return new UpkeepError("STATE_DIR_UNUSABLE", `${label} ${path} is writable by ${who} (mode ${mode})`, {
+      hint: `Anyone who can write there could put links where upkeep's files go: chmod ${wanted} ${path}, and check that nothing in it is someone else's (ls -la ${path}).`,
+      details,
+    });
+  }
+  return null;
+}
+
+/** socket_group: the state dir gets the group, with search permission only (no read, no write). */
+function letGroupThrough(fd: number, path: string, stat: Stats, gid: number, euid: number): void {
+  const mode = (stat.mode & 0o7707) | 0o010;
+  try {
+    if (stat.gid !== gid) fchownSync(fd, euid, gid);
+    if ((stat.mode & 0o7777) !== mode) fchmodSync(fd, mode);
+  } catch (err) {
+    throw unusable(`cannot give state dir ${path} to socket_group (gid ${gid})`, err, path);
+  }
+}
+
+/** Writes and removes a file of one byte: a read-only or full file system is found now. */
+function probeWritable(stateDir: string): void {
+  const probe = join(stateDir, `.write-probe-${randomBytes(8).toString("hex")}`);
+  let created = false;
+  try {
+    const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+    const fd = openSync(probe, flags, 0o600);
+    created = true;
+    try {
+      writeSync(fd, "x");
+    } finally {
+      closeSync(fd);
+    }
+  } catch (err) {
+    throw unusable(`state dir ${stateDir} cannot be written`, err, stateDir);
+  } finally {
+    if (created) unlinkSync(probe);
+  }
+}
+
+/** A symlink, or anything but a regular file, where a file opened by path belongs. */
+function refuseOddFile(path: string): void {
+  let stat: Stats;
+  try {
+    stat = lstatSync(path);
+  } catch (err) {
+    if (isErrno(err, "ENOENT")) return; // created later by upkeep itself
+    throw unusable(`cannot inspect ${path}`, err, path);
+  }
+  if (stat.isFile()) return;
+  const found = stat.isSymbolicLink() ? `a symlink (to ${readLink(path)})` : typeOf(stat);
+  throw new UpkeepError("STATE_DIR_UNUSABLE", `${path} is ${found}, not upkeep's own file`, {
+    hint: `upkeep never follows symlinks in its state dir: remove it (rm ${path}) and check who can write to the state dir.`,
+    details: { file: path, got: found },
+  });
+}
+
+function readLink(path: string): string {
+  try {
+    return readlinkSync(path);
+  } catch (err) {
+    return `? (${errnoOf(err) ?? String(err)})`;
+  }
+}
+
+/** An errno failure as STATE_DIR_UNUSABLE: what failed, why in words, and what to do. */
+function unusable(what: string, err: unknown, path: string): UpkeepError {
+  if (err instanceof UpkeepError) return err;
+  const errno = errnoOf(err) ?? "unknown";
+  return new UpkeepError("STATE_DIR_UNUSABLE", `${what}: ${describeErrno(errno, err)}`, {
+    hint: DIR_HINTS[errno]?.(path) ?? `Check ${path} (ls -ld ${path}), or choose another state dir with --state-dir.`,
+    details: { file: path, errno },
+    cause: err,
+  });
+}
+
+const DIR_HINTS: Record<string, (path: string) => string> = {
+  EROFS: (p) => `${p} is on a read-only file system: mount it read-write, or choose a writable state dir (--state-dir, or state_dir: in the config).`,
+  ENOSPC: (p) => `Free space where ${p} lives (df -h ${p}), or choose another state dir.`,
+  EDQUOT: (p) => `The daemon's user is over its disk quota where ${p} lives: free space or raise the quota.`,
+  EACCES: (p) => `The daemon's user may not write there: run the daemon as the owner of ${p}, or choose another state dir.`,
+  EPERM: (p) => `The daemon's user may not do that to ${p}: run the daemon as its owner (or root), or choose another state dir.`,
+};
