@@ -29,7 +29,7 @@ export function writeFileAtomic(path: string, data: string | Buffer, mode = 0o64
     created = true;
     try {
       const bytes = typeof data === "string" ? Buffer.from(data) : data;
-      for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done);
+      for (let done = 0; done < bytes.length;) done += writeSync(fd, bytes, done);
     } finally {
       closeSync(fd);
     }
@@ -79,7 +79,8 @@ function writeError(path: string, err: unknown): unknown {
   const errno = errnoOf(err);
   if (errno === undefined) return err;
   return new UpkeepError("STATE_DIR_UNUSABLE", `cannot write ${path}: ${describeErrno(errno, err)}`, {
-    hint: WRITE_HINTS[errno] ?? `Check that the state dir holding ${basename(path)} is writable by this user.`,
+    hint:
+      WRITE_HINTS[errno] ?? `Check that the state dir holding ${basename(path)} is writable by this user.`,
     details: { file: path, errno },
     cause: err,
   });

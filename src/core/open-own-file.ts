@@ -40,10 +40,14 @@ export function openOwnFile(
   }
   if (kind === "fifo" ? !stat.isFIFO() : !stat.isFile()) {
     closeSync(fd);
-    throw new UpkeepError("STATE_DIR_UNUSABLE", `${path} is not a ${KIND_WORDS[kind]} (found ${typeOf(stat)})`, {
-      hint: `Something else was put where upkeep keeps its own file: remove it (rm ${path}) and start again; upkeep recreates it.`,
-      details: { file: path, expected: KIND_WORDS[kind], got: typeOf(stat) },
-    });
+    throw new UpkeepError(
+      "STATE_DIR_UNUSABLE",
+      `${path} is not a ${KIND_WORDS[kind]} (found ${typeOf(stat)})`,
+      {
+        hint: `Something else was put where upkeep keeps its own file: remove it (rm ${path}) and start again; upkeep recreates it.`,
+        details: { file: path, expected: KIND_WORDS[kind], got: typeOf(stat) },
+      },
+    );
   }
   return { fd, stat };
 }

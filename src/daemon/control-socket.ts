@@ -76,11 +76,15 @@ function secureSocket(path: string, socketGid: number | null): void {
     if (socketGid !== null && made.gid !== socketGid) lchownSync(path, euid, socketGid);
     if ((made.mode & 0o7777) !== mode) chmodSync(path, mode);
   } catch (err) {
-    throw new UpkeepError("STATE_DIR_UNUSABLE", `cannot give control socket ${path} to socket_group (gid ${socketGid})`, {
-      hint: "Run the daemon as root, or as a member of that group, or remove socket_group from the config.",
-      details: { file: path },
-      cause: err,
-    });
+    throw new UpkeepError(
+      "STATE_DIR_UNUSABLE",
+      `cannot give control socket ${path} to socket_group (gid ${socketGid})`,
+      {
+        hint: "Run the daemon as root, or as a member of that group, or remove socket_group from the config.",
+        details: { file: path },
+        cause: err,
+      },
+    );
   }
   const now = lstatSync(path);
   if (!now.isSocket() || now.ino !== made.ino || (now.mode & 0o7777) !== mode) {

@@ -61,11 +61,15 @@ export function resolveSocketGroup(group: string | null, configFile: string): nu
   try {
     return resolveGroup(group).gid;
   } catch (err) {
-    throw new UpkeepError("CONFIG_BAD_VALUE", `socket_group "${group}" does not exist (not found in /etc/group)`, {
-      hint: `create it (groupadd --system ${group}), or fix socket_group in ${configFile}`,
-      details: { file: configFile, keyPath: "socket_group", got: group },
-      cause: err,
-    });
+    throw new UpkeepError(
+      "CONFIG_BAD_VALUE",
+      `socket_group "${group}" does not exist (not found in /etc/group)`,
+      {
+        hint: `create it (groupadd --system ${group}), or fix socket_group in ${configFile}`,
+        details: { file: configFile, keyPath: "socket_group", got: group },
+        cause: err,
+      },
+    );
   }
 }
 
@@ -131,10 +135,14 @@ function describeProblem(
     );
   }
   if (!stat.isDirectory()) {
-    return new UpkeepError("STATE_DIR_UNUSABLE", `${label} ${path} is not a directory (found ${typeOf(stat)})`, {
-      hint: `Remove it (rm ${path}) or choose another state dir.`,
-      details,
-    });
+    return new UpkeepError(
+      "STATE_DIR_UNUSABLE",
+      `${label} ${path} is not a directory (found ${typeOf(stat)})`,
+      {
+        hint: `Remove it (rm ${path}) or choose another state dir.`,
+        details,
+      },
+    );
   }
   const wanted = label === "pids dir" ? "755" : "700";
   if (stat.uid !== euid) {
@@ -223,16 +231,21 @@ function unusable(what: string, err: unknown, path: string): UpkeepError {
   if (err instanceof UpkeepError) return err;
   const errno = errnoOf(err) ?? "unknown";
   return new UpkeepError("STATE_DIR_UNUSABLE", `${what}: ${describeErrno(errno, err)}`, {
-    hint: DIR_HINTS[errno]?.(path) ?? `Check ${path} (ls -ld ${path}), or choose another state dir with --state-dir.`,
+    hint:
+      DIR_HINTS[errno]?.(path) ??
+      `Check ${path} (ls -ld ${path}), or choose another state dir with --state-dir.`,
     details: { file: path, errno },
     cause: err,
   });
 }
 
 const DIR_HINTS: Record<string, (path: string) => string> = {
-  EROFS: (p) => `${p} is on a read-only file system: mount it read-write, or choose a writable state dir (--state-dir, or state_dir: in the config).`,
+  EROFS: (p) =>
+    `${p} is on a read-only file system: mount it read-write, or choose a writable state dir (--state-dir, or state_dir: in the config).`,
   ENOSPC: (p) => `Free space where ${p} lives (df -h ${p}), or choose another state dir.`,
   EDQUOT: (p) => `The daemon's user is over its disk quota where ${p} lives: free space or raise the quota.`,
-  EACCES: (p) => `The daemon's user may not write there: run the daemon as the owner of ${p}, or choose another state dir.`,
-  EPERM: (p) => `The daemon's user may not do that to ${p}: run the daemon as its owner (or root), or choose another state dir.`,
+  EACCES: (p) =>
+    `The daemon's user may not write there: run the daemon as the owner of ${p}, or choose another state dir.`,
+  EPERM: (p) =>
+    `The daemon's user may not do that to ${p}: run the daemon as its owner (or root), or choose another state dir.`,
 };

@@ -31,7 +31,9 @@ export function ensureFifo(path: string): void {
     const stat = lstatSync(path);
     if (stat.isFIFO()) return;
     const found = typeOf(stat);
-    const what = stat.isSymbolicLink() ? "a symlink: upkeep never follows symlinks in its state dir" : `not a FIFO (found ${found})`;
+    const what = stat.isSymbolicLink()
+      ? "a symlink: upkeep never follows symlinks in its state dir"
+      : `not a FIFO (found ${found})`;
     throw new UpkeepError("STATE_DIR_UNUSABLE", `log FIFO ${path} is ${what}`, {
       hint: `Remove ${path} (upkeep recreates it), or move the state dir elsewhere.`,
       details: { file: path, expected: "a FIFO", got: found },

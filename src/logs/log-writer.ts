@@ -176,7 +176,12 @@ export class LogWriter {
     const opened: OpenFiles = { idx: -1, out: null, err: null };
     try {
       // Never through a symlink, and only into regular files (open-own-file.ts).
-      const idx = openOwnFile(files.idx, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, "file", LOG_FILE_MODE);
+      const idx = openOwnFile(
+        files.idx,
+        constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT,
+        "file",
+        LOG_FILE_MODE,
+      );
       opened.idx = idx.fd;
       this.sizes.idx = idx.stat.size;
       for (const stream of LOG_STREAMS) {

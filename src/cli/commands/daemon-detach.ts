@@ -61,7 +61,12 @@ export async function startDetached(target: Target, options: { force: boolean },
   // and opened without following a symlink.
   prepareTrustedStateDir(target.stateDir);
   const logFile = join(target.stateDir, "daemon.log");
-  const { fd, stat } = openOwnFile(logFile, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, "file", 0o600);
+  const { fd, stat } = openOwnFile(
+    logFile,
+    constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT,
+    "file",
+    0o600,
+  );
   const startOffset = stat.size;
   // detached: setsid, so the daemon outlives this terminal and its Ctrl-C never reaches it.
   const child = spawn(process.execPath, daemonArgv(target, options.force), {
