@@ -94,7 +94,14 @@ function checkTrusted(path: string, label: string, stateDir: string | null, sock
   const stat = lstatSync(path);
   const euid = process.geteuid?.() ?? 0;
   const me = userNameOf(euid) ?? String(euid);
-  const problem = describeProblem(path, label, stat, euid, me, stateDir);
+  const problem = describeProblem(
+    path,
+    label,
+    stat,
+    [euid],
+    `${me} (uid ${euid}) who runs the daemon`,
+    stateDir,
+  );
   if (problem) throw problem;
   // The same directory through a descriptor that cannot follow a link swapped in since the lstat.
   const fd = openSync(path, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
@@ -112,12 +119,39 @@ function checkTrusted(path: string, label: string, stateDir: string | null, sock
   }
 }
 
+/**
+ * For a reader of the state dir (`upkeep check` with the daemon down): the same refusals, but
+ * nothing is created or changed, a missing dir is fine, and root's dir is trusted as well as
+ * the reader's own (the daemon usually runs as root; the check may run as a member of
+ * socket_group).
+ */
+export function assertStateDirTrusted(stateDir: string): void {
+  const euid = process.geteuid?.() ?? 0;
+  const me = userNameOf(euid) ?? String(euid);
+  const owners = euid === 0 ? "root (uid 0)" : `root (uid 0) nor by ${me} (uid ${euid})`;
+  for (const { sub, label } of DIRS) {
+    const path = sub === "" ? stateDir : join(stateDir, sub);
+    let stat: Stats;
+    try {
+      stat = lstatSync(path);
+    } catch (err) {
+      if (isErrno(err, "ENOENT")) continue; // nothing there yet: nothing to read either
+      throw unusable(`cannot inspect ${label} ${path}`, err, path);
+    }
+    // root last: the hint's chown names the last owner allowed, the daemon's usual user.
+    const problem = describeProblem(path, label, stat, [euid, 0], owners, sub === "" ? stateDir : null);
+    if (problem) throw problem;
+  }
+  for (const name of FILES_OPENED_BY_PATH) refuseOddFile(join(stateDir, name));
+}
+
+/** What is wrong with the dir `stat` describes, or null; `owners` are the uids that may own it. */
 function describeProblem(
   path: string,
   label: string,
   stat: Stats,
-  euid: number,
-  me: string,
+  owners: readonly number[],
+  ownersText: string,
   stateDir: string | null,
 ): UpkeepError | null {
   const mode = `0${(stat.mode & 0o7777).toString(8).padStart(3, "0")}`;
@@ -145,11 +179,12 @@ function describeProblem(
     );
   }
   const wanted = label === "pids dir" ? "755" : "700";
-  if (stat.uid !== euid) {
+  if (!owners.includes(stat.uid)) {
     const owner = userNameOf(stat.uid) ?? "an unknown user";
+    const me = userNameOf(owners.at(-1) ?? 0) ?? String(owners.at(-1));
     return new UpkeepError(
       "STATE_DIR_UNUSABLE",
-      `${label} ${path} is owned by ${owner} (uid ${stat.uid}), not by ${me} (uid ${euid}) who runs the daemon (mode ${mode})`,
+      `${label} ${path} is owned by ${owner} (uid ${stat.uid}), not by ${ownersText} (mode ${mode})`,
       {
         hint:
           `Its owner could have put links in it where upkeep's files go. Remove it and let upkeep create its own (rm -rf ${path}), ` +

@@ -75,6 +75,14 @@ describe("a state dir another user could tamper with is refused", { skip: NEEDS_
     assert.deepEqual(rootOwned(dir), [], "the daemon created nothing in the dir");
   });
 
+  test("upkeep check with the daemon down does not read such a dir either: UNKNOWN, saying why", () => {
+    const dir = newPath();
+    hostile.sh(`mkdir -m 0777 ${dir} && chmod 0777 ${dir} && touch ${dir}/state.db`);
+    const r = env.cli("--state-dir", dir, "check");
+    assert.equal(r.code, 3, `${r.stdout}${r.stderr}`);
+    assert.match(r.stdout, new RegExp(`UNKNOWN .*state dir ${dir} is owned by ${hostile.name}`));
+  });
+
   test("a dir owned by another user, not writable by anyone else: still refused", async () => {
     const dir = newPath();
     hostile.sh(`mkdir -m 0755 ${dir}`);
