@@ -18,16 +18,15 @@ import {
   lstatSync,
   mkdirSync,
   openSync,
-  readlinkSync,
   unlinkSync,
   writeSync,
   type Stats,
 } from "node:fs";
 import { join } from "node:path";
-import { describeErrno } from "../core/atomic-write.js";
-import { UpkeepError, errnoOf, isErrno } from "../core/errors.js";
+import { UpkeepError, isErrno } from "../core/errors.js";
 import { typeOf } from "../core/open-own-file.js";
 import { resolveGroup, userNameOf } from "../identity/users.js";
+import { describeProblem, readLink, unusable } from "./state-dir-problems.js";
 
 /** The folders checked, what they are called in messages, and the mode each is created with. */
 const DIRS = [
@@ -91,7 +90,12 @@ function ensureDir(path: string, label: string, mode: number): void {
 
 /** Refuses the dir at `path` unless it is a real directory of ours that only we can write. */
 function checkTrusted(path: string, label: string, stateDir: string | null, socketGid: number | null): void {
-  const stat = lstatSync(path);
+  let stat: Stats;
+  try {
+    stat = lstatSync(path);
+  } catch (err) {
+    throw unusable(`cannot inspect ${label} ${path}`, err, path);
+  }
   const euid = process.geteuid?.() ?? 0;
   const me = userNameOf(euid) ?? String(euid);
   const problem = describeProblem(
@@ -104,7 +108,12 @@ function checkTrusted(path: string, label: string, stateDir: string | null, sock
   );
   if (problem) throw problem;
   // The same directory through a descriptor that cannot follow a link swapped in since the lstat.
-  const fd = openSync(path, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+  } catch (err) {
+    throw unusable(`cannot open ${label} ${path}`, err, path);
+  }
   try {
     const opened = fstatSync(fd);
     if (opened.ino !== stat.ino || opened.dev !== stat.dev) {
@@ -143,66 +152,6 @@ export function assertStateDirTrusted(stateDir: string): void {
     if (problem) throw problem;
   }
   for (const name of FILES_OPENED_BY_PATH) refuseOddFile(join(stateDir, name));
-}
-
-/** What is wrong with the dir `stat` describes, or null; `owners` are the uids that may own it. */
-function describeProblem(
-  path: string,
-  label: string,
-  stat: Stats,
-  owners: readonly number[],
-  ownersText: string,
-  stateDir: string | null,
-): UpkeepError | null {
-  const mode = `0${(stat.mode & 0o7777).toString(8).padStart(3, "0")}`;
-  const details = { file: path, uid: stat.uid, mode };
-  if (stat.isSymbolicLink()) {
-    const target = readLink(path);
-    const fix =
-      stateDir !== null
-        ? `If ${target} is yours, use it directly (--state-dir ${target}, or state_dir: ${target}); otherwise remove the link (rm ${path}) and let upkeep create the dir.`
-        : `Remove the link (rm ${path}); upkeep creates the dir itself.`;
-    return new UpkeepError(
-      "STATE_DIR_UNUSABLE",
-      `${label} ${path} is a symlink (to ${target}): upkeep never follows symlinks in its state dir`,
-      { hint: fix, details: { ...details, got: target } },
-    );
-  }
-  if (!stat.isDirectory()) {
-    return new UpkeepError(
-      "STATE_DIR_UNUSABLE",
-      `${label} ${path} is not a directory (found ${typeOf(stat)})`,
-      {
-        hint: `Remove it (rm ${path}) or choose another state dir.`,
-        details,
-      },
-    );
-  }
-  const wanted = label === "pids dir" ? "755" : "700";
-  if (!owners.includes(stat.uid)) {
-    const owner = userNameOf(stat.uid) ?? "an unknown user";
-    const me = userNameOf(owners.at(-1) ?? 0) ?? String(owners.at(-1));
-    return new UpkeepError(
-      "STATE_DIR_UNUSABLE",
-      `${label} ${path} is owned by ${owner} (uid ${stat.uid}), not by ${ownersText} (mode ${mode})`,
-      {
-        hint:
-          `Its owner could have put links in it where upkeep's files go. Remove it and let upkeep create its own (rm -rf ${path}), ` +
-          `or, if you made it for this daemon yourself: chown ${me}: ${path} && chmod ${wanted} ${path}; ` +
-          `or use a state dir under a folder only ${me} can write (e.g. /var/lib/upkeep).`,
-        details,
-      },
-    );
-  }
-  const writable = stat.mode & 0o022;
-  if (writable !== 0) {
-    const who = writable === 0o022 ? "its group and others" : writable === 0o020 ? "its group" : "others";
-    return new UpkeepError("STATE_DIR_UNUSABLE", `${label} ${path} is writable by ${who} (mode ${mode})`, {
-      hint: `Anyone who can write there could put links where upkeep's files go: chmod ${wanted} ${path}, and check that nothing in it is someone else's (ls -la ${path}).`,
-      details,
-    });
-  }
-  return null;
 }
 
 /** socket_group: the state dir gets the group, with search permission only (no read, no write). */
@@ -252,35 +201,3 @@ function refuseOddFile(path: string): void {
     details: { file: path, got: found },
   });
 }
-
-function readLink(path: string): string {
-  try {
-    return readlinkSync(path);
-  } catch (err) {
-    return `? (${errnoOf(err) ?? String(err)})`;
-  }
-}
-
-/** An errno failure as STATE_DIR_UNUSABLE: what failed, why in words, and what to do. */
-function unusable(what: string, err: unknown, path: string): UpkeepError {
-  if (err instanceof UpkeepError) return err;
-  const errno = errnoOf(err) ?? "unknown";
-  return new UpkeepError("STATE_DIR_UNUSABLE", `${what}: ${describeErrno(errno, err)}`, {
-    hint:
-      DIR_HINTS[errno]?.(path) ??
-      `Check ${path} (ls -ld ${path}), or choose another state dir with --state-dir.`,
-    details: { file: path, errno },
-    cause: err,
-  });
-}
-
-const DIR_HINTS: Record<string, (path: string) => string> = {
-  EROFS: (p) =>
-    `${p} is on a read-only file system: mount it read-write, or choose a writable state dir (--state-dir, or state_dir: in the config).`,
-  ENOSPC: (p) => `Free space where ${p} lives (df -h ${p}), or choose another state dir.`,
-  EDQUOT: (p) => `The daemon's user is over its disk quota where ${p} lives: free space or raise the quota.`,
-  EACCES: (p) =>
-    `The daemon's user may not write there: run the daemon as the owner of ${p}, or choose another state dir.`,
-  EPERM: (p) =>
-    `The daemon's user may not do that to ${p}: run the daemon as its owner (or root), or choose another state dir.`,
-};
