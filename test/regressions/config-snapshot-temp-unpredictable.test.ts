@@ -25,9 +25,12 @@ describe("the config snapshot never lands in a file someone else prepared", { sk
     env.writeConfig(config(""));
   });
   after(async () => {
-    rmSync(hostileDir, { recursive: true, force: true });
-    await env.teardown();
-    hostile.remove();
+    try {
+      rmSync(hostileDir, { recursive: true, force: true });
+      await env.teardown();
+    } finally {
+      hostile.remove(); // also when the teardown found processes left behind
+    }
   });
 
   test("in a dir prepared by another user: refused, no secret written there", async () => {

@@ -27,10 +27,13 @@ describe("log files are never opened through a symlink", { skip: NEEDS_ROOT }, (
     env.writeConfig(`services:\n  t:\n    command: ["{fixtures}/ticker", "{marker}", "0.05"]\n`);
   });
   after(async () => {
-    rmSync(hostileDir, { recursive: true, force: true });
-    for (const victim of victims) victim.remove();
-    await env.teardown();
-    hostile.remove();
+    try {
+      rmSync(hostileDir, { recursive: true, force: true });
+      for (const victim of victims) victim.remove();
+      await env.teardown();
+    } finally {
+      hostile.remove(); // also when the teardown found processes left behind
+    }
   });
 
   test("in a dir prepared by another user with links at the log files: the daemon refuses the dir", async () => {

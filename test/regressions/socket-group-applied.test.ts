@@ -30,10 +30,14 @@ describe("socket_group is applied to the control socket", { skip: NEEDS_ROOT }, 
     );
   });
   after(async () => {
-    await env.teardown();
-    member.remove();
-    outsider.remove();
-    execFileSync("groupdel", [group], { stdio: "pipe" });
+    try {
+      await env.teardown();
+    } finally {
+      // also when the teardown found processes left behind
+      member.remove();
+      outsider.remove();
+      execFileSync("groupdel", [group], { stdio: "pipe" });
+    }
   });
 
   test("the socket is the group's, 0660, and the state dir lets the group through (0710)", async () => {

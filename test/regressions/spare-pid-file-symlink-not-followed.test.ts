@@ -29,10 +29,13 @@ describe("the spare PID file is never written through a symlink", { skip: NEEDS_
     env.writeConfig(`services:\n  t:\n    command: ["{fixtures}/ticker", "{marker}", "0.2"]\n`);
   });
   after(async () => {
-    rmSync(hostileDir, { recursive: true, force: true });
-    for (const victim of victims) victim.remove();
-    await env.teardown();
-    hostile.remove();
+    try {
+      rmSync(hostileDir, { recursive: true, force: true });
+      for (const victim of victims) victim.remove();
+      await env.teardown();
+    } finally {
+      hostile.remove(); // also when the teardown found processes left behind
+    }
   });
 
   test("in a dir prepared by another user with a link at the spare: the daemon refuses the dir", async () => {

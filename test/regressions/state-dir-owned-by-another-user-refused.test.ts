@@ -28,10 +28,13 @@ describe("a state dir another user could tamper with is refused", { skip: NEEDS_
     env.writeConfig(`services:\n  t:\n    command: ["{fixtures}/ticker", "{marker}", "0.2"]\n`);
   });
   after(async () => {
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-    for (const victim of victims) victim.remove();
-    await env.teardown();
-    hostile.remove();
+    try {
+      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+      for (const victim of victims) victim.remove();
+      await env.teardown();
+    } finally {
+      hostile.remove(); // also when the teardown found processes left behind
+    }
   });
 
   /** A fresh path under /tmp, where any user may create things. */

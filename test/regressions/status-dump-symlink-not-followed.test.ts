@@ -28,10 +28,13 @@ describe("SIGUSR1's status dump never writes through a symlink", { skip: NEEDS_R
     env.writeConfig(`services:\n  t:\n    command: ["{fixtures}/ticker", "{marker}", "0.2"]\n`);
   });
   after(async () => {
-    rmSync(hostileDir, { recursive: true, force: true });
-    for (const victim of victims) victim.remove();
-    await env.teardown();
-    hostile.remove();
+    try {
+      rmSync(hostileDir, { recursive: true, force: true });
+      for (const victim of victims) victim.remove();
+      await env.teardown();
+    } finally {
+      hostile.remove(); // also when the teardown found processes left behind
+    }
   });
 
   test("in a dir prepared by another user: the daemon refuses it before any dump", async () => {
