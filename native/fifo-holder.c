@@ -87,8 +87,9 @@ static void rescan(int dir_fd) {
     int known = 0;
     for (size_t i = 0; i < held_count && !known; i++) known = held[i].dev == st.st_dev && held[i].ino == st.st_ino;
     if (known) continue;
-    /* A failure (EMFILE, EACCES) leaves this FIFO to the next scan. */
-    int fd = openat(dir_fd, entry->d_name, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    /* A failure (EMFILE, EACCES, ELOOP) leaves this FIFO to the next scan. O_NOFOLLOW: the
+       entry checked above may have been swapped for a symlink since; it is never followed. */
+    int fd = openat(dir_fd, entry->d_name, O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) continue;
     if (held_count == held_room) {
       size_t room = held_room ? held_room * 2 : 64;

@@ -8,6 +8,7 @@
 import type { IncomingMessage, RequestOptions as HttpRequestOptions } from "node:http";
 import { ERROR_CATALOGUE, UpkeepError, errnoOf, type ErrorCode } from "../core/errors.js";
 import { exchange } from "./http-exchange.js";
+import { describeSocketDenial } from "./socket-access.js";
 
 /** Where the daemon listens, and how to start it when it does not. */
 export interface Endpoint {
@@ -43,15 +44,8 @@ function connectionError(endpoint: Endpoint, err: unknown): UpkeepError {
     );
   }
   if (errno === "EACCES" || errno === "EPERM") {
-    return new UpkeepError(
-      "API_UNAUTHORIZED",
-      `permission denied on the daemon's socket ${endpoint.socketPath}`,
-      {
-        hint: "the socket is readable by the daemon's user only (mode 0600): run upkeep as that user, or set socket_group in the config",
-        details,
-        cause: err,
-      },
-    );
+    const denial = describeSocketDenial(endpoint.socketPath);
+    return new UpkeepError("API_UNAUTHORIZED", denial.message, { hint: denial.hint, details, cause: err });
   }
   const reason = err instanceof Error ? err.message : String(err);
   return new UpkeepError("INTERNAL", `cannot talk to the daemon on ${endpoint.socketPath}: ${reason}`, {

@@ -27,7 +27,11 @@ export const ERROR_CATALOGUE = {
   IDENTITY_UNPROVEN: { exit: 1, http: 409, summary: "a live process cannot be tied to the service" },
   STORE_CORRUPT: { exit: 1, http: 500, summary: "the state store is corrupt or unreadable" },
   STORE_LOCKED: { exit: 1, http: 503, summary: "the state store is locked by another process" },
-  STATE_DIR_UNUSABLE: { exit: 1, http: 500, summary: "the state dir cannot be created or written" },
+  STATE_DIR_UNUSABLE: {
+    exit: 1,
+    http: 500,
+    summary: "the state dir cannot be created or written, or another user could tamper with it",
+  },
   LOGS_NOT_FOUND: { exit: 1, http: 404, summary: "the service has no captured output yet" },
   API_NOT_FOUND: { exit: 1, http: 404, summary: "no such API route" },
   API_BAD_REQUEST: { exit: 2, http: 400, summary: "a request field is missing or not valid" },

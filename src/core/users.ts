@@ -71,3 +71,26 @@ export function resolveGroup(name: string, groupFile = "/etc/group"): { gid: num
     },
   );
 }
+
+/** The name of user `uid` in /etc/passwd, or null (unknown, or the file is unreadable). */
+export function userNameOf(uid: number, passwdFile = "/etc/passwd"): string | null {
+  return nameOf(uid, passwdFile);
+}
+
+/** The name of group `gid` in /etc/group, or null (unknown, or the file is unreadable). */
+export function groupNameOf(gid: number, groupFile = "/etc/group"): string | null {
+  return nameOf(gid, groupFile);
+}
+
+/** For messages only, so a file that cannot be read means "no name", not an error. */
+function nameOf(id: number, file: string): string | null {
+  let records: string[][];
+  try {
+    records = readRecords(file);
+  } catch (err) {
+    if (err instanceof UpkeepError) return null; // the message then shows the number alone
+    throw err;
+  }
+  for (const [name, , value] of records) if (value !== undefined && Number(value) === id) return name ?? null;
+  return null;
+}

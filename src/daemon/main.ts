@@ -1,4 +1,4 @@
-import { mkdirSync, unlinkSync } from "node:fs";
+import { unlinkSync } from "node:fs";
 import type { Server } from "node:http";
 import type { Server as NetServer } from "node:net";
 import { join } from "node:path";
@@ -15,6 +15,7 @@ import { listenControlSocket } from "./control-socket.js";
 import { writeConfigSnapshot } from "../config/snapshot.js";
 import { acquireInstanceLock } from "./instance-lock.js";
 import { MemorySettler } from "./settle-memory.js";
+import { prepareTrustedStateDir, resolveSocketGroup } from "./state-dir-trust.js";
 import { answerStatusSignal } from "./status-dump.js";
 import { DaemonTerminal } from "./terminal.js";
 
@@ -45,9 +46,9 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   // Keys accepted but not acted on (e.g. `http:`) are said at start, not only by `config check`.
   for (const note of loaded.notes) console.error(`upkeep: ${formatNote(note)}`);
   try {
-    prepareStateDir(config.stateDir);
+    const socketGid = prepareStateDir(config);
     const lock = await acquireInstanceLock(config.stateDir);
-    return await runLocked(config, lock, options.force);
+    return await runLocked(config, lock, options.force, socketGid);
   } catch (err) {
     if (!(err instanceof UpkeepError)) throw err;
     console.error(`upkeep: ${err.message}`);
@@ -56,7 +57,12 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   }
 }
 
-async function runLocked(config: Config, lock: NetServer, force: boolean): Promise<number> {
+async function runLocked(
+  config: Config,
+  lock: NetServer,
+  force: boolean,
+  socketGid: number | null,
+): Promise<number> {
   const store = openSqliteStore(config.stateDir);
   writeFileAtomic(join(config.stateDir, "upkeep.pid"), String(process.pid));
   writeConfigSnapshot(config);
@@ -114,40 +120,35 @@ async function runLocked(config: Config, lock: NetServer, force: boolean): Promi
         say(`upkeep: SIGHUP: ${message}`);
       });
     });
+    // A dump that cannot be written (full disk, something in the way) is an event, never fatal.
     process.on("SIGUSR1", () => answerStatusSignal(supervisor, say));
     void (async () => {
       await supervisor.start({ force });
       memory.startupDone();
-      control = await listenControlSocket(socketPath, {
-        supervisor,
-        requestShutdown: () => shutdown("shutdown requested"),
-      });
+      control = await listenControlSocket(
+        socketPath,
+        { supervisor, requestShutdown: () => shutdown("shutdown requested") },
+        socketGid,
+      );
       say(
         `upkeep: daemon running (PID ${process.pid}), ${supervisor.runners.size} services, socket ${socketPath}`,
       );
     })().catch((err: unknown) => {
-      say("upkeep: start-up failed:", err);
-      // A daemon that could not start exits non-zero, even though the stop that follows is clean.
+      // Refused files in the state dir and the like: said plainly, and the exit is not 0, even
+      // though the stop that follows is clean.
+      if (err instanceof UpkeepError) sayError("start-up failed", err);
+      else say("upkeep: start-up failed:", err);
       shutdown("start-up failed", err instanceof UpkeepError ? err.exitCode : 1);
     });
   });
   return done;
 }
 
-function prepareStateDir(stateDir: string): void {
-  try {
-    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-    mkdirSync(join(stateDir, "logs"), { recursive: true, mode: 0o700 });
-  } catch (err) {
-    throw new UpkeepError(
-      "STATE_DIR_UNUSABLE",
-      `cannot create state dir ${stateDir}: ${(err as Error).message}`,
-      {
-        hint: `create it and make it writable by this user: mkdir -p ${stateDir} && chmod 700 ${stateDir}`,
-        cause: err,
-      },
-    );
-  }
+/** Creates and checks the state dir (state-dir-trust.ts); returns socket_group's gid or null. */
+function prepareStateDir(config: Config): number | null {
+  const socketGid = resolveSocketGroup(config.socketGroup, config.file);
+  prepareTrustedStateDir(config.stateDir, { socketGid });
+  return socketGid;
 }
 
 function removeFile(path: string): void {
@@ -174,6 +175,13 @@ function printEvent(e: EventRecord): void {
 const pendingLines: string[] = [];
 /** stderr, guarded once the daemon runs: a reader that goes away must not end it (terminal.ts). */
 let terminal: DaemonTerminal | null = null;
+
+/** An error as the operator should read it: the message, then the hint; a stack only for bugs. */
+function sayError(what: string, err: unknown): void {
+  if (!(err instanceof UpkeepError)) return say(`upkeep: ${what}:`, err);
+  say(`upkeep: ${what}: ${err.message}`);
+  if (err.hint) console.error(`  hint: ${err.hint}`);
+}
 
 /** The daemon's own messages: after the event lines printed so far, so the order stays true. */
 function say(...parts: unknown[]): void {

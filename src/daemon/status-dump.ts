@@ -1,6 +1,6 @@
 import { dirname, join } from "node:path";
 import { writeFileAtomic } from "../core/atomic-write.js";
-import { errnoOf } from "../core/errors.js";
+import { UpkeepError, errnoOf } from "../core/errors.js";
 import type { Supervisor } from "../supervisor/supervisor.js";
 
 /** SIGUSR1: write every service's state to `<state_dir>/status.txt` (atomically). */
@@ -34,7 +34,10 @@ export function answerStatusSignal(supervisor: Supervisor, say: (line: string) =
     path = writeStatusDump(supervisor);
   } catch (err) {
     const file = statusDumpPath(supervisor);
-    const errno = errnoOf(err) ?? null;
+    // writeFileAtomic wraps the system error: its errno is in the details.
+    const wrapped = err instanceof UpkeepError ? err.details.errno : undefined;
+    const errno =
+      err instanceof UpkeepError ? (typeof wrapped === "string" ? wrapped : null) : (errnoOf(err) ?? null);
     const message = err instanceof Error ? err.message : String(err);
     const reason = `status dump not written to ${file}: ${message}; ${fixFor(file, errno)}`;
     say(`upkeep: SIGUSR1: ${reason}`);
@@ -53,6 +56,7 @@ function statusDumpPath(supervisor: Supervisor): string {
 function fixFor(file: string, errno: string | null): string {
   if (errno === "ENOSPC" || errno === "EDQUOT")
     return `free space in ${dirname(file)} (df -h ${dirname(file)})`;
-  if (errno === "EISDIR") return `${file} is a directory: move it away (mv ${file} ${file}.old)`;
+  if (errno === "EISDIR" || errno === "ENOTEMPTY")
+    return `${file} is a directory: move it away (mv ${file} ${file}.old)`;
   return `make ${dirname(file)} writable by the daemon's user (ls -ld ${dirname(file)} ${file})`;
 }

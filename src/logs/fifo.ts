@@ -9,10 +9,11 @@
 import { execFile, execFileSync } from "node:child_process";
 import { promisify } from "node:util";
 import { forEachLimited } from "../core/parallel.js";
-import { closeSync, constants, lstatSync, openSync, readSync } from "node:fs";
+import { closeSync, constants, lstatSync, readSync } from "node:fs";
 import { Socket, type SocketConstructorOpts } from "node:net";
 import { UpkeepError, errnoOf, isErrno } from "../core/errors.js";
 import { native, nativeError, type PollHandle } from "../core/native.js";
+import { openOwnFile, typeOf } from "../core/open-own-file.js";
 import { PipePacer } from "./pipe-pacer.js";
 
 /** The size of one read; a pipe holds 64 KiB by default, so larger reads gain nothing. */
@@ -27,10 +28,15 @@ const DRAIN_BUFFER = Buffer.allocUnsafe(READ_CHUNK_BYTES);
 /** Creates the FIFO at `path` (mode 0600) unless a FIFO is already there. */
 export function ensureFifo(path: string): void {
   try {
-    if (lstatSync(path).isFIFO()) return;
-    throw new UpkeepError("STATE_DIR_UNUSABLE", `log FIFO ${path} exists but is not a FIFO`, {
+    const stat = lstatSync(path);
+    if (stat.isFIFO()) return;
+    const found = typeOf(stat);
+    const what = stat.isSymbolicLink()
+      ? "a symlink: upkeep never follows symlinks in its state dir"
+      : `not a FIFO (found ${found})`;
+    throw new UpkeepError("STATE_DIR_UNUSABLE", `log FIFO ${path} is ${what}`, {
       hint: `Remove ${path} (upkeep recreates it), or move the state dir elsewhere.`,
-      details: { file: path },
+      details: { file: path, expected: "a FIFO", got: found },
     });
   } catch (err) {
     if (!isErrno(err, "ENOENT")) throw err;
@@ -93,7 +99,8 @@ export async function ensureFifos(paths: readonly string[]): Promise<void> {
  * blocking stdout, and a full pipe then pauses them instead of failing their writes.
  */
 export function openChildEnd(path: string): number {
-  return openSync(path, constants.O_RDWR);
+  // Never through a symlink, and only a FIFO (open-own-file.ts).
+  return openOwnFile(path, constants.O_RDWR, "fifo").fd;
 }
 
 /**
@@ -154,7 +161,8 @@ export class FifoReader {
     // keeps the FIFO "connected" with one fd instead of a second keep-alive one: every open fd
     // is copied into each spawned child and closed again at its exec. Ends of output come from
     // the service's exit instead.
-    this.fd = openSync(path, constants.O_RDWR | constants.O_NONBLOCK);
+    // Never through a symlink, and only a FIFO: something swapped in is refused (open-own-file.ts).
+    this.fd = openOwnFile(path, constants.O_RDWR | constants.O_NONBLOCK, "fifo").fd;
     const addon = native;
     const fd = this.fd;
     if (addon) {

@@ -5,8 +5,9 @@
  * checks that every path still names the file it opened. If not, a rotation ran meanwhile
  * and the reader starts again (see tail.ts).
  */
-import { closeSync, constants, fstatSync, openSync, readSync, statSync } from "node:fs";
+import { closeSync, constants, fstatSync, lstatSync, readSync } from "node:fs";
 import { isErrno } from "../core/errors.js";
+import { openOwnFile } from "../core/open-own-file.js";
 import { parseIndexBlock, type IndexEntry } from "./index-format.js";
 import { generationFiles, type GenerationFiles, type LogStream } from "./log-files.js";
 
@@ -38,9 +39,9 @@ export function openGeneration(logsDir: string, service: string, number: number)
   };
   for (const kind of KINDS) {
     try {
-      const fd = openSync(paths[kind], constants.O_RDONLY);
+      // Never through a symlink, and only a regular file (a FIFO would block the read).
+      const { fd, stat } = openOwnFile(paths[kind], constants.O_RDONLY);
       gen.fds[kind] = fd;
-      const stat = fstatSync(fd);
       gen.inodes[kind] = stat.ino;
       gen.sizes[kind] = stat.size;
       gen.fallbackTime = Math.max(gen.fallbackTime, Math.floor(stat.mtimeMs));
@@ -60,10 +61,10 @@ export function generationUnchanged(gen: OpenGeneration): boolean {
   return KINDS.every((kind) => inodeAt(gen.paths[kind]) === gen.inodes[kind]);
 }
 
-/** The inode at `path`, or null when nothing is there. */
+/** The inode at `path` (a symlink's own, never its target's), or null when nothing is there. */
 export function inodeAt(path: string): number | null {
   try {
-    return statSync(path).ino;
+    return lstatSync(path).ino;
   } catch (err) {
     if (isErrno(err, "ENOENT")) return null; // missing is an answer here, not a failure
     throw err;
@@ -108,7 +109,7 @@ export function readStream(gen: OpenGeneration, stream: LogStream, offset: numbe
 function openLateDataFile(gen: OpenGeneration, stream: LogStream): number | null {
   let fd: number;
   try {
-    fd = openSync(gen.paths[stream], constants.O_RDONLY);
+    fd = openOwnFile(gen.paths[stream], constants.O_RDONLY).fd;
   } catch (err) {
     if (isErrno(err, "ENOENT")) return null;
     throw err;

@@ -6,11 +6,12 @@
  * at the writer's own offset (the daemon is their only writer): splice(2) refuses O_APPEND
  * files. Rotates the whole generation when a data file (or the index) would pass the limit.
  */
-import { closeSync, constants, fstatSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
+import { closeSync, constants, fstatSync, ftruncateSync, readSync, writeSync, type Stats } from "node:fs";
 import { formatChunkEntry, formatIndexHeader, formatMarkerEntry } from "./index-format.js";
 import { generationFiles, LOG_STREAMS, type GenerationFiles, type LogStream } from "./log-files.js";
 import { isErrno } from "../core/errors.js";
 import { native, nativeError } from "../core/native.js";
+import { openOwnFile } from "../core/open-own-file.js";
 import type { OutputLoss } from "./output-loss.js";
 import { READ_CHUNK_BYTES, type PipeEnd } from "./fifo.js";
 import { pruneGenerations, shiftGenerations } from "./rotate.js";
@@ -174,15 +175,19 @@ export class LogWriter {
     const files = generationFiles(this.logsDir, this.service, 0);
     const opened: OpenFiles = { idx: -1, out: null, err: null };
     try {
-      opened.idx = openSync(
+      // Never through a symlink, and only into regular files (open-own-file.ts).
+      const idx = openOwnFile(
         files.idx,
         constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT,
+        "file",
         LOG_FILE_MODE,
       );
-      this.sizes.idx = fstatSync(opened.idx).size;
+      opened.idx = idx.fd;
+      this.sizes.idx = idx.stat.size;
       for (const stream of LOG_STREAMS) {
-        opened[stream] = openExisting(files[stream]);
-        this.sizes[stream] = opened[stream] === null ? 0 : fstatSync(opened[stream]).size;
+        const data = openExisting(files[stream]);
+        opened[stream] = data?.fd ?? null;
+        this.sizes[stream] = data?.stat.size ?? 0;
       }
     } catch (err) {
       for (const fd of [opened.idx, opened.out, opened.err]) if (fd !== null && fd >= 0) closeSync(fd);
@@ -216,9 +221,9 @@ export class LogWriter {
   /** Creates the stream's data file of the live generation at its first output. */
   private createDataFile(fds: OpenFiles, stream: LogStream): number {
     const path = generationFiles(this.logsDir, this.service, 0)[stream];
-    const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT, LOG_FILE_MODE);
+    const { fd, stat } = openOwnFile(path, constants.O_WRONLY | constants.O_CREAT, "file", LOG_FILE_MODE);
     fds[stream] = fd;
-    this.sizes[stream] = fstatSync(fd).size;
+    this.sizes[stream] = stat.size;
     return fd;
   }
 
@@ -308,7 +313,7 @@ function writeFully(fd: number, data: Buffer, position: number | null = null): n
 }
 
 function endsWithNewline(path: string, size: number): boolean {
-  const fd = openSync(path, constants.O_RDONLY);
+  const { fd } = openOwnFile(path, constants.O_RDONLY);
   try {
     const last = Buffer.alloc(1);
     readSync(fd, last, 0, 1, size - 1);
@@ -319,9 +324,9 @@ function endsWithNewline(path: string, size: number): boolean {
 }
 
 /** An existing data file opened for writing, or null when there is none (nothing is created). */
-function openExisting(path: string): number | null {
+function openExisting(path: string): { fd: number; stat: Stats } | null {
   try {
-    return openSync(path, constants.O_WRONLY);
+    return openOwnFile(path, constants.O_WRONLY);
   } catch (err) {
     if (isErrno(err, "ENOENT")) return null;
     throw err;

@@ -4,10 +4,11 @@
  * to the service's log files with an index of capture times and lifecycle markers
  * (docs/logs.md). Services get their ends of the FIFOs from childStdio() at each spawn.
  */
-import { closeSync, mkdirSync, unlinkSync } from "node:fs";
+import { closeSync, constants, mkdirSync, unlinkSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { forEachLimited } from "../core/parallel.js";
 import { UpkeepError, isErrno } from "../core/errors.js";
+import { refusedLink } from "../core/open-own-file.js";
 import { FifoReader, ensureFifo, ensureFifos, openChildEnd } from "./fifo.js";
 import { LOG_STREAMS, assertLogName, fifoPath, generationFiles, type LogStream } from "./log-files.js";
 import { LOG_FILE_MODE, LogWriter } from "./log-writer.js";
@@ -40,8 +41,15 @@ export async function prepareServiceFiles(logsDir: string, services: readonly st
   // Only the index: data files are made at a stream's first output (log-writer.ts).
   const files = services.map((service) => generationFiles(logsDir, service, 0).idx);
   const created = forEachLimited(files, FILE_CREATES_IN_FLIGHT, async (path) => {
-    // O_APPEND|O_CREAT without writing: an existing file is left as it is.
-    const handle = await open(path, "a", LOG_FILE_MODE);
+    // O_APPEND|O_CREAT without writing: an existing file is left as it is. O_NOFOLLOW: a
+    // symlink here is refused (ELOOP), never followed; LogWriter checks the kind when it opens.
+    const flags = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
+    let handle;
+    try {
+      handle = await open(path, flags | constants.O_NONBLOCK, LOG_FILE_MODE);
+    } catch (err) {
+      throw refusedLink(path, err) ?? err;
+    }
     await handle.close();
   });
   await Promise.all([fifos, created]);

@@ -1,17 +1,9 @@
-import {
-  closeSync,
-  constants,
-  existsSync,
-  mkdirSync,
-  openSync,
-  renameSync,
-  unlinkSync,
-  writeSync,
-} from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { closeSync, constants, existsSync, mkdirSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileAtomicAsync } from "../core/atomic-write.js";
 import { isErrno } from "../core/errors.js";
+import { openOwnFile, refusedLink } from "../core/open-own-file.js";
 import { native, nativeError } from "../core/native.js";
 
 /** `<state_dir>/pids/NAME.pid`: the PID alone, no newline (SPEC §6). */
@@ -43,7 +35,7 @@ export async function writePidFile(stateDir: string, service: string, pid: numbe
   const spare = sparePidFilePath(stateDir, service);
   // An existing spare is rewritten in place, at once (tens of µs); only a missing one is
   // created, on the threadpool, since a create costs most of a millisecond.
-  if (!rewriteExisting(spare, String(pid))) await writeFile(spare, String(pid), { mode: 0o644 });
+  if (!rewriteExisting(spare, String(pid))) await createSpare(spare, String(pid));
   try {
     native.exchange(spare, path);
   } catch (err) {
@@ -57,12 +49,13 @@ export async function writePidFile(stateDir: string, service: string, pid: numbe
 
 /**
  * Writes `text` over the file at `path` if it exists (false when it does not). On the loop
- * thread, like the store's writes to the same state dir.
+ * thread, like the store's writes to the same state dir. Never through a symlink, and only
+ * into a regular file (openOwnFile): a link planted at the spare's place is refused.
  */
 function rewriteExisting(path: string, text: string): boolean {
   let fd: number;
   try {
-    fd = openSync(path, constants.O_WRONLY | constants.O_TRUNC);
+    fd = openOwnFile(path, constants.O_WRONLY | constants.O_TRUNC).fd;
   } catch (err) {
     if (isErrno(err, "ENOENT")) return false;
     throw err;
@@ -74,6 +67,22 @@ function rewriteExisting(path: string, text: string): boolean {
     closeSync(fd);
   }
   return true;
+}
+
+/** Creates the spare: a new file or nothing (O_EXCL|O_NOFOLLOW), so no link is followed. */
+async function createSpare(path: string, text: string): Promise<void> {
+  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+  let handle;
+  try {
+    handle = await open(path, flags, 0o644);
+  } catch (err) {
+    throw refusedLink(path, err) ?? err;
+  }
+  try {
+    await handle.writeFile(text);
+  } finally {
+    await handle.close();
+  }
 }
 
 /** PID folders made by this process (a state dir's folder is never removed while it runs). */

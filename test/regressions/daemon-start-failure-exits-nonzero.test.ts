@@ -32,6 +32,6 @@ services:
   const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
   clearTimeout(bound);
   assert.match(output, /start-up failed/);
-  assert.match(output, /web\.out\.fifo exists but is not a FIFO/);
+  assert.match(output, /web\.out\.fifo is not a FIFO/);
   assert.equal(code, 1, `exit code 1 (STATE_DIR_UNUSABLE), got ${code}:\n${output}`);
 });

@@ -74,14 +74,23 @@ function daemonNotAnswering(target: Target, pid: number): UpkeepError {
 
 /** The check with no daemon to ask: config file, store and /proc read here. */
 async function checkHere(target: Target, command: ParsedCommand, io: CliIo): Promise<CheckReport> {
-  const [{ openSqliteStore }, { inputFromStore }, { runCheck }, { lockHolderPid }] = await Promise.all([
+  const [
+    { openSqliteStore },
+    { inputFromStore },
+    { runCheck },
+    { lockHolderPid },
+    { assertStateDirTrusted },
+  ] = await Promise.all([
     import("../../store/sqlite/open.js"),
     import("../../check/inputs.js"),
     import("../../check/run-check.js"),
     import("../../daemon/instance-lock.js"),
+    import("../../daemon/state-dir-trust.js"),
   ]);
   const holder = await lockHolderPid(target.stateDir);
   if (holder !== null) throw daemonNotAnswering(target, holder);
+  // The snapshot and the store are read from the state dir: not from one someone else controls.
+  assertStateDirTrusted(target.stateDir);
   const config = await configForCheck(target, stateDirOverride(command.globals, io.env, io.cwd));
   // No store yet: the daemon has never run with this state dir. That is a daemon that is down
   // (CRITICAL, with the command that starts it), not a check that cannot run.

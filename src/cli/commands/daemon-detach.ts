@@ -5,10 +5,12 @@
  */
 import { DAEMON_NODE_FLAGS } from "../../daemon/node-flags.js";
 import { spawn } from "node:child_process";
-import { closeSync, fstatSync, mkdirSync, openSync, readSync } from "node:fs";
+import { closeSync, constants, fstatSync, readSync } from "node:fs";
 import { join } from "node:path";
 import type { StatusJson } from "../../api/wire.js";
 import { UpkeepError } from "../../core/errors.js";
+import { openOwnFile } from "../../core/open-own-file.js";
+import { prepareTrustedStateDir } from "../../daemon/state-dir-trust.js";
 import { requestJson } from "../client.js";
 import { writeLine, type CliIo } from "../io.js";
 import { pollUntil } from "../poll.js";
@@ -20,7 +22,7 @@ const TAIL_BYTES = 64 * 1024;
 
 /** The last lines written to `file` since `fromOffset` (what this start wrote). */
 function readLogTail(file: string, fromOffset: number): string[] {
-  const fd = openSync(file, "r");
+  const { fd } = openOwnFile(file, constants.O_RDONLY);
   try {
     const size = fstatSync(fd).size;
     const start = Math.max(fromOffset, size - TAIL_BYTES);
@@ -55,10 +57,17 @@ function daemonArgv(target: Target, force: boolean): string[] {
 
 /** Starts the daemon in the background and waits until it answers (or exits). */
 export async function startDetached(target: Target, options: { force: boolean }, io: CliIo): Promise<number> {
-  mkdirSync(target.stateDir, { recursive: true, mode: 0o700 });
+  // The log goes into the state dir: checked first, like the daemon does (state-dir-trust.ts),
+  // and opened without following a symlink.
+  prepareTrustedStateDir(target.stateDir);
   const logFile = join(target.stateDir, "daemon.log");
-  const fd = openSync(logFile, "a", 0o600);
-  const startOffset = fstatSync(fd).size;
+  const { fd, stat } = openOwnFile(
+    logFile,
+    constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT,
+    "file",
+    0o600,
+  );
+  const startOffset = stat.size;
   // detached: setsid, so the daemon outlives this terminal and its Ctrl-C never reaches it.
   const child = spawn(process.execPath, daemonArgv(target, options.force), {
     detached: true,
