@@ -98,7 +98,7 @@ export function transition(
     case "timer_fired":
       return onTimer(s, event.purpose);
     case "adopted":
-      return onAdopted(s, event.pid, event.startedAt);
+      return onAdopted(s, event.pid, event.startedAt, event.tie ?? "identity proven");
     case "health_failed":
       return onHealthFailed(s, event.reason);
     case "gate_open":
@@ -241,11 +241,12 @@ function onStop(s: Step): Transition {
       return beginStop(s, "stop requested");
     case "stopping":
       return stay(s, "stop requested: already stopping");
+    case "stopped":
+      return stay(s, "stop requested: already stopped");
     case "backoff":
     case "failed":
     case "exited":
     case "waiting":
-    case "stopped":
       s.ctx.timerAt = null;
       return go(s, "stopped", "stop requested", [{ type: "cancel_timer" }]);
     default:
@@ -425,7 +426,7 @@ function onTimer(s: Step, purpose: "backoff" | "stop_timeout" | "retry_after"): 
   return stay(s, `ignored: ${purpose} timer fired while ${s.state}`);
 }
 
-function onAdopted(s: Step, pid: number, startedAt: number): Transition {
+function onAdopted(s: Step, pid: number, startedAt: number, tie: string): Transition {
   s.ctx.pid = pid;
   s.ctx.startedAt = startedAt;
   switch (s.state) {
@@ -437,7 +438,7 @@ function onAdopted(s: Step, pid: number, startedAt: number): Transition {
     case "exited":
       if (s.ctx.desired === "down") return beginStop(s, `adopted PID ${pid}, but the operator stopped it`);
       s.ctx.timerAt = null;
-      return go(s, "running", `adopted live PID ${pid} (identity proven)`, [{ type: "cancel_timer" }]);
+      return go(s, "running", `adopted live PID ${pid} (${tie})`, [{ type: "cancel_timer" }]);
     case "running":
     case "stopping":
       return stay(s, `adopted PID ${pid}`);

@@ -290,15 +290,18 @@ export class ServiceRunner {
       events.push({
         ...base,
         kind: "adopted",
-        reason: `adopted live PID ${event.pid}`,
+        reason: `adopted live PID ${event.pid}${event.tie === undefined ? "" : ` (${event.tie})`}`,
         details: { pid: event.pid },
       });
     }
     // Every change of state is an event; so are decisions that change nothing but tell the
     // operator something (a stop timeout's SIGKILL, a request that found nothing to do).
+    // A request that changes nothing (a second stop) is an action answered, not a transition.
     const notable = event.type === "timer_fired" || event.type.endsWith("_requested");
-    if (this.state !== before || notable || newWait)
+    if (this.state !== before || newWait)
       events.push({ ...base, kind: "state", from: before, to: this.state, reason });
+    else if (notable)
+      events.push({ ...base, kind: event.type === "timer_fired" ? "state" : "action", reason });
     for (const e of events) this.deps.publish(await store.appendEvent(e));
   }
 
@@ -474,8 +477,10 @@ export class ServiceRunner {
     this.output.marker(`main process PID ${stat.pid} from ${started.main.source}: ${started.main.tie ?? ""}`);
     await this.deps.store.putProcess(record);
     this.pidFile(() => writePidFile(this.deps.stateDir, this.name, stat.pid));
-    if (started.alreadyRunning)
-      return this.handle({ type: "adopted", pid: stat.pid, startedAt: record.startedAt });
+    if (started.alreadyRunning) {
+      const tie = started.main.tie ?? "tied to the service";
+      return this.handle({ type: "adopted", pid: stat.pid, startedAt: record.startedAt, tie });
+    }
     return this.handle({ type: "spawned", pid: stat.pid });
   }
 

@@ -28,7 +28,8 @@ export type MachineEvent =
   | { type: "ready"; detail?: string }
   | { type: "exited"; code: number | null; signal: string | null; statusKnown: boolean }
   | { type: "timer_fired"; purpose: TimerPurpose }
-  | { type: "adopted"; pid: number; startedAt: number }
+  /** `tie`: what ties the process to the service, as the reason should say it. */
+  | { type: "adopted"; pid: number; startedAt: number; tie?: string }
   /**
    * The running service failed what `health.restart_on` names (a declared child or port, its
    * health probe), or went over its `limits`.

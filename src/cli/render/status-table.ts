@@ -29,10 +29,15 @@ function stateText(service: ServiceStatusJson): string {
   return service.state;
 }
 
+/** The delay at the end of a backoff or retry_after reason (src/service/machine.ts). */
+const FROZEN_DELAY = /; (restarting|trying again) in [\d.]+ ?m?s( \(retry_after\))?$/;
+
 /** The reason line's text: the daemon's reason and, when one is scheduled, the next attempt. */
 export function reasonText(service: ServiceStatusJson, now: number): string {
   let text = service.reason;
   if (service.next_attempt_at !== null) {
+    // The delay the machine wrote when it decided is frozen; the countdown below is the live one.
+    text = text.replace(FROZEN_DELAY, "; $1");
     const at = Date.parse(service.next_attempt_at);
     if (!Number.isNaN(at)) {
       const when = at > now ? `next attempt in ${formatDuration(at - now + 999)}` : "next attempt due now";
