@@ -11,7 +11,8 @@ import { removePidFile } from "../service/pid-file.js";
 import { ServiceRunner } from "../service/runner.js";
 import { selectorOf } from "../service/tree-effects.js";
 import type { EventRecord, NewEvent, StateStore } from "../store/store.js";
-import { recoverRecord, startRecovered } from "./adopt.js";
+import { recoverRecord, reportUntied, startRecovered, type RecoveryContext } from "./adopt.js";
+import { leftoverSelector, proveRecord, scopeOfStateDir, type StateDirScope } from "../service/record-tie.js";
 import { TreeWatch } from "./tree-watch.js";
 import { STATE_ID_ENV, stateDirId } from "../config/state-dir-id.js";
 import { EventBus } from "./event-bus.js";
@@ -59,6 +60,8 @@ export class Supervisor {
   private readonly cgroupRoot = detectCgroupRoot();
   /** A short hash of the state dir names this daemon's cgroup subtree. */
   private readonly cgroupGroup: string;
+  /** What ties a process to this state dir (record-tie.ts). */
+  readonly scope: StateDirScope;
   shuttingDown = false;
   /** Keeps every log FIFO open while no daemon runs (src/logs/fifo-holder.ts); null without it. */
   private fifoHolder: FifoHolder | null = null;
@@ -70,6 +73,7 @@ export class Supervisor {
     readonly store: StateStore,
   ) {
     this.cgroupGroup = stateDirId(config.stateDir);
+    this.scope = scopeOfStateDir(config.stateDir);
     this.healthWatch = new HealthWatch(
       this.logsDir,
       (event) => this.emit(event),
@@ -119,9 +123,7 @@ export class Supervisor {
         runner.forceNextStart = options.force === true;
         const record = records.get(runner.name) ?? null;
         records.delete(runner.name);
-        const outcome = await recoverRecord(runner, record, this.store, this.config.stateDir, (e) =>
-          this.bus.publish(e),
-        );
+        const outcome = await recoverRecord(runner, record, this.recovery);
         if (outcome === "cleared" && record) {
           // What the old run wrote while no daemon ran (kept by the FIFO holder) goes before
           // the marker, and both before the next run's "started PID".
@@ -321,21 +323,38 @@ export class Supervisor {
     }
   }
 
-  /** Records of services that are no longer in the config: stop what is left of them. */
+  /** What recovering a record needs: the store, and what ties a process to this state dir. */
+  private get recovery(): RecoveryContext {
+    return {
+      store: this.store,
+      stateDir: this.config.stateDir,
+      scope: this.scope,
+      publish: (e) => this.bus.publish(e),
+    };
+  }
+
+  /**
+   * Records of services that are no longer in the config: stop what is left of them. The
+   * recorded process, its group and session are selected only while it is provably the one
+   * recorded and tied to this state dir; else only this state dir's cgroup and marker select.
+   */
   private async recoverRemoved(names: string[]): Promise<void> {
     for (const name of names) {
+      const record = await this.store.getProcess(name);
+      if (record === null) continue;
+      const live = checkIdentity(record).status === "live";
+      const proof = live ? proveRecord(record, null, this.scope) : null;
+      if (proof !== null && !proof.tied) {
+        await reportUntied(name, record, proof.why, this.recovery);
+        continue;
+      }
       await this.emit({
         service: name,
         kind: "stale",
         reason: `service ${name} has a process record but is no longer in the config: its processes are stopped`,
       });
-      const record = await this.store.getProcess(name);
-      if (record) {
-        // Select by process group and session only while the recorded process is provably
-        // the same one: otherwise those numbers may belong to another program now.
-        const live = checkIdentity(record).status === "live";
-        await killTreeAndWait(live ? selectorOf(record) : { ...selectorOf(record), pgid: 0, sid: 0 }, 5_000);
-      }
+      const selector = proof?.tied ? selectorOf(proof.record) : leftoverSelector(record, this.scope);
+      await killTreeAndWait(selector, 5_000);
       removePidFile(this.config.stateDir, name);
       await this.store.deleteProcess(name);
     }
