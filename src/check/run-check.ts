@@ -7,6 +7,9 @@
  * is down (states and records read from the store). It reads /proc once: one process table,
  * one /proc/net read, command lines and fd tables only of the processes that matter.
  */
+import { statSync } from "node:fs";
+import { stateDirId } from "../config/state-dir-id.js";
+import { errnoOf } from "../core/errors.js";
 import type { ProbeView } from "../service/readiness.js";
 import type { ServiceConfig } from "../config/model.js";
 import { readBootId } from "../identity/boot-id.js";
@@ -24,6 +27,7 @@ import type { ServiceState } from "../service/states.js";
 import { selectorOf } from "../service/tree-effects.js";
 import type { ProcessRecord } from "../store/store.js";
 import { findDuplicates } from "./duplicates.js";
+import { findServicesWithoutCgroups } from "./without-cgroups.js";
 import type { CheckProblem, CheckReport, ServiceCheck } from "./report.js";
 import { summarize } from "./report.js";
 import { declaresTree, describeUnmet, evaluateTree, membersOf } from "../service/tree-expectations.js";
@@ -188,6 +192,16 @@ function findSharedMains(services: readonly ServiceCheck[]): CheckProblem[] {
     }));
 }
 
+/** The state dir's owner: the only user a daemon of it runs as (SPEC §6); null when unreadable. */
+function ownerOf(stateDir: string): number | null {
+  try {
+    return statSync(stateDir).uid;
+  } catch (err) {
+    if (errnoOf(err) === undefined) throw err;
+    return null;
+  }
+}
+
 /** Runs the whole check. */
 export function runCheck(input: CheckInput, now = Date.now()): CheckReport {
   const problems: CheckProblem[] = [];
@@ -213,8 +227,17 @@ export function runCheck(input: CheckInput, now = Date.now()): CheckReport {
     );
     return inTrees.has(pid);
   };
-  problems.push(...findDuplicates({ services: input.services, table, inAnyTree }));
+  problems.push(
+    ...findDuplicates({
+      services: input.services,
+      table,
+      inAnyTree,
+      stateId: stateDirId(input.stateDir),
+      ownerUid: ownerOf(input.stateDir),
+    }),
+  );
   problems.push(...findSharedMains(services));
+  problems.push(...findServicesWithoutCgroups(input.services, services));
   for (const record of input.orphanRecords) {
     const identity = checkIdentity(record);
     const what =

@@ -1,7 +1,12 @@
 import { join } from "node:path";
 import type { Config, ServiceConfig } from "../config/model.js";
 import { readBootId } from "../identity/boot-id.js";
-import { createServiceCgroup, detectCgroupRoot, removeCgroup } from "../identity/cgroup.js";
+import {
+  createServiceCgroup,
+  detectCgroupRoot,
+  removeCgroup,
+  removeEmptyCgroup,
+} from "../identity/cgroup.js";
 import { killTreeAndWait } from "../identity/kill-tree.js";
 import { checkIdentity } from "../identity/process-identity.js";
 import { IdentityWatcher } from "../identity/watch.js";
@@ -257,8 +262,11 @@ export class Supervisor {
     if (this.holderCheck) clearInterval(this.holderCheck);
     if (runners.every((r) => r.record === null) && this.fifoHolder) {
       await this.fifoHolder.stop();
-      if (this.holderCgroup) removeCgroup(this.holderCgroup);
+      if (this.holderCgroup) this.removeCgroupDir(this.holderCgroup);
     }
+    // The state dir's own cgroup (upkeep/<id>) goes too once nothing is left in it: one per
+    // state dir ever used would pile up under the cgroup2 mount otherwise.
+    if (this.cgroupRoot) this.removeCgroupDir(join(this.cgroupRoot, "upkeep", this.cgroupGroup));
     this.treeWatch.close();
     this.watcher.close();
     await this.emit({ service: null, kind: "daemon", reason: "daemon stopped" });
@@ -311,6 +319,17 @@ export class Supervisor {
       removeCgroup(path);
     } catch (err) {
       this.onFault(runner.name, err);
+    }
+  }
+
+  /** Removes a cgroup directory left empty (a fault is reported, never thrown: shutdown goes on). */
+  private removeCgroupDir(path: string): void {
+    try {
+      removeEmptyCgroup(path);
+    } catch (err) {
+      console.error(
+        `upkeep: could not remove cgroup ${path}: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
   }
 
