@@ -17,7 +17,15 @@ import type { ServiceConfig } from "../config/model.js";
 import { STATE_ID_ENV, stateDirId } from "../config/state-dir-id.js";
 import { cgroupFsPath, readProcCgroup } from "../identity/cgroup.js";
 import { findCgroup2Mount } from "../identity/cgroup-mount.js";
-import { environContains, readCmdline, readProcStat } from "../identity/proc-stat.js";
+import {
+  environContains,
+  environValue,
+  readCmdline,
+  readProcStat,
+  type ProcStat,
+} from "../identity/proc-stat.js";
+import { isDeadState } from "../identity/process-identity.js";
+import { isKernelThread, scanProcesses } from "../identity/process-table.js";
 import { runIdEntry, type TreeSelector } from "../identity/process-tree.js";
 import type { ProcessRecord } from "../store/store.js";
 import { describeMatch, matches, readPidfile } from "./main-process.js";
@@ -140,4 +148,39 @@ export function leftoverSelector(record: ProcessRecord, scope: StateDirScope): T
     cgroup,
     alsoCarries: stateEntries(scope, record.service),
   };
+}
+
+/**
+ * Every live process carrying this state dir's id, by the service it names (UPKEEP_SERVICE):
+ * one read of each process's environment. What a daemon without cgroups looks for before it
+ * starts a service it has no record of: the record may have been lost with the store.
+ */
+export function findStateDirProcesses(scope: StateDirScope): Map<string, ProcStat[]> {
+  const found = new Map<string, ProcStat[]>();
+  const ours = `${STATE_ID_ENV}=${scope.stateId}`;
+  for (const stat of scanProcesses()) {
+    if (stat.pid === process.pid || isKernelThread(stat) || isDeadState(stat)) continue;
+    if (!environContains(stat.pid, ours)) continue;
+    const service = environValue(stat.pid, `${SERVICE_ENV}=`);
+    if (service === null) continue;
+    const list = found.get(service);
+    if (list) list.push(stat);
+    else found.set(service, [stat]);
+  }
+  return found;
+}
+
+/** The processes of a set whose parent is not in the set: the main process when there is one. */
+export function rootsOf(processes: readonly ProcStat[]): ProcStat[] {
+  const pids = new Set(processes.map((p) => p.pid));
+  return processes.filter((p) => !pids.has(p.ppid));
+}
+
+/** The refusal of a start while unrecorded processes of the service run: their PIDs and the fix. */
+export function describeUnrecorded(service: string, pids: readonly number[]): string {
+  return (
+    `processes of ${service} started from this state dir run without a record (PIDs ${pids.join(", ")}; ` +
+    `the store was lost?) and no single main process among them can be adopted: a start would run ` +
+    `a second copy. Stop them (kill ${pids.join(" ")}), then: upkeep reset ${service}`
+  );
 }

@@ -1,7 +1,17 @@
+import { randomUUID } from "node:crypto";
+import { readBootId } from "../identity/boot-id.js";
 import { killTreeAndWait } from "../identity/kill-tree.js";
 import { checkIdentity, describeCheck, describeProcess } from "../identity/process-identity.js";
 import { removePidFile } from "../service/pid-file.js";
-import { leftoverSelector, proveRecord, type StateDirScope } from "../service/record-tie.js";
+import { environValue, readCmdline, type ProcStat } from "../identity/proc-stat.js";
+import { RUN_ID_ENV } from "../identity/process-tree.js";
+import {
+  describeUnrecorded,
+  leftoverSelector,
+  proveRecord,
+  rootsOf,
+  type StateDirScope,
+} from "../service/record-tie.js";
 import type { ServiceRunner } from "../service/runner.js";
 import type { EventRecord, ProcessRecord, StateStore } from "../store/store.js";
 
@@ -95,6 +105,65 @@ export async function reportUntied(
   ctx.publish(event);
   await ctx.store.deleteProcess(service);
   removePidFile(ctx.stateDir, service);
+}
+
+/**
+ * A service the store has no record of, while processes carrying this state dir's id and its
+ * name run (the store was deleted or lost its WAL under an earlier daemon, and there is no
+ * cgroup to find them by): starting it would run a second copy. One main process (the only
+ * one whose parent is not among them) is adopted; otherwise the start is refused while they
+ * live, with their PIDs and the fix.
+ */
+export async function recoverUnrecorded(
+  runner: ServiceRunner,
+  found: readonly ProcStat[],
+  ctx: RecoveryContext,
+): Promise<"adopted" | "cleared"> {
+  const pids = found.map((p) => p.pid).join(", ");
+  const roots = rootsOf(found);
+  const main = roots.length === 1 && runner.config.type !== "external" ? roots[0]! : null;
+  if (main !== null) {
+    const record: ProcessRecord = {
+      hostId: ctx.store.hostId,
+      service: runner.name,
+      pid: main.pid,
+      startTime: main.startTime,
+      bootId: readBootId(),
+      argv: readCmdline(main.pid) ?? [],
+      pgid: main.pgid === main.pid || main.sid === main.pgid ? main.pgid : 0,
+      runId: environValue(main.pid, `${RUN_ID_ENV}=`) ?? randomUUID(),
+      cgroup: null,
+      startedAt: Date.now(),
+    };
+    await publishStale(runner.name, ctx, {
+      reason:
+        `no record of ${runner.name} in the store, but ${describeProcess(main.pid)} carries this state dir's id ` +
+        `and UPKEEP_SERVICE=${runner.name} (PIDs ${pids}): adopted instead of starting a second copy`,
+      details: { status: "unrecorded", pids: found.map((p) => p.pid), adopted: main.pid },
+    });
+    runner.forceNextStart = false;
+    await ctx.store.putProcess(record);
+    await runner.adopt(record);
+    return "adopted";
+  }
+  const reason = describeUnrecorded(
+    runner.name,
+    found.map((p) => p.pid),
+  );
+  runner.refuseWhileUnrecorded = true;
+  await publishStale(runner.name, ctx, {
+    reason,
+    details: { status: "unrecorded", pids: found.map((p) => p.pid) },
+  });
+  return "cleared";
+}
+
+async function publishStale(
+  service: string,
+  ctx: RecoveryContext,
+  event: { reason: string; details: Record<string, unknown> },
+): Promise<void> {
+  ctx.publish(await ctx.store.appendEvent({ ts: Date.now(), service, kind: "stale", ...event }));
 }
 
 function sameRecord(a: ProcessRecord, b: ProcessRecord): boolean {

@@ -16,8 +16,21 @@ import { removePidFile } from "../service/pid-file.js";
 import { ServiceRunner } from "../service/runner.js";
 import { selectorOf } from "../service/tree-effects.js";
 import type { EventRecord, NewEvent, StateStore } from "../store/store.js";
-import { recoverRecord, reportUntied, startRecovered, type RecoveryContext } from "./adopt.js";
-import { leftoverSelector, proveRecord, scopeOfStateDir, type StateDirScope } from "../service/record-tie.js";
+import {
+  recoverRecord,
+  recoverUnrecorded,
+  reportUntied,
+  startRecovered,
+  type RecoveryContext,
+} from "./adopt.js";
+import {
+  findStateDirProcesses,
+  leftoverSelector,
+  proveRecord,
+  scopeOfStateDir,
+  type StateDirScope,
+} from "../service/record-tie.js";
+import type { ProcStat } from "../identity/proc-stat.js";
 import { TreeWatch } from "./tree-watch.js";
 import { STATE_ID_ENV, stateDirId } from "../config/state-dir-id.js";
 import { EventBus } from "./event-bus.js";
@@ -121,6 +134,10 @@ export class Supervisor {
     // Every runner exists before any starts: a dependent must see its dependency's runner
     // (one not created yet would look like no dependency at all).
     const runners = await Promise.all(this.config.services.map((svc) => this.addRunner(svc)));
+    // Without cgroups, processes of this state dir that no record names (the store was lost)
+    // are found by their environment: one scan, only when some service has no record.
+    let scanned: Map<string, ProcStat[]> | null = null;
+    const unrecorded = (): Map<string, ProcStat[]> => (scanned ??= findStateDirProcesses(this.scope));
     // Every record is dealt with (adopted, or cleared as stale) before anything starts, so a
     // dependent never sees a dependency `stopped` only because its record is being cleared.
     const outcomes = await Promise.all(
@@ -128,7 +145,12 @@ export class Supervisor {
         runner.forceNextStart = options.force === true;
         const record = records.get(runner.name) ?? null;
         records.delete(runner.name);
-        const outcome = await recoverRecord(runner, record, this.recovery);
+        // (An external service is found by its pidfile or match at its start instead.)
+        const look = record === null && runner.cgroupPath === null && runner.config.type !== "external";
+        const found = look ? unrecorded().get(runner.name) : undefined;
+        const outcome = found
+          ? await recoverUnrecorded(runner, found, this.recovery)
+          : await recoverRecord(runner, record, this.recovery);
         if (outcome === "cleared" && record) {
           // What the old run wrote while no daemon ran (kept by the FIFO holder) goes before
           // the marker, and both before the next run's "started PID".
@@ -176,6 +198,7 @@ export class Supervisor {
         now: Date.now,
         random: Math.random,
         onFault: (service, err) => this.onFault(service, err),
+        unrecordedOf: (service) => (findStateDirProcesses(this.scope).get(service) ?? []).map((p) => p.pid),
         gate: (r, signal, blocked) => waitForGate(this.runners, r, signal, blocked),
         readiness: (r) => this.readiness.prepare(r),
         mainProcessOf: (pid, except) => {
