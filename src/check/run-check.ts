@@ -55,6 +55,8 @@ export interface CheckInput {
   daemon: { pid: number } | null;
   stateDir: string;
   startCommand: string;
+  /** With the daemon up: what happened to the state store's files under it, or null. */
+  storeProblem?: string | null;
 }
 
 /** What to run when a service is not running, by its state. */
@@ -212,6 +214,15 @@ export function runCheck(input: CheckInput, now = Date.now()): CheckReport {
       expected: "the upkeep daemon running",
       found: `no daemon holds state dir ${input.stateDir}; services are not watched or restarted`,
       remedy: input.startCommand,
+    });
+  }
+  if (input.storeProblem) {
+    problems.push({
+      service: null,
+      severity: "CRITICAL",
+      expected: `the daemon writing the state store at ${input.stateDir}/state.db`,
+      found: input.storeProblem,
+      remedy: "upkeep shutdown, then start the daemon again",
     });
   }
   const table = new IndexedTable(scanProcesses());

@@ -58,6 +58,7 @@ async function runLocked(config: Config, lock: NetServer, force: boolean): Promi
   writeFileAtomic(join(config.stateDir, "upkeep.pid"), String(process.pid));
   writeConfigSnapshot(config);
   const supervisor = new Supervisor(config, store);
+  supervisor.watchStore(() => store.fileProblem());
   // Keep the event table bounded; pruning is cheap and needs no precise schedule.
   const pruning = setInterval(() => {
     store.pruneEvents().catch((err: unknown) => say("upkeep: could not prune events:", err));
@@ -108,6 +109,7 @@ async function runLocked(config: Config, lock: NetServer, force: boolean): Promi
     });
     void (async () => {
       await supervisor.start({ force });
+      supervisor.storeHealth?.refresh();
       memory.startupDone();
       control = await listenControlSocket(socketPath, {
         supervisor,

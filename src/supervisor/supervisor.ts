@@ -31,6 +31,7 @@ import {
   type StateDirScope,
 } from "../service/record-tie.js";
 import type { ProcStat } from "../identity/proc-stat.js";
+import { StoreHealth } from "./store-health.js";
 import { TreeWatch } from "./tree-watch.js";
 import { STATE_ID_ENV, stateDirId } from "../config/state-dir-id.js";
 import { EventBus } from "./event-bus.js";
@@ -81,6 +82,8 @@ export class Supervisor {
   /** What ties a process to this state dir (record-tie.ts). */
   readonly scope: StateDirScope;
   shuttingDown = false;
+  /** Whether the store's files are still the ones written (set by watchStore); null when not watched. */
+  storeHealth: StoreHealth | null = null;
   /** Keeps every log FIFO open while no daemon runs (src/logs/fifo-holder.ts); null without it. */
   private fifoHolder: FifoHolder | null = null;
   private holderCheck: NodeJS.Timeout | null = null;
@@ -110,6 +113,16 @@ export class Supervisor {
 
   get logsDir(): string {
     return join(this.config.stateDir, "logs");
+  }
+
+  /** Watch the store's files with `look` (SqliteStore.fileProblem): a loss is reported at once. */
+  watchStore(look: () => string | null): void {
+    this.storeHealth = new StoreHealth(look, (message) => {
+      console.error(`upkeep: ${message}`);
+      this.emit({ service: null, kind: "daemon", reason: message }).catch((err: unknown) => {
+        console.error(`upkeep: could not record the store's loss: ${String(err)}`);
+      });
+    });
   }
 
   /** Record an event and hand it to followers. */
@@ -255,6 +268,8 @@ export class Supervisor {
    */
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
+    this.storeHealth?.refresh(); // the last moment a loss can still be told
+    this.storeHealth?.close();
     await this.emit({ service: null, kind: "daemon", reason: "daemon stopping: stopping all services" });
     const runners = [...this.runners.values()].reverse();
     const settled = new Set(["stopped", "exited", "failed"]);

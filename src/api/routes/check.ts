@@ -15,5 +15,5 @@ export async function handleCheck(
   const input = inputFromRunners(supervisor.runners.values(), records, supervisor.config.stateDir, (name) =>
     supervisor.healthWatch.probeOf(name),
   );
-  sendJson(res, 200, runCheck(input));
+  sendJson(res, 200, runCheck({ ...input, storeProblem: supervisor.storeHealth?.refresh() ?? null }));
 }

@@ -57,6 +57,7 @@ const STATUS: StatusJson = {
     config_file: "/c",
     host_id: "h",
     boot_id: "b",
+    store_problem: null,
   },
   services: [service("web@a", "running"), service("web@b", "failed"), service("db", "running")],
 };

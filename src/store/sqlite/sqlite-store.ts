@@ -13,6 +13,7 @@ import type {
   ServiceRecord,
   StateStore,
 } from "../store.js";
+import { StoreFileWatch } from "./file-watch.js";
 import type { Queries } from "./queries.js";
 import {
   RowDecodeError,
@@ -36,6 +37,7 @@ export class SqliteStore implements StateStore {
   readonly readOnly: boolean;
   readonly #db: Database.Database;
   readonly #q: Queries;
+  readonly #files: StoreFileWatch | null;
 
   constructor(
     db: Database.Database,
@@ -47,6 +49,15 @@ export class SqliteStore implements StateStore {
     this.file = options.file;
     this.hostId = options.hostId;
     this.readOnly = options.readOnly;
+    this.#files = options.readOnly ? null : new StoreFileWatch(options.file);
+  }
+
+  /**
+   * What happened to the store's files under this connection (deleted, replaced), or null
+   * while the path still names the file written to. Cheap: a few system calls.
+   */
+  fileProblem(): string | null {
+    return this.#files?.problem() ?? null;
   }
 
   getService(service: string): Promise<ServiceRecord | null> {
