@@ -7,30 +7,14 @@ import {
   removeCgroup,
   removeEmptyCgroup,
 } from "../identity/cgroup.js";
-import { killTreeAndWait } from "../identity/kill-tree.js";
-import { checkIdentity } from "../identity/process-identity.js";
 import { IdentityWatcher } from "../identity/watch.js";
 import { FifoHolder } from "../logs/fifo-holder.js";
 import { prepareServiceFiles, ServiceLog } from "../logs/service-log.js";
-import { removePidFile } from "../service/pid-file.js";
+import { findStateDirProcesses, scopeOfStateDir, type StateDirScope } from "../service/record-tie.js";
 import { ServiceRunner } from "../service/runner.js";
-import { selectorOf } from "../service/tree-effects.js";
 import type { EventRecord, NewEvent, StateStore } from "../store/store.js";
-import {
-  recoverRecord,
-  recoverUnrecorded,
-  reportUntied,
-  startRecovered,
-  type RecoveryContext,
-} from "./adopt.js";
-import {
-  findStateDirProcesses,
-  leftoverSelector,
-  proveRecord,
-  scopeOfStateDir,
-  type StateDirScope,
-} from "../service/record-tie.js";
-import type { ProcStat } from "../identity/proc-stat.js";
+import { startRecovered, type RecoveryContext } from "./adopt.js";
+import { recoverRemoved, recoverRunners } from "./recover-all.js";
 import { StoreHealth } from "./store-health.js";
 import { TreeWatch } from "./tree-watch.js";
 import { STATE_ID_ENV, stateDirId } from "../config/state-dir-id.js";
@@ -147,37 +131,14 @@ export class Supervisor {
     // Every runner exists before any starts: a dependent must see its dependency's runner
     // (one not created yet would look like no dependency at all).
     const runners = await Promise.all(this.config.services.map((svc) => this.addRunner(svc)));
-    // Without cgroups, processes of this state dir that no record names (the store was lost)
-    // are found by their environment: one scan, only when some service has no record.
-    let scanned: Map<string, ProcStat[]> | null = null;
-    const unrecorded = (): Map<string, ProcStat[]> => (scanned ??= findStateDirProcesses(this.scope));
+    for (const runner of runners) runner.forceNextStart = options.force === true;
     // Every record is dealt with (adopted, or cleared as stale) before anything starts, so a
     // dependent never sees a dependency `stopped` only because its record is being cleared.
-    const outcomes = await Promise.all(
-      runners.map(async (runner) => {
-        runner.forceNextStart = options.force === true;
-        const record = records.get(runner.name) ?? null;
-        records.delete(runner.name);
-        // (An external service is found by its pidfile or match at its start instead.)
-        const look = record === null && runner.cgroupPath === null && runner.config.type !== "external";
-        const found = look ? unrecorded().get(runner.name) : undefined;
-        const outcome = found
-          ? await recoverUnrecorded(runner, found, this.recovery)
-          : await recoverRecord(runner, record, this.recovery);
-        if (outcome === "cleared" && record) {
-          // What the old run wrote while no daemon ran (kept by the FIFO holder) goes before
-          // the marker, and both before the next run's "started PID".
-          const log = this.logs.get(runner.name);
-          log?.drainNow();
-          log?.marker(`the run of PID ${record.pid} ended while no daemon ran (exit status unknown)`);
-        }
-        return outcome;
-      }),
-    );
+    const outcomes = await recoverRunners(runners, records, this.logs, this.recovery);
     // --force is for this start-up only: the start consumes it (startRecovered clears it when
     // nothing is started), so a later restart asks again.
     await Promise.all(runners.filter((_, i) => outcomes[i] === "cleared").map(startRecovered));
-    await this.recoverRemoved([...records.values()].map((r) => r.service));
+    await recoverRemoved([...records.values()], this.recovery);
   }
 
   /** Create the runner (and its log) of a service; its saved record restores desired state. */
@@ -388,33 +349,6 @@ export class Supervisor {
       scope: this.scope,
       publish: (e) => this.bus.publish(e),
     };
-  }
-
-  /**
-   * Records of services that are no longer in the config: stop what is left of them. The
-   * recorded process, its group and session are selected only while it is provably the one
-   * recorded and tied to this state dir; else only this state dir's cgroup and marker select.
-   */
-  private async recoverRemoved(names: string[]): Promise<void> {
-    for (const name of names) {
-      const record = await this.store.getProcess(name);
-      if (record === null) continue;
-      const live = checkIdentity(record).status === "live";
-      const proof = live ? proveRecord(record, null, this.scope) : null;
-      if (proof !== null && !proof.tied) {
-        await reportUntied(name, record, proof.why, this.recovery);
-        continue;
-      }
-      await this.emit({
-        service: name,
-        kind: "stale",
-        reason: `service ${name} has a process record but is no longer in the config: its processes are stopped`,
-      });
-      const selector = proof?.tied ? selectorOf(proof.record) : leftoverSelector(record, this.scope);
-      await killTreeAndWait(selector, 5_000);
-      removePidFile(this.config.stateDir, name);
-      await this.store.deleteProcess(name);
-    }
   }
 
   private onFault(service: string, err: unknown): void {
