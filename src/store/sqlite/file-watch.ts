@@ -4,7 +4,7 @@
  * write goes to an unlinked inode, and the next daemon starts from what is at the path — an
  * empty store, or one without what the WAL held. So the path is compared with the open file:
  * the descriptor SQLite holds (found once in /proc/self/fd) must still be the inode at the
- * path. Cost: one readlink, one fstat and one stat per file, about 10 µs.
+ * path. Cost: one readlink, one fstat and one stat per file, about 20 µs for both (measured).
  */
 import { fstatSync, readdirSync, readlinkSync, statSync } from "node:fs";
 import { errnoOf } from "../../core/errors.js";
