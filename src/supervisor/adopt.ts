@@ -92,8 +92,8 @@ export async function reportUntied(
     kind: "stale",
     reason:
       `record cleared without acting on it: it names ${describeProcess(record.pid)}, which could not be ` +
-      `tied to this state dir (${why}); PID ${record.pid} was not signalled. If it is ${service}, ` +
-      `stop it yourself (kill ${record.pid})`,
+      `tied to this state dir (${why}); PID ${record.pid} was not signalled. Only if you know it is ` +
+      `${service}'s, stop it by hand (kill ${record.pid}): nothing proves it to upkeep`,
     details: {
       pid: record.pid,
       start_time: record.startTime,
