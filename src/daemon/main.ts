@@ -58,7 +58,7 @@ async function runLocked(config: Config, lock: NetServer, force: boolean): Promi
   writeFileAtomic(join(config.stateDir, "upkeep.pid"), String(process.pid));
   writeConfigSnapshot(config);
   const supervisor = new Supervisor(config, store);
-  supervisor.watchStore(() => store.fileProblem());
+  supervisor.watchStore(() => store.checkFiles());
   // Keep the event table bounded; pruning is cheap and needs no precise schedule.
   const pruning = setInterval(() => {
     store.pruneEvents().catch((err: unknown) => say("upkeep: could not prune events:", err));

@@ -1,8 +1,10 @@
 /**
  * Whether the state store the daemon writes is still the one at its path (SPEC §6: the next
  * daemon recovers from it). Looked at every few seconds and whenever status or check is
- * asked; a new problem is reported once, as a daemon event and on the daemon's stderr, and
- * stays shown by `status` and `check` until the daemon is restarted.
+ * asked. A store deleted under the daemon is written anew from its open copy (the store does
+ * that: SqliteStore.checkFiles) and told once; one that cannot be made whole (another file
+ * was put at its path) is told once, as a daemon event and on the daemon's stderr, and stays
+ * shown by `status` and `check`.
  */
 
 /** How often the store's files are compared with what the daemon has open. */
@@ -14,23 +16,33 @@ export class StoreHealth {
   private readonly timer: NodeJS.Timeout;
 
   constructor(
-    private readonly look: () => string | null,
+    private readonly look: () => { problem: string; rebuilt: boolean } | null,
     private readonly report: (message: string) => void,
   ) {
     this.timer = setInterval(() => this.refresh(), LOOK_INTERVAL_MS);
     this.timer.unref();
   }
 
-  /** Looks now; returns the full message of what is wrong, or null. */
+  /** Looks now (making a deleted store whole); returns the message of what is still wrong, or null. */
   refresh(): string | null {
-    let found: string | null;
+    let found: { problem: string; rebuilt: boolean } | null;
     try {
       found = this.look();
     } catch (err) {
-      found = `its files could not be checked (${err instanceof Error ? err.message : String(err)})`;
+      found = {
+        problem: `its files could not be checked (${err instanceof Error ? err.message : String(err)})`,
+        rebuilt: false,
+      };
     }
     if (found === null) return (this.problem = null);
-    const message = describeStoreLoss(found);
+    if (found.rebuilt) {
+      this.report(
+        `the state store was taken from under the daemon (${found.problem}); it was written anew ` +
+          "from the daemon's open copy: nothing was lost",
+      );
+      return (this.problem = null);
+    }
+    const message = describeStoreLoss(found.problem);
     if (message !== this.problem) this.report(message);
     return (this.problem = message);
   }
@@ -43,10 +55,10 @@ export class StoreHealth {
 /** The problem, what it costs, and the fix. */
 function describeStoreLoss(found: string): string {
   return (
-    `the state store was taken from under the daemon: ${found}. The daemon keeps supervising, but ` +
+    `the state store was taken from under the daemon and cannot be made whole: ${found}. The daemon keeps supervising, but ` +
     "what it records from now on is lost when it ends, and a daemon started later would not know " +
     "the running services (without cgroups it finds them by their environment and refuses to start " +
-    "second copies). To make the store whole again: upkeep shutdown (stops every service), then start " +
-    "the daemon again"
+    "second copies). Move what is at the path aside if it is not upkeep's, then: upkeep shutdown (stops " +
+    "every service) and start the daemon again"
   );
 }

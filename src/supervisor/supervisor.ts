@@ -99,8 +99,8 @@ export class Supervisor {
     return join(this.config.stateDir, "logs");
   }
 
-  /** Watch the store's files with `look` (SqliteStore.fileProblem): a loss is reported at once. */
-  watchStore(look: () => string | null): void {
+  /** Watch the store's files with `look` (SqliteStore.checkFiles): a loss is reported at once. */
+  watchStore(look: () => { problem: string; rebuilt: boolean } | null): void {
     this.storeHealth = new StoreHealth(look, (message) => {
       console.error(`upkeep: ${message}`);
       this.emit({ service: null, kind: "daemon", reason: message }).catch((err: unknown) => {

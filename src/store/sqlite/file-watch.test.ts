@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { copyFileSync, mkdtempSync, renameSync, rmSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -12,35 +20,54 @@ async function openWritten(): Promise<{ dir: string; store: ReturnType<typeof op
   const dir = mkdtempSync(join(tmpdir(), "upkeep-file-watch-"));
   dirs.push(dir);
   const store = openSqliteStore(dir, { hostId: "h" });
-  await store.appendEvent({ ts: 1, service: null, kind: "daemon", reason: "written" });
+  await store.appendEvent({ ts: 1, service: null, kind: "daemon", reason: "before" });
   return { dir, store };
+}
+
+/** The event reasons in the file at the path, read by a connection of its own. */
+async function reasonsAtPath(dir: string): Promise<string[]> {
+  const reader = openSqliteStore(dir, { hostId: "h", readonly: true });
+  try {
+    return (await reader.listEvents({})).map((e) => e.reason);
+  } finally {
+    await reader.close();
+  }
 }
 
 test("the store's files as opened are no problem; a read-only store is not watched", async () => {
   const { dir, store } = await openWritten();
-  assert.equal(store.fileProblem(), null);
+  assert.equal(store.checkFiles(), null);
   const reader = openSqliteStore(dir, { hostId: "h", readonly: true });
   rmSync(join(dir, "state.db-wal"));
-  assert.equal(reader.fileProblem(), null);
+  assert.equal(reader.checkFiles(), null);
   await reader.close();
   await store.close();
 });
 
-test("a deleted state.db, a deleted WAL and a replaced state.db are each named", async () => {
-  const deleted = await openWritten();
-  rmSync(join(deleted.dir, "state.db"));
-  assert.match(deleted.store.fileProblem() ?? "", /state\.db was deleted/);
-  await deleted.store.close();
+for (const lost of ["state.db", "state.db-wal"]) {
+  test(`a ${lost} deleted under the writer is written anew from its open copy: nothing is lost`, async () => {
+    const { dir, store } = await openWritten();
+    rmSync(join(dir, lost));
+    const found = store.checkFiles();
+    assert.equal(found?.rebuilt, true);
+    assert.match(found.problem, new RegExp(`${lost.replace(".", "\\.")} was deleted$`));
+    assert.equal(store.checkFiles(), null, "whole again");
+    await store.appendEvent({ ts: 2, service: null, kind: "daemon", reason: "after" });
+    assert.deepEqual(await reasonsAtPath(dir), ["before", "after"]);
+    await store.close();
+  });
+}
 
-  const wal = await openWritten();
-  rmSync(join(wal.dir, "state.db-wal"));
-  assert.match(wal.store.fileProblem() ?? "", /state\.db-wal was deleted$/);
-  await wal.store.close();
-
-  const replaced = await openWritten();
-  const file = join(replaced.dir, "state.db");
+test("a state.db replaced by another file is named and never overwritten", async () => {
+  const { dir, store } = await openWritten();
+  const file = join(dir, "state.db");
   copyFileSync(file, `${file}.copy`);
   renameSync(`${file}.copy`, file);
-  assert.match(replaced.store.fileProblem() ?? "", /state\.db was replaced by another file/);
-  await replaced.store.close();
+  writeFileSync(file, "someone else's file");
+  const found = store.checkFiles();
+  assert.equal(found?.rebuilt, false);
+  assert.match(found.problem, /state\.db was replaced by another file/);
+  assert.equal(readFileSync(file, "utf8"), "someone else's file");
+  assert.equal(existsSync(`${file}.rebuilt-${process.pid}`), false);
+  await store.close();
 });

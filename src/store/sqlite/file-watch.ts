@@ -12,6 +12,13 @@ import { errnoOf } from "../../core/errors.js";
 /** How the kernel shows a descriptor of a file that was unlinked. */
 const DELETED = " (deleted)";
 
+/** What happened to one file: gone from its path, or another file is at the path now. */
+export interface FileLoss {
+  path: string;
+  kind: "deleted" | "replaced" | "unreadable";
+  message: string;
+}
+
 /** The descriptor of this process that has `path` open (deleted or not), or null. */
 function findOpenFd(path: string): number | null {
   for (const name of readdirSync("/proc/self/fd")) {
@@ -38,21 +45,22 @@ class OpenFile {
 
   constructor(readonly path: string) {}
 
-  /** What is wrong with the file at the path, or null when it is the one open (or none is open yet). */
-  problem(): string | null {
+  /** What happened to the file at the path, or null when it is the one open (or none is open yet). */
+  loss(): FileLoss | null {
     if (this.fd === null || openPathOf(this.fd) !== this.path) this.fd = findOpenFd(this.path);
     if (this.fd === null) return null; // SQLite has not opened it (a WAL before the first read)
     const open = fstatSync(this.fd);
+    const path = this.path;
     let atPath;
     try {
-      atPath = statSync(this.path);
+      atPath = statSync(path);
     } catch (err) {
-      if (errnoOf(err) === "ENOENT") return `${this.path} was deleted`;
-      return `${this.path} cannot be read (${errnoOf(err) ?? String(err)})`;
+      if (errnoOf(err) === "ENOENT") return { path, kind: "deleted", message: `${path} was deleted` };
+      const message = `${path} cannot be read (${errnoOf(err) ?? String(err)})`;
+      return { path, kind: "unreadable", message };
     }
-    if (open.nlink === 0 || atPath.ino !== open.ino || atPath.dev !== open.dev)
-      return `${this.path} was replaced by another file`;
-    return null;
+    if (atPath.ino === open.ino && atPath.dev === open.dev && open.nlink > 0) return null;
+    return { path, kind: "replaced", message: `${path} was replaced by another file` };
   }
 }
 
@@ -64,9 +72,8 @@ export class StoreFileWatch {
     this.files = [new OpenFile(file), new OpenFile(`${file}-wal`)];
   }
 
-  /** What happened to the store's files, or null when the daemon still writes what is at their paths. */
-  problem(): string | null {
-    const problems = this.files.map((f) => f.problem()).filter((p): p is string => p !== null);
-    return problems.length === 0 ? null : problems.join("; ");
+  /** What happened to the store's files; [] while the daemon still writes what is at their paths. */
+  losses(): FileLoss[] {
+    return this.files.map((f) => f.loss()).filter((l): l is FileLoss => l !== null);
   }
 }
