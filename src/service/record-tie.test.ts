@@ -49,6 +49,8 @@ test("a cgroup path outside the service's own in this state dir's subtree select
     leftoverSelector(recordOf(process.pid, { cgroup: `${base}/web` }), scope).cgroup,
     `${base}/web`,
   );
+  const holder = recordOf(process.pid, { service: ".fifo-holder", cgroup: `${base}/.fifo-holder` });
+  assert.equal(leftoverSelector(holder, scope).cgroup, null, "the FIFO holder's cgroup is no service's");
 });
 
 test("a leftover found by run id must also carry this state dir's id and the service's name", () => {

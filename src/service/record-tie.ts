@@ -12,9 +12,11 @@
  * also carry this state dir's id, its process group only when it is the proven process's own.
  */
 import { randomUUID } from "node:crypto";
+import { statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { ServiceConfig } from "../config/model.js";
 import { STATE_ID_ENV, stateDirId } from "../config/state-dir-id.js";
+import { UpkeepError, errnoOf } from "../core/errors.js";
 import { cgroupFsPath, readProcCgroup } from "../identity/cgroup.js";
 import { findCgroup2Mount } from "../identity/cgroup-mount.js";
 import {
@@ -27,6 +29,7 @@ import {
 import { isDeadState } from "../identity/process-identity.js";
 import { isKernelThread, scanProcesses } from "../identity/process-table.js";
 import { runIdEntry, type TreeSelector } from "../identity/process-tree.js";
+import { resolveUser } from "../identity/users.js";
 import type { ProcessRecord } from "../store/store.js";
 import { describeMatch, matches, readPidfile } from "./main-process.js";
 
@@ -51,9 +54,15 @@ export function stateEntries(scope: StateDirScope, service: string): string[] {
   return [`${STATE_ID_ENV}=${scope.stateId}`, `${SERVICE_ENV}=${service}`];
 }
 
-/** The service's own cgroup directory in this state dir's subtree, or null without cgroup v2. */
+/**
+ * The service's own cgroup directory in this state dir's subtree, or null without cgroup v2.
+ * None for a name no service can have (a record's name is only what someone wrote): one with
+ * a slash, or starting with a dot like the FIFO holder's `.fifo-holder`.
+ */
 function serviceCgroupOf(scope: StateDirScope, service: string): string | null {
-  return scope.cgroupBase === null ? null : join(scope.cgroupBase, service);
+  if (scope.cgroupBase === null || service.startsWith(".") || service.includes("/") || service === "")
+    return null;
+  return join(scope.cgroupBase, service);
 }
 
 /** True when `dir` is the service's cgroup of this state dir, or below it (`..` resolved first). */
@@ -153,21 +162,46 @@ export function leftoverSelector(record: ProcessRecord, scope: StateDirScope): T
 /**
  * Every live process carrying this state dir's id, by the service it names (UPKEEP_SERVICE):
  * one read of each process's environment. What a daemon without cgroups looks for before it
- * starts a service it has no record of: the record may have been lost with the store.
+ * starts a service it has no record of: the record may have been lost with the store. Only
+ * processes running as a user this daemon starts the service as count (its own, or the
+ * service's `user:`, given by `userOf`): the state id is no secret, and any local user could
+ * otherwise keep a root daemon from starting a service by planting a process that carries it.
  */
-export function findStateDirProcesses(scope: StateDirScope): Map<string, ProcStat[]> {
+export function findStateDirProcesses(
+  scope: StateDirScope,
+  userOf: (service: string) => string | null,
+): Map<string, ProcStat[]> {
   const found = new Map<string, ProcStat[]>();
   const ours = `${STATE_ID_ENV}=${scope.stateId}`;
   for (const stat of scanProcesses()) {
     if (stat.pid === process.pid || isKernelThread(stat) || isDeadState(stat)) continue;
     if (!environContains(stat.pid, ours)) continue;
     const service = environValue(stat.pid, `${SERVICE_ENV}=`);
-    if (service === null) continue;
+    if (service === null || !runsAsStarter(stat.pid, userOf(service))) continue;
     const list = found.get(service);
     if (list) list.push(stat);
     else found.set(service, [stat]);
   }
   return found;
+}
+
+/** True when the process runs as this daemon's user or as `user` (a service's `user:`). */
+function runsAsStarter(pid: number, user: string | null): boolean {
+  let uid: number;
+  try {
+    uid = statSync(`/proc/${pid}`).uid;
+  } catch (err) {
+    if (errnoOf(err) === "ENOENT") return false; // gone
+    throw err;
+  }
+  if (uid === (process.geteuid?.() ?? 0)) return true;
+  if (user === null) return false;
+  try {
+    return resolveUser(user).uid === uid;
+  } catch (err) {
+    if (err instanceof UpkeepError) return false; // an unknown user: nothing runs as it
+    throw err;
+  }
 }
 
 /** The processes of a set whose parent is not in the set: the main process when there is one. */

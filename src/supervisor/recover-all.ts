@@ -27,7 +27,9 @@ export async function recoverRunners(
   // Without cgroups, processes of this state dir that no record names (the store was lost)
   // are found by their environment: one scan, only when some service has no record.
   let scanned: Map<string, ProcStat[]> | null = null;
-  const unrecorded = (): Map<string, ProcStat[]> => (scanned ??= findStateDirProcesses(ctx.scope));
+  const users = new Map(runners.map((r) => [r.name, r.config.user]));
+  const userOf = (service: string): string | null => users.get(service) ?? null;
+  const unrecorded = (): Map<string, ProcStat[]> => (scanned ??= findStateDirProcesses(ctx.scope, userOf));
   return Promise.all(
     runners.map(async (runner) => {
       const record = records.get(runner.name) ?? null;

@@ -172,7 +172,10 @@ export class Supervisor {
         now: Date.now,
         random: Math.random,
         onFault: (service, err) => this.onFault(service, err),
-        unrecordedOf: (service) => (findStateDirProcesses(this.scope).get(service) ?? []).map((p) => p.pid),
+        unrecordedOf: (service) => {
+          const userOf = (name: string): string | null => this.runners.get(name)?.config.user ?? null;
+          return (findStateDirProcesses(this.scope, userOf).get(service) ?? []).map((p) => p.pid);
+        },
         gate: (r, signal, blocked) => waitForGate(this.runners, r, signal, blocked),
         readiness: (r) => this.readiness.prepare(r),
         mainProcessOf: (pid, except) => {

@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, test } from "node:test";
-import { isAlive, TestEnv } from "../helpers/daemon.js";
+import { FIXTURES, isAlive, TestEnv } from "../helpers/daemon.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 // Without cgroups, the only tie between a process and this state dir is UPKEEP_STATE_ID (with
 // UPKEEP_SERVICE) in its environment (docs/security.md). A forking daemon whose master clears
@@ -50,4 +53,29 @@ services:
     const taken = await env.waitForService("master", "running", "master taken over");
     assert.equal(taken.pid, first.pid);
   });
+  test(
+    "a process another user planted with this state dir's id is neither adopted nor a reason not to start",
+    { skip: process.getuid?.() !== 0 ? "needs root: the planted process must run as another user" : false },
+    async () => {
+      env.writeConfig(`
+services:
+  web:
+    command: ["{fixtures}/ticker", "{marker}", "5"]
+`);
+      const stateId = createHash("sha256").update(env.stateDir).digest("hex").slice(0, 12);
+      const planted = spawn(`${FIXTURES}/ticker`, [env.marker, "5"], {
+        stdio: "ignore",
+        uid: 65534,
+        gid: 65534,
+        env: { PATH: process.env["PATH"], UPKEEP_STATE_ID: stateId, UPKEEP_SERVICE: "web" },
+      });
+      await waitFor(() => isAlive(planted.pid!), { what: "the planted process" });
+      await env.startDaemon();
+      const web = await env.waitForService("web", "running", "web started");
+      assert.notEqual(web.pid, planted.pid, "the planted process was not adopted");
+      assert.ok(isAlive(planted.pid!), "nor signalled");
+      planted.kill("SIGKILL");
+      await waitFor(() => !isAlive(planted.pid!), { what: "the planted process to die" });
+    },
+  );
 });
