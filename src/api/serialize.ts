@@ -75,6 +75,7 @@ export function serializeDaemon(supervisor: Supervisor): DaemonStatusJson {
     config_file: supervisor.config.file,
     host_id: supervisor.store.hostId,
     boot_id: supervisor.bootId,
+    store_problem: supervisor.storeHealth?.refresh() ?? null,
     store: serializeStoreHealth(supervisor.store.health()),
   };
 }

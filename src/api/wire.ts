@@ -58,6 +58,8 @@ export interface DaemonStatusJson {
   config_file: string;
   host_id: string;
   boot_id: string;
+  /** What happened to the state store's files under the daemon (deleted, replaced), or null. */
+  store_problem: string | null;
   /** Whether the state store takes writes (docs/store.md, "A full disk"). */
   store: StoreStatusJson;
 }

@@ -5,8 +5,12 @@
  * only processes whose kernel name (already in the process table) is a service's are read
  * further, and the trees are computed only when such a process is not itself a main process.
  */
+import { statSync } from "node:fs";
 import { basename } from "node:path";
-import { readCmdline, type ProcStat } from "../identity/proc-stat.js";
+import { STATE_ID_ENV } from "../config/state-dir-id.js";
+import { errnoOf } from "../core/errors.js";
+import { environValue, readCmdline, type ProcStat } from "../identity/proc-stat.js";
+import { resolveUser } from "../core/users.js";
 import { isKernelThread } from "../identity/process-table.js";
 import type { IndexedTable } from "../identity/process-tree.js";
 import { matches } from "../service/main-process.js";
@@ -18,6 +22,46 @@ export interface DuplicateSearch {
   table: IndexedTable;
   /** True when the PID belongs to some service's tree (computed lazily by the caller). */
   inAnyTree(pid: number): boolean;
+  /** This state dir's id: a process carrying another UPKEEP_STATE_ID is another daemon's. */
+  stateId: string;
+  /** The daemon's user (the state dir's owner); null when unknown (then the checker's). */
+  ownerUid: number | null;
+}
+
+/** The effective uid of a process (the owner of /proc/PID), or null when it is gone. */
+function uidOf(pid: number): number | null {
+  try {
+    return statSync(`/proc/${pid}`).uid;
+  } catch (err) {
+    if (errnoOf(err) === "ENOENT") return null;
+    throw err;
+  }
+}
+
+/**
+ * True when the process cannot be this daemon's copy of the service, so it is none of the
+ * check's business: it carries another state dir's id (another upkeep started it), or it runs
+ * as a user who is neither the daemon's, nor the service's `user:`, nor its main process's.
+ */
+function isSomeoneElses(search: DuplicateSearch, view: ServiceView, stat: ProcStat): boolean {
+  const stateId = environValue(stat.pid, `${STATE_ID_ENV}=`);
+  if (stateId !== null && stateId !== search.stateId) return true;
+  const uid = uidOf(stat.pid);
+  if (uid === null) return true; // gone
+  const allowed = new Set([search.ownerUid ?? process.getuid?.() ?? 0]);
+  const main = liveMain(view, search.table);
+  if (main !== null) {
+    const mainUid = uidOf(main.pid);
+    if (mainUid !== null) allowed.add(mainUid);
+  }
+  if (view.config.user !== null) {
+    try {
+      allowed.add(resolveUser(view.config.user).uid);
+    } catch (err) {
+      if (!(err instanceof Error)) throw err; // an unknown user: the service cannot run as it anyway
+    }
+  }
+  return !allowed.has(uid);
 }
 
 /** The live main process of a view, from the table (null when not running as recorded). */
@@ -64,6 +108,7 @@ export function findDuplicates(search: DuplicateSearch): CheckProblem[] {
     const line = lineOf(stat.pid);
     const view = views.find((v) => isCopyOf(v, line));
     if (view === undefined || search.inAnyTree(stat.pid)) continue; // e.g. a worker forked by its master
+    if (isSomeoneElses(search, view, stat)) continue;
     copies.set(view.config.name, [...(copies.get(view.config.name) ?? []), stat.pid]);
   }
   findMatchCopies(search, mains, lineOf, copies);
@@ -96,7 +141,7 @@ function findMatchCopies(
         continue;
       if (isKernelThread(stat) || (match.comm !== null && stat.comm !== match.comm)) continue;
       if (!matches(match, stat, lineOf(stat.pid).split("\0"))) continue;
-      if (search.inAnyTree(stat.pid)) continue;
+      if (search.inAnyTree(stat.pid) || isSomeoneElses(search, view, stat)) continue;
       copies.set(view.config.name, [...(copies.get(view.config.name) ?? []), stat.pid]);
     }
   }

@@ -64,3 +64,35 @@ test("two services claiming one process are a warning naming both; a failed serv
     ),
   );
 });
+
+test("services running without cgroups are one warning saying what is lost and how to get them", () => {
+  const yaml = `services:
+  a: { command: [sleep, "upkeep-check-unit-a"] }
+  b: { type: external, match: { comm: y }, start: [y] }
+`;
+  const loaded = loadConfigText(yaml, "/tmp/upkeep-check-unit/upkeep.yaml");
+  assert.ok(loaded.ok);
+  const [a, b] = loaded.config.services;
+  const view = (config: typeof a, record: ProcessRecord) => ({
+    config: config!,
+    state: "running" as const,
+    desired: "up" as const,
+    reason: "running",
+    record,
+  });
+  const input = (cgroup: string | null) => ({
+    services: [view(a, { ...recordOf("a", process.pid), cgroup }), view(b, recordOf("b", process.ppid))],
+    orphanRecords: [],
+    daemon: { pid: process.pid },
+    stateDir: "/tmp/upkeep-check-unit/.upkeep",
+    startCommand: "",
+  });
+  const text = formatPluginOutput(runCheck(input(null)));
+  assert.match(text, /^UPKEEP WARNING/);
+  assert.match(
+    text,
+    /\nWARNING daemon: expected every service in a cgroup of its own, found 1 service runs without cgroups \(a\): upkeep cannot follow a process that double-forks, calls setsid and clears its environment.*; do: run the daemon as root on a host with cgroup v2 mounted/,
+  );
+  assert.doesNotMatch(text, /\(a, b\)/, "an external service is not upkeep's to place");
+  assert.match(formatPluginOutput(runCheck(input("/sys/fs/cgroup/upkeep/x/a"))), /^UPKEEP OK/);
+});

@@ -7,6 +7,9 @@
  * is down (states and records read from the store). It reads /proc once: one process table,
  * one /proc/net read, command lines and fd tables only of the processes that matter.
  */
+import { statSync } from "node:fs";
+import { stateDirId } from "../config/state-dir-id.js";
+import { errnoOf } from "../core/errors.js";
 import type { ProbeView } from "../service/readiness.js";
 import type { ServiceConfig } from "../config/model.js";
 import { readBootId } from "../identity/boot-id.js";
@@ -25,6 +28,7 @@ import { selectorOf } from "../service/tree-effects.js";
 import type { StoreHealth } from "../store/buffered-store.js";
 import type { ProcessRecord } from "../store/store.js";
 import { findDuplicates } from "./duplicates.js";
+import { findServicesWithoutCgroups } from "./without-cgroups.js";
 import type { CheckProblem, CheckReport, ServiceCheck } from "./report.js";
 import { summarize } from "./report.js";
 import { declaresTree, describeUnmet, evaluateTree, membersOf } from "../service/tree-expectations.js";
@@ -54,6 +58,8 @@ export interface CheckInput {
   startCommand: string;
   /** The daemon's state store (daemon up only): writes it cannot take wait in memory. */
   store?: StoreHealth;
+  /** With the daemon up: what happened to the state store's files under it, or null. */
+  storeProblem?: string | null;
 }
 
 /** What to run when a service is not running, by its state. */
@@ -215,6 +221,16 @@ function storeProblem(store: StoreHealth, stateDir: string, now: number): CheckP
   };
 }
 
+/** The state dir's owner: the only user a daemon of it runs as (SPEC §6); null when unreadable. */
+function ownerOf(stateDir: string): number | null {
+  try {
+    return statSync(stateDir).uid;
+  } catch (err) {
+    if (errnoOf(err) === undefined) throw err;
+    return null;
+  }
+}
+
 /** Runs the whole check. */
 export function runCheck(input: CheckInput, now = Date.now()): CheckReport {
   const problems: CheckProblem[] = [];
@@ -228,6 +244,15 @@ export function runCheck(input: CheckInput, now = Date.now()): CheckReport {
     });
   }
   if (input.store && !input.store.ok) problems.push(storeProblem(input.store, input.stateDir, now));
+  if (input.storeProblem) {
+    problems.push({
+      service: null,
+      severity: "CRITICAL",
+      expected: `the daemon writing the state store at ${input.stateDir}/state.db`,
+      found: input.storeProblem,
+      remedy: "upkeep shutdown, then start the daemon again",
+    });
+  }
   const table = new IndexedTable(scanProcesses());
   let listening: ReturnType<typeof readListeningSockets> | null = null;
   const shared: SharedReads = { listening: () => (listening ??= readListeningSockets()) };
@@ -241,8 +266,17 @@ export function runCheck(input: CheckInput, now = Date.now()): CheckReport {
     );
     return inTrees.has(pid);
   };
-  problems.push(...findDuplicates({ services: input.services, table, inAnyTree }));
+  problems.push(
+    ...findDuplicates({
+      services: input.services,
+      table,
+      inAnyTree,
+      stateId: stateDirId(input.stateDir),
+      ownerUid: ownerOf(input.stateDir),
+    }),
+  );
   problems.push(...findSharedMains(services));
+  problems.push(...findServicesWithoutCgroups(input.services, services));
   for (const record of input.orphanRecords) {
     const identity = checkIdentity(record);
     const what =

@@ -71,6 +71,7 @@ async function runLocked(
     const reason = `stderr is gone (${why}): the daemon's messages are no longer printed; supervision goes on, and every event is in the store (upkeep events -f)`;
     supervisor.emit({ service: null, kind: "daemon", reason }).catch((err: unknown) => say("upkeep:", err));
   });
+  supervisor.watchStore(() => store.checkFiles());
   // Keep the event table bounded; pruning is cheap and needs no precise schedule.
   const pruning = setInterval(() => {
     store.pruneEvents().catch((err: unknown) => say("upkeep: could not prune events:", err));
@@ -124,6 +125,7 @@ async function runLocked(
     process.on("SIGUSR1", () => answerStatusSignal(supervisor, say));
     void (async () => {
       await supervisor.start({ force });
+      supervisor.storeHealth?.refresh();
       memory.startupDone();
       control = await listenControlSocket(
         socketPath,

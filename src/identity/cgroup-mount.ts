@@ -39,9 +39,10 @@ export function findCgroup2Mount(): Cgroup2Mount | null {
   return cachedMount;
 }
 
-/** The writable cgroup2 mount point, or null (not root, no cgroup2, or mounted read-only). */
+/** The writable cgroup2 mount point, or null (not root, UPKEEP_CGROUPS=0, no cgroup2, or mounted read-only). */
 export function detectCgroupRoot(): string | null {
   if (process.getuid?.() !== 0) return null;
+  if (process.env["UPKEEP_CGROUPS"] === "0") return null; // the operator's choice (and the tests')
   const mount = findCgroup2Mount();
   if (mount === null) return null;
   try {

@@ -190,6 +190,22 @@ export function removeCgroup(cgroupPath: string): boolean {
   }
 }
 
+/**
+ * Removes the cgroup directory only if it has neither processes nor sub-cgroups (a state dir's
+ * `upkeep/<id>` at a clean shutdown); false when something is still in it.
+ */
+export function removeEmptyCgroup(cgroupPath: string): boolean {
+  try {
+    rmdirSync(cgroupPath);
+    return true;
+  } catch (err) {
+    const code = errnoOf(err);
+    if (code === "ENOENT") return true;
+    if (code === "EBUSY" || code === "ENOTEMPTY") return false;
+    throw err;
+  }
+}
+
 /** CPU time used by every process ever in the cgroup (cpu.stat usage_usec), or null when unreadable. */
 export function cgroupCpuUsec(cgroupPath: string): number | null {
   try {

@@ -23,6 +23,13 @@ export interface TreeSelector {
   runId: string;
   /** The service's cgroup directory (absolute, e.g. /sys/fs/cgroup/unified/upkeep/ab12/web), or null. */
   cgroup: string | null;
+  /**
+   * Environment entries ("UPKEEP_STATE_ID=ab12", "UPKEEP_SERVICE=web") that a process found by
+   * the run-id marker must also carry. A run id read back from a record proves nothing by
+   * itself (the record may be forged): with these, only this daemon's processes of the service
+   * count. Unset for selectors of a start upkeep made itself.
+   */
+  alsoCarries?: readonly string[];
 }
 
 /** One process and its children, for display (`upkeep ps`). */
@@ -53,7 +60,12 @@ function isOurGroupId(id: number, sel: TreeSelector, byPid: Map<number, ProcStat
   if (leader === undefined) return true;
   if (id === sel.pid) return leader.startTime === sel.startTime;
   if (leader.startTime < sel.startTime) return false;
-  return environContains(id, runIdEntry(sel.runId));
+  return environContains(id, runIdEntry(sel.runId)) && carriesAll(id, sel);
+}
+
+/** True when the process carries every entry of the selector's `alsoCarries`. */
+function carriesAll(pid: number, sel: TreeSelector): boolean {
+  return (sel.alsoCarries ?? []).every((entry) => environContains(pid, entry));
 }
 
 /**
@@ -135,7 +147,8 @@ export function findTreeMembers(
   if (pgidOurs) for (const s of table.byGroup.get(sel.pgid) ?? []) if (young(s)) add(s);
   if (sidOurs) for (const s of table.bySession.get(sel.sid) ?? []) if (young(s)) add(s);
   // The marker search reads environs: only needed when no cgroup holds the tree.
-  if (!cgroupUsable) for (const s of table.withMarker(sel.runId)) if (young(s)) add(s);
+  if (!cgroupUsable)
+    for (const s of table.withMarker(sel.runId)) if (young(s) && carriesAll(s.pid, sel)) add(s);
 
   addDescendants(members, table.childrenOf, add);
   return [...members.values()].sort((a, b) => a.pid - b.pid);

@@ -10,6 +10,7 @@ import type { EventRecord, NewEvent, ProcessRecord, ServiceRecord, StateStore } 
 import { initialContext, transition, type MachineContext } from "./machine.js";
 import type { ServiceOutput } from "./output.js";
 import { captureIdentity } from "../identity/process-identity.js";
+import { describeUnrecorded } from "./record-tie.js";
 import type { IdentityWatcher } from "../identity/watch.js";
 import { describeExitForLog, performTreeEffect, selectorOf } from "./tree-effects.js";
 import { removePidFile, writePidFile } from "./pid-file.js";
@@ -35,6 +36,8 @@ export interface RunnerDeps {
   random(): number;
   /** The other service whose main process `pid` is, if any (two services never share one). */
   mainProcessOf?(pid: number, except: string): string | null;
+  /** The PIDs of live processes carrying this state dir's id and the service's name (record-tie.ts). */
+  unrecordedOf?(service: string): number[];
   /** Called when an effect throws: the daemon records it and goes on (a service fault never stops it). */
   onFault(service: string, err: unknown): void;
   /**
@@ -64,6 +67,11 @@ export class ServiceRunner {
   record: ProcessRecord | null = null;
   /** Set by `start --force` / `daemon --force`: the next start may take over an untied pidfile PID. */
   forceNextStart = false;
+  /**
+   * Set when processes of this service from this state dir ran that no record names (the store
+   * was lost) and none could be adopted: no start runs while such a process lives (record-tie.ts).
+   */
+  refuseWhileUnrecorded = false;
   /** Aborts the forking or external start in progress (a stop or restart was asked for). */
   private startAbort: AbortController | null = null;
   private child: Spawned | null = null;
@@ -348,6 +356,11 @@ export class ServiceRunner {
     // --force is for one start, whatever the type and however it ends: consumed here.
     const force = this.forceNextStart;
     this.forceNextStart = false;
+    const duplicate = this.unrecordedStillRunning();
+    if (duplicate !== null) {
+      this.output.marker(`not started: ${duplicate}`);
+      return this.handle({ type: "spawn_failed", error: duplicate, fatal: true });
+    }
     // Nothing of the service may run before a start: what its own cgroup still holds (a tree
     // whose record was lost with the state dir, a survivor of an earlier kill) is proven
     // upkeep's and killed. Not for external services: theirs may be the process to adopt.
@@ -406,6 +419,14 @@ export class ServiceRunner {
     await this.deps.store.putProcess(this.record);
     this.pidFile(() => writePidFile(this.deps.stateDir, this.name, pid));
     return this.handle({ type: "spawned", pid });
+  }
+
+  /** Why a start would be a second copy of unrecorded processes still running, or null (then forgotten). */
+  private unrecordedStillRunning(): string | null {
+    if (!this.refuseWhileUnrecorded) return null;
+    const pids = this.deps.unrecordedOf?.(this.name) ?? [];
+    if (pids.length === 0) this.refuseWhileUnrecorded = false;
+    return pids.length === 0 ? null : describeUnrecorded(this.name, pids);
   }
 
   /** A process record of this service, started now on this boot. */

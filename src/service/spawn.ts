@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import { existsSync, openSync } from "node:fs";
 import { lookUpExecutable, resolveExecutable } from "../core/resolve-executable.js";
 import { serviceKeyPath, type ServiceConfig } from "../config/model.js";
+import { STATE_ID_ENV } from "../config/state-dir-id.js";
 import { nativeError, nativeSpawn, signalName } from "../core/native.js";
 import { runInCgroup, placeInCgroup } from "../identity/cgroup.js";
 import { resolveGroup, resolveUser } from "../core/users.js";
@@ -20,6 +21,20 @@ export interface Spawned {
   runId: string;
   /** Settles once, when the process has exited and been reaped. */
   exited: Promise<ExitStatus>;
+}
+
+/**
+ * The variables that tie a process to its service and start (SPEC §6), set last so a service's
+ * `env:` cannot change them: the state dir's id (which the supervisor put in upkeep's own
+ * environment), the service's name, the start's run id.
+ */
+function upkeepEntries(service: string, runId: string): Record<string, string> {
+  const stateId = process.env[STATE_ID_ENV];
+  return {
+    ...(stateId === undefined ? {} : { [STATE_ID_ENV]: stateId }),
+    UPKEEP_SERVICE: service,
+    UPKEEP_RUN_ID: runId,
+  };
 }
 
 /** Which spawner runs services: the native addon when it is loaded, else child_process. */
@@ -72,7 +87,7 @@ export function spawnService(
     cwd: config.cwd,
     runId,
     ids,
-    env: { ...process.env, ...ids.env, ...config.env, UPKEEP_SERVICE: config.name, UPKEEP_RUN_ID: runId },
+    env: { ...process.env, ...ids.env, ...config.env, ...upkeepEntries(config.name, runId) },
   };
   const stdio = output.childStdio();
   try {

@@ -1,18 +1,22 @@
 import { join } from "node:path";
 import type { Config, ServiceConfig } from "../config/model.js";
 import { readBootId } from "../identity/boot-id.js";
-import { createServiceCgroup, detectCgroupRoot, removeCgroup } from "../identity/cgroup.js";
-import { killTreeAndWait } from "../identity/kill-tree.js";
-import { checkIdentity } from "../identity/process-identity.js";
+import {
+  createServiceCgroup,
+  detectCgroupRoot,
+  removeCgroup,
+  removeEmptyCgroup,
+} from "../identity/cgroup.js";
 import { IdentityWatcher } from "../identity/watch.js";
 import { FifoHolder } from "../logs/fifo-holder.js";
 import { prepareServiceFiles, ServiceLog } from "../logs/service-log.js";
-import { removePidFile } from "../service/pid-file.js";
+import { findStateDirProcesses, scopeOfStateDir, type StateDirScope } from "../service/record-tie.js";
 import { ServiceRunner } from "../service/runner.js";
-import { selectorOf } from "../service/tree-effects.js";
 import { BufferedStore } from "../store/buffered-store.js";
 import type { EventRecord, NewEvent, StateStore } from "../store/store.js";
-import { recoverRecord, startRecovered } from "./adopt.js";
+import { startRecovered, type RecoveryContext } from "./adopt.js";
+import { recoverRemoved, recoverRunners } from "./recover-all.js";
+import { StoreHealth } from "./store-health.js";
 import { TreeWatch } from "./tree-watch.js";
 import { STATE_ID_ENV, stateDirId } from "../config/state-dir-id.js";
 import { EventBus } from "./event-bus.js";
@@ -60,9 +64,13 @@ export class Supervisor {
   private readonly cgroupRoot = detectCgroupRoot();
   /** A short hash of the state dir names this daemon's cgroup subtree. */
   private readonly cgroupGroup: string;
+  /** What ties a process to this state dir (record-tie.ts). */
+  readonly scope: StateDirScope;
   shuttingDown = false;
   /** The state store; a write it cannot take waits in memory, never fatal (buffered-store.ts). */
   readonly store: BufferedStore;
+  /** Whether the store's files are still the ones written (set by watchStore); null when not watched. */
+  storeHealth: StoreHealth | null = null;
   /** Keeps every log FIFO open while no daemon runs (src/logs/fifo-holder.ts); null without it. */
   private fifoHolder: FifoHolder | null = null;
   private holderCheck: NodeJS.Timeout | null = null;
@@ -74,6 +82,7 @@ export class Supervisor {
   ) {
     this.store = new BufferedStore(store, { dir: config.stateDir, publish: (e) => this.bus.publish(e) });
     this.cgroupGroup = stateDirId(config.stateDir);
+    this.scope = scopeOfStateDir(config.stateDir);
     this.healthWatch = new HealthWatch(
       this.logsDir,
       (event) => this.emit(event),
@@ -92,6 +101,16 @@ export class Supervisor {
 
   get logsDir(): string {
     return join(this.config.stateDir, "logs");
+  }
+
+  /** Watch the store's files with `look` (SqliteStore.checkFiles): a loss is reported at once. */
+  watchStore(look: () => { problem: string; rebuilt: boolean } | null): void {
+    this.storeHealth = new StoreHealth(look, (message) => {
+      console.error(`upkeep: ${message}`);
+      this.emit({ service: null, kind: "daemon", reason: message }).catch((err: unknown) => {
+        console.error(`upkeep: could not record the store's loss: ${String(err)}`);
+      });
+    });
   }
 
   /** Record an event and hand it to followers. */
@@ -116,30 +135,14 @@ export class Supervisor {
     // Every runner exists before any starts: a dependent must see its dependency's runner
     // (one not created yet would look like no dependency at all).
     const runners = await Promise.all(this.config.services.map((svc) => this.addRunner(svc)));
+    for (const runner of runners) runner.forceNextStart = options.force === true;
     // Every record is dealt with (adopted, or cleared as stale) before anything starts, so a
     // dependent never sees a dependency `stopped` only because its record is being cleared.
-    const outcomes = await Promise.all(
-      runners.map(async (runner) => {
-        runner.forceNextStart = options.force === true;
-        const record = records.get(runner.name) ?? null;
-        records.delete(runner.name);
-        const outcome = await recoverRecord(runner, record, this.store, this.config.stateDir, (e) =>
-          this.bus.publish(e),
-        );
-        if (outcome === "cleared" && record) {
-          // What the old run wrote while no daemon ran (kept by the FIFO holder) goes before
-          // the marker, and both before the next run's "started PID".
-          const log = this.logs.get(runner.name);
-          log?.drainNow();
-          log?.marker(`the run of PID ${record.pid} ended while no daemon ran (exit status unknown)`);
-        }
-        return outcome;
-      }),
-    );
+    const outcomes = await recoverRunners(runners, records, this.logs, this.recovery);
     // --force is for this start-up only: the start consumes it (startRecovered clears it when
     // nothing is started), so a later restart asks again.
     await Promise.all(runners.filter((_, i) => outcomes[i] === "cleared").map(startRecovered));
-    await this.recoverRemoved([...records.values()].map((r) => r.service));
+    await recoverRemoved([...records.values()], this.recovery);
   }
 
   /** Create the runner (and its log) of a service; its saved record restores desired state. */
@@ -175,6 +178,10 @@ export class Supervisor {
         now: Date.now,
         random: Math.random,
         onFault: (service, err) => this.onFault(service, err),
+        unrecordedOf: (service) => {
+          const userOf = (name: string): string | null => this.runners.get(name)?.config.user ?? null;
+          return (findStateDirProcesses(this.scope, userOf).get(service) ?? []).map((p) => p.pid);
+        },
         gate: (r, signal, blocked) => waitForGate(this.runners, r, signal, blocked),
         readiness: (r) => this.readiness.prepare(r),
         mainProcessOf: (pid, except) => {
@@ -231,6 +238,8 @@ export class Supervisor {
    */
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
+    this.storeHealth?.refresh(); // the last moment a loss can still be told
+    this.storeHealth?.close();
     await this.emit({ service: null, kind: "daemon", reason: "daemon stopping: stopping all services" });
     const runners = [...this.runners.values()].reverse();
     const settled = new Set(["stopped", "exited", "failed"]);
@@ -258,8 +267,11 @@ export class Supervisor {
     if (this.holderCheck) clearInterval(this.holderCheck);
     if (runners.every((r) => r.record === null) && this.fifoHolder) {
       await this.fifoHolder.stop();
-      if (this.holderCgroup) removeCgroup(this.holderCgroup);
+      if (this.holderCgroup) this.removeCgroupDir(this.holderCgroup);
     }
+    // The state dir's own cgroup (upkeep/<id>) goes too once nothing is left in it: one per
+    // state dir ever used would pile up under the cgroup2 mount otherwise.
+    if (this.cgroupRoot) this.removeCgroupDir(join(this.cgroupRoot, "upkeep", this.cgroupGroup));
     this.treeWatch.close();
     this.watcher.close();
     await this.emit({ service: null, kind: "daemon", reason: "daemon stopped" });
@@ -317,6 +329,17 @@ export class Supervisor {
     }
   }
 
+  /** Removes a cgroup directory left empty (a fault is reported, never thrown: shutdown goes on). */
+  private removeCgroupDir(path: string): void {
+    try {
+      removeEmptyCgroup(path);
+    } catch (err) {
+      console.error(
+        `upkeep: could not remove cgroup ${path}: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+  }
+
   private serviceCgroup(name: string): string | null {
     try {
       return createServiceCgroup(this.cgroupRoot!, this.cgroupGroup, name);
@@ -326,24 +349,14 @@ export class Supervisor {
     }
   }
 
-  /** Records of services that are no longer in the config: stop what is left of them. */
-  private async recoverRemoved(names: string[]): Promise<void> {
-    for (const name of names) {
-      await this.emit({
-        service: name,
-        kind: "stale",
-        reason: `service ${name} has a process record but is no longer in the config: its processes are stopped`,
-      });
-      const record = await this.store.getProcess(name);
-      if (record) {
-        // Select by process group and session only while the recorded process is provably
-        // the same one: otherwise those numbers may belong to another program now.
-        const live = checkIdentity(record).status === "live";
-        await killTreeAndWait(live ? selectorOf(record) : { ...selectorOf(record), pgid: 0, sid: 0 }, 5_000);
-      }
-      removePidFile(this.config.stateDir, name);
-      await this.store.deleteProcess(name);
-    }
+  /** What recovering a record needs: the store, and what ties a process to this state dir. */
+  private get recovery(): RecoveryContext {
+    return {
+      store: this.store,
+      stateDir: this.config.stateDir,
+      scope: this.scope,
+      publish: (e) => this.bus.publish(e),
+    };
   }
 
   private onFault(service: string, err: unknown): void {

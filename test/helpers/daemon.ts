@@ -1,6 +1,14 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import {
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -152,9 +160,44 @@ export class TestEnv {
         // already gone between the scan and the kill: nothing to clean
       }
     }
+    // A cgroup can be removed once its processes are gone (killed ones are reaped by init).
+    const killed = [...holders, ...left];
+    await waitFor(() => killed.every((pid) => !isAlive(pid)), {
+      what: "the killed processes to be gone",
+      timeout: 2_000,
+    }).catch(() => undefined); // one that lingers keeps its cgroup: a leftover, not a failure
+    removeStateCgroup(this.stateDir);
     rmSync(this.dir, { recursive: true, force: true });
     if (left.length) throw new Error(`processes of the test were left running: ${left.join(", ")}`);
   }
+}
+
+/**
+ * Removes what a test daemon left of its state dir's cgroup subtree (a daemon killed by
+ * SIGKILL leaves it, by design): emptied directories only, bottom up.
+ */
+function removeStateCgroup(stateDir: string): void {
+  const mount = readFileSync("/proc/self/mountinfo", "utf8")
+    .split("\n")
+    .map((line) => line.split(" - "))
+    .find(([, right]) => right?.split(" ")[0] === "cgroup2")?.[0]
+    ?.split(" ")[4];
+  if (mount === undefined) return;
+  const remove = (dir: string): void => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return; // no such cgroup: nothing to remove
+    }
+    for (const entry of entries) if (entry.isDirectory()) remove(join(dir, entry.name));
+    try {
+      rmdirSync(dir);
+    } catch {
+      // still populated (a process of another test?) or not ours to remove: left as it is
+    }
+  };
+  remove(join(mount, "upkeep", createHash("sha256").update(stateDir).digest("hex").slice(0, 12)));
 }
 
 /** The process is a FIFO holder (comm is its program name cut to 15 bytes). */

@@ -15,5 +15,13 @@ export async function handleCheck(
   const input = inputFromRunners(supervisor.runners.values(), records, supervisor.config.stateDir, (name) =>
     supervisor.healthWatch.probeOf(name),
   );
-  sendJson(res, 200, runCheck({ ...input, store: supervisor.store.health() }));
+  sendJson(
+    res,
+    200,
+    runCheck({
+      ...input,
+      store: supervisor.store.health(),
+      storeProblem: supervisor.storeHealth?.refresh() ?? null,
+    }),
+  );
 }

@@ -66,6 +66,7 @@ const STATUS: StatusJson = {
       lost_events: 0,
       since: null,
     },
+    store_problem: null,
   },
   services: [service("web@a", "running"), service("web@b", "failed"), service("db", "running")],
 };

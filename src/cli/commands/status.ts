@@ -39,6 +39,8 @@ export async function run(command: ParsedCommand, io: CliIo): Promise<number> {
     import("../render/colour.js"),
   ]);
   const now = Date.now();
+  // A store lost under the daemon is told first: what the table shows will not survive it.
+  if (status.daemon.store_problem) io.stderr.write(`upkeep: WARNING: ${status.daemon.store_problem}\n`);
   io.stdout.write(renderStoreLine(status.daemon.store, now));
   io.stdout.write(renderStatusTable(services, { now, colour: colourEnabled(io.stdout, io.env) }));
   return 0;

@@ -68,7 +68,17 @@ export function openSqliteStore(stateDir: string, options: OpenSqliteStoreOption
       configureWriter(db, file);
       migrateSchema(db);
     }
-    return new SqliteStore(db, prepareQueries(db), { file, hostId, readOnly });
+    const reopen = (path: string): Database.Database => {
+      const fresh = new Database(path, { timeout: BUSY_TIMEOUT_MS });
+      configureWriter(fresh, path);
+      return fresh;
+    };
+    return new SqliteStore(db, prepareQueries(db), {
+      file,
+      hostId,
+      readOnly,
+      ...(readOnly ? {} : { reopen }),
+    });
   } catch (err) {
     if (db?.open) db.close();
     throw translateStoreError(err, file, "open the state store", readOnly);

@@ -13,7 +13,9 @@ import type {
   ServiceRecord,
   StateStore,
 } from "../store.js";
-import type { Queries } from "./queries.js";
+import { StoreFileWatch } from "./file-watch.js";
+import { prepareQueries, type Queries } from "./queries.js";
+import { rebuildStoreFile } from "./rebuild.js";
 import {
   RowDecodeError,
   eventFromRow,
@@ -34,19 +36,57 @@ export class SqliteStore implements StateStore {
   /** The database file, for messages. */
   readonly file: string;
   readonly readOnly: boolean;
-  readonly #db: Database.Database;
-  readonly #q: Queries;
+  #db: Database.Database;
+  #q: Queries;
+  #files: StoreFileWatch | null;
+  /** Opens the store file at a path for writing (open.ts), after a rebuild. */
+  readonly #reopen: ((path: string) => Database.Database) | null;
 
   constructor(
     db: Database.Database,
     queries: Queries,
-    options: { file: string; hostId: string; readOnly: boolean },
+    options: {
+      file: string;
+      hostId: string;
+      readOnly: boolean;
+      reopen?: (path: string) => Database.Database;
+    },
   ) {
     this.#db = db;
     this.#q = queries;
     this.file = options.file;
     this.hostId = options.hostId;
     this.readOnly = options.readOnly;
+    // Only a store that can open its file again is watched: the daemon's writer.
+    this.#reopen = options.readOnly ? null : (options.reopen ?? null);
+    this.#files = this.#reopen === null ? null : new StoreFileWatch(options.file);
+  }
+
+  /**
+   * Compares the store's files with what this connection has open (a few system calls). When
+   * they were deleted under it, they are written anew from it, events included: nothing is
+   * lost. A file someone else put at the path is never overwritten. Returns what was found and
+   * whether it was made whole, or null when all is well (and for a read-only store).
+   */
+  checkFiles(): { problem: string; rebuilt: boolean } | null {
+    if (this.#files === null || this.#reopen === null) return null;
+    const losses = this.#files.losses();
+    if (losses.length === 0) return null;
+    const problem = losses.map((l) => l.message).join("; ");
+    if (losses.some((l) => l.kind !== "deleted")) return { problem, rebuilt: false };
+    let rebuilt;
+    try {
+      rebuilt = rebuildStoreFile(this.#db, this.file);
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      return { problem: `${problem}; it could not be written anew (${why})`, rebuilt: false };
+    }
+    this.#db = this.#reopen(rebuilt.path);
+    this.#q = prepareQueries(this.#db);
+    this.#files = new StoreFileWatch(rebuilt.path);
+    return rebuilt.problem === null
+      ? { problem, rebuilt: true }
+      : { problem: `${problem}; ${rebuilt.problem}`, rebuilt: false };
   }
 
   getService(service: string): Promise<ServiceRecord | null> {
