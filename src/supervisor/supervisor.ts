@@ -11,7 +11,7 @@ import { removePidFile } from "../service/pid-file.js";
 import { ServiceRunner } from "../service/runner.js";
 import { selectorOf } from "../service/tree-effects.js";
 import { BufferedStore } from "../store/buffered-store.js";
-import type { EventRecord, NewEvent, StateStore } from "../store/store.js";
+import type { EventRecord, NewEvent, ProcessRecord, StateStore } from "../store/store.js";
 import { recoverRecord, startRecovered } from "./adopt.js";
 import { TreeWatch } from "./tree-watch.js";
 import { STATE_ID_ENV, stateDirId } from "../config/state-dir-id.js";
@@ -199,6 +199,15 @@ export class Supervisor {
   /** The last STATUS= a notify service's main process sent, for `status`. */
   notifyStatusOf(name: string): string | null {
     return this.readiness.statusOf(name);
+  }
+
+  /** RELOADING=1 / READY=1 from the service's tree, for a reload (see Readiness.watchNotify). */
+  watchNotify(
+    runner: ServiceRunner,
+    record: ProcessRecord,
+    onState: (state: "reloading" | "ready", pid: number) => void,
+  ): (() => void) | null {
+    return this.readiness.watchNotify(runner.name, record, onState);
   }
 
   /** After a live config change: a service whose `ready` is no longer notify closes its socket. */
