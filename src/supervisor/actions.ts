@@ -65,7 +65,7 @@ export async function performActions(
       runners.map((r) => {
         const skip = reasonToSkipReload(r);
         if (skip === null) return performAction(supervisor, r, action, force);
-        return result(r, true, `skipped ${r.name}: ${skip}`);
+        return Promise.resolve(result(r, true, `skipped ${r.name}: ${skip}`));
       }),
     );
   }

@@ -98,7 +98,8 @@ export class Readiness {
     let set = this.watchers.get(name);
     if (set === undefined) this.watchers.set(name, (set = new Set()));
     const watcher = (pid: number, fields: Map<string, string>): void => {
-      const state = fields.get("RELOADING") === "1" ? "reloading" : fields.get("READY") === "1" ? "ready" : null;
+      const state =
+        fields.get("RELOADING") === "1" ? "reloading" : fields.get("READY") === "1" ? "ready" : null;
       // Judged only for these two words, and only while a reload watches: a few /proc reads each.
       if (state !== null && isInTree(pid, record)) onState(state, pid);
     };

@@ -73,16 +73,17 @@ export async function reloadService(supervisor: Supervisor, runner: ServiceRunne
     config.ready?.probe.kind === "notify"
       ? supervisor.watchNotify(runner, record, (state, pid) => notify.saw(state, pid))
       : null;
+  const began = Date.now();
   try {
     const sent = await sendReload(runner, record);
     if (!sent.ok) return await failed(supervisor, runner, record, way, sent.why);
-    const died = await runner.waitUntil((r) => hasDied(r, record), RELOAD_WATCH_MS);
-    // The identity check catches a forking or external main process whose exit the watcher
-    // has not reported yet.
-    if (died || hasDied(runner, record)) return await diedOnReload(supervisor, runner, record, way);
-    if (notify.reloading) {
+    await watchReload(runner, record, notify, RELOAD_WATCH_MS);
+    // The identity check in hasDied also catches a forking or external main process whose
+    // exit the watcher has not reported yet.
+    if (hasDied(runner, record)) return await diedOnReload(supervisor, runner, record, way);
+    if (notify.reloading && notify.readyFrom === null) {
       const timeoutMs = config.reload?.timeoutMs ?? config.ready?.timeoutMs ?? DEFAULT_RELOAD_TIMEOUT_MS;
-      await untilEither(runner, record, notify, timeoutMs);
+      await watchReload(runner, record, notify, began + timeoutMs - Date.now());
       if (hasDied(runner, record)) return await diedOnReload(supervisor, runner, record, way);
       if (notify.readyFrom === null) {
         const why = `it sent RELOADING=1 but no READY=1 within ${formatDuration(timeoutMs)}`;
@@ -90,7 +91,7 @@ export async function reloadService(supervisor: Supervisor, runner: ServiceRunne
       }
     }
     const outcome =
-      notify.readyFrom !== null && notify.reloading
+      notify.readyFrom !== null
         ? `${sent.what}, READY=1 from PID ${notify.readyFrom}`
         : `${sent.what}, still running PID ${record.pid}`;
     await supervisor.emit({ service: name, kind: "action", reason: `reloaded (${outcome})` });
@@ -103,19 +104,15 @@ export async function reloadService(supervisor: Supervisor, runner: ServiceRunne
 /** RELOADING=1 and READY=1 seen from the service's tree since the reload began. */
 class NotifyWatch {
   reloading = false;
+  /** The sender of the READY=1 that followed RELOADING=1: the end of the reload. */
   readyFrom: number | null = null;
-  private wake: (() => void) | null = null;
+  /** Called after each message (set while a watch waits). */
+  onMessage: (() => void) | null = null;
 
   saw(state: "reloading" | "ready", pid: number): void {
     if (state === "reloading") this.reloading = true;
-    // A READY=1 counts only after RELOADING=1: the one that ends this reload.
     else if (this.reloading) this.readyFrom = pid;
-    this.wake?.();
-  }
-
-  /** Resolves at the next message. */
-  next(): Promise<void> {
-    return new Promise((resolve) => (this.wake = resolve));
+    this.onMessage?.();
   }
 }
 
@@ -143,23 +140,32 @@ function hasDied(runner: ServiceRunner, record: ProcessRecord): boolean {
   return runner.record !== record || runner.state !== "running" || checkIdentity(record).status !== "live";
 }
 
-/** Waits for READY=1 after RELOADING=1, a death, or the timeout. */
-async function untilEither(
+/**
+ * Waits up to `ms` for the main process's death or the READY=1 that ends a notify reload,
+ * whichever comes first; looked at after each event of the runner and each notify message.
+ */
+async function watchReload(
   runner: ServiceRunner,
   record: ProcessRecord,
   notify: NotifyWatch,
-  timeoutMs: number,
+  ms: number,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (notify.readyFrom === null && !hasDied(runner, record)) {
-    const left = deadline - Date.now();
-    if (left <= 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    const stop = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), left)));
-    const died = runner.waitUntil((r) => hasDied(r, record), left);
-    await Promise.race([notify.next(), died, stop]);
-    clearTimeout(timer);
-  }
+  const settled = (): boolean => notify.readyFrom !== null || hasDied(runner, record);
+  if (settled() || ms <= 0) return;
+  await new Promise<void>((resolve) => {
+    const finish = (): void => {
+      clearTimeout(timer);
+      off();
+      notify.onMessage = null;
+      resolve();
+    };
+    const check = (): void => {
+      if (settled()) finish();
+    };
+    const timer = setTimeout(finish, ms);
+    const off = runner.onChange(check);
+    notify.onMessage = check;
+  });
 }
 
 async function diedOnReload(
