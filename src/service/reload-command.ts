@@ -3,7 +3,9 @@
  * like the stop command (stop-command.ts): with the service's user, cwd and environment, its
  * output in the service's log, outside the service's cgroup (it is not a member of the service's
  * tree, and the watch of declared children must not count it). As in systemd, $MAINPID names
- * the service's main process, so `kill -USR2 $MAINPID` is a reload command.
+ * the service's main process: in the command's environment, and in its arguments, where
+ * `$MAINPID` and `${MAINPID}` are replaced (no other expansion: no shell runs it), so
+ * `[kill, -USR2, $MAINPID]` is a reload command as `ExecReload=kill -USR2 $MAINPID` is.
  * Exit 0 is a reload; another exit, a spawn failure or the timeout (its tree is then killed)
  * is a failed reload.
  */
@@ -19,6 +21,9 @@ import { spawnedSelector } from "./tree-effects.js";
 /** How long the kill of an overdue reload command may take. */
 const KILL_WAIT_MS = 5_000;
 
+/** `$MAINPID` or `${MAINPID}` in an argument (not followed by more of a name: `$MAINPIDX` stays). */
+const MAINPID_WORD = /\$(?:\{MAINPID\}|MAINPID(?![A-Za-z0-9_]))/g;
+
 export type ReloadCommandResult = { ok: true; pid: number } | { ok: false; why: string };
 
 /** Runs the reload command to its end (or its timeout) and says how it went. */
@@ -29,9 +34,10 @@ export async function runReloadCommand(
   output: ServiceOutput,
 ): Promise<ReloadCommandResult> {
   const env = { ...config.env, MAINPID: String(mainPid) };
+  const command = reload.command.map((word) => word.replace(MAINPID_WORD, String(mainPid)));
   let spawned;
   try {
-    spawned = await spawnService({ ...config, command: reload.command, env }, output, null, {
+    spawned = await spawnService({ ...config, command, env }, output, null, {
       announce: (pid) => `ran reload command, PID ${pid}`,
       commandKey: "reload.command",
     });

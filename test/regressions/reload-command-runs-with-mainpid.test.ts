@@ -19,7 +19,8 @@ services:
   cmd:
     command: ["{fixtures}/reloads-on-signal", "{marker}"]
     reload:
-      command: [sh, -c, 'echo "$MAINPID" > ${seen}; kill -USR1 "$MAINPID"']
+      # MAINPID from the environment into the file; the argument $MAINPID is replaced as in systemd.
+      command: [sh, -c, 'printenv MAINPID > ${seen}; kill -USR1 "$1"', reload-cmd, $MAINPID]
   failing:
     command: ["{fixtures}/reloads-on-signal", "{marker}"]
     reload: { command: [sh, -c, "exit 3"] }
