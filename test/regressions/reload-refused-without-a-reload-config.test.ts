@@ -48,4 +48,11 @@ services:
   assert.equal(now.restarts, before.restarts, "no restart");
   assert.ok(isAlive(before.pid));
   assert.equal((await env.status("hup")).pid, hup.pid);
+
+  // A service that declares a reload but is not running is refused too, and said so.
+  assert.equal(env.cli("stop", "hup").code, 0);
+  const stopped = env.cli("reload", "hup");
+  assert.equal(stopped.code, 1, stopped.stdout);
+  assert.match(stopped.stderr, /hup is stopped, not running: nothing to reload/);
+  assert.match(stopped.stderr, /hint: start it: upkeep start hup/);
 });
