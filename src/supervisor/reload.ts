@@ -76,7 +76,11 @@ export async function reloadService(supervisor: Supervisor, runner: ServiceRunne
   const began = Date.now();
   try {
     const sent = await sendReload(runner, record);
-    if (!sent.ok) return await failed(supervisor, runner, record, way, sent.why);
+    if (!sent.ok) {
+      // A command that failed because the service died meanwhile: the death is the news.
+      if (hasDied(runner, record)) return await diedOnReload(supervisor, runner, record, way);
+      return await failed(supervisor, runner, record, way, sent.why);
+    }
     await watchReload(runner, record, notify, RELOAD_WATCH_MS);
     // The identity check in hasDied also catches a forking or external main process whose
     // exit the watcher has not reported yet.
