@@ -146,8 +146,10 @@ export const COMMANDS: readonly CommandSpec[] = [
   ),
   actionSpec(
     "reload",
-    "send each service its reload_signal",
-    "Sends each service its reload_signal (default SIGHUP).",
+    "reload services that declare how (reload_signal or reload.command)",
+    "Sends each service its reload_signal, or runs its reload.command, and watches it for a second:\n" +
+      "a service that dies on its reload is a failed reload. A service that declares neither is\n" +
+      "refused (use restart); --all reloads only the running services that declare one.",
   ),
   {
     name: "reset",

@@ -18,7 +18,7 @@ export interface ConfigPlan {
   restart: { name: string; keys: string[] }[];
   /**
    * Only keys upkeep applies without touching the process changed (restart, backoff,
-   * start_limit, stop, reload_signal, logs, the tree's expectations, ready, health, after,
+   * start_limit, stop, reload_signal, reload, logs, the tree's expectations, ready, health, after,
    * requires, on_required_failure, condition, limits, pending keys).
    */
   live: { name: string; keys: string[] }[];
@@ -61,6 +61,8 @@ function liveKeys(a: ServiceConfig, b: ServiceConfig): string[] {
     ["stop.signal", a.stop.signal, b.stop.signal],
     ["stop.timeout", a.stop.timeoutMs, b.stop.timeoutMs],
     ["reload_signal", a.reloadSignal, b.reloadSignal],
+    ["reload.command", a.reload?.command ?? null, b.reload?.command ?? null],
+    ["reload.timeout", a.reload?.timeoutMs ?? null, b.reload?.timeoutMs ?? null],
     ["logs.max_size", a.logs.maxSizeBytes, b.logs.maxSizeBytes],
     ["logs.keep", a.logs.keep, b.logs.keep],
     ["logs.timestamps", a.logs.timestamps, b.logs.timestamps],

@@ -82,7 +82,11 @@ test("absent keys take the documented defaults", (t) => {
   assert.deepEqual(config.http, { enabled: true, host: "127.0.0.1", port: 9900 });
   const web = config.services[0]!;
   assert.deepEqual(web.command, ["sleep", "5"]);
-  assert.deepEqual([web.type, web.cwd, web.restart, web.reloadSignal], ["simple", dir, "always", "SIGHUP"]);
+  // No reload unless declared: a program that does not handle SIGHUP would die of it.
+  assert.deepEqual(
+    [web.type, web.cwd, web.restart, web.reloadSignal, web.reload],
+    ["simple", dir, "always", null, null],
+  );
   assert.deepEqual(
     [web.backoff, web.startLimit, web.logs],
     [DEFAULT_BACKOFF, DEFAULT_START_LIMIT, DEFAULT_LOGS],

@@ -29,6 +29,14 @@ export interface StopConfig {
   timeoutMs: number; // default 10000, then SIGKILL to the whole tree
 }
 
+/** `reload: { command, timeout }`: how the service reloads by a command (exit 0 = reloaded). */
+export interface ReloadConfig {
+  /** argv, never run by a shell; $MAINPID in its environment names the service's main process. */
+  command: string[];
+  /** The command must end within this (default 30 s), or the reload failed and its tree is killed. */
+  timeoutMs: number;
+}
+
 export interface LogsConfig {
   maxSizeBytes: number; // default 10 MiB per stream file
   keep: number; // default 5 rotated files per stream
@@ -134,7 +142,10 @@ export interface ServiceConfig {
   backoff: BackoffConfig;
   startLimit: StartLimitConfig;
   stop: StopConfig;
-  reloadSignal: NodeJS.Signals; // default SIGHUP
+  /** Sent by `upkeep reload`; null (the default) when the program's reload signal is not declared. */
+  reloadSignal: NodeJS.Signals | null;
+  /** `reload: { command, timeout }`: the command `upkeep reload` runs (systemd's ExecReload); null when not set. */
+  reload: ReloadConfig | null;
   logs: LogsConfig;
   /** TCP ports the service's tree must hold in LISTEN; checked free before each start. */
   listen: number[];

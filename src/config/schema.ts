@@ -28,6 +28,7 @@ export const SERVICE_KEYS = [
   "start_limit",
   "stop",
   "reload_signal",
+  "reload",
   "logs",
   "listen",
   "pidfile",
@@ -49,6 +50,7 @@ export const HTTP_KEYS = ["listen"] as const;
 export const BACKOFF_KEYS = ["initial", "max", "factor", "jitter", "reset_after"] as const;
 export const START_LIMIT_KEYS = ["burst", "interval", "retry_after"] as const;
 export const STOP_KEYS = ["signal", "timeout", "command"] as const;
+export const RELOAD_KEYS = ["command", "timeout"] as const;
 export const MATCH_KEYS = ["comm", "cmdline"] as const;
 export const CHILD_KEYS = ["name", "count", "listen"] as const;
 
@@ -94,7 +96,8 @@ export const DEFAULT_START_LIMIT: Readonly<StartLimitConfig> = {
   retryAfterMs: null,
 };
 export const DEFAULT_STOP: Readonly<StopConfig> = { signal: "SIGTERM", timeoutMs: 10_000 };
-export const DEFAULT_RELOAD_SIGNAL: NodeJS.Signals = "SIGHUP";
+/** How long a reload command may run (`reload.timeout`). */
+export const DEFAULT_RELOAD_TIMEOUT_MS = 30_000;
 export const DEFAULT_LOGS: Readonly<LogsConfig> = {
   maxSizeBytes: 10 * 1024 * 1024,
   keep: 5,

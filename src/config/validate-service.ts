@@ -6,8 +6,8 @@ import { RESTART_POLICIES, SERVICE_TYPES, type ServiceConfig, type ServiceType }
 import type { Field, ProblemSink } from "./problem-sink.js";
 import { readSection } from "./read-map.js";
 import { readEnum, readText } from "./read-scalars.js";
-import { readPath, readSignal } from "./read-typed.js";
-import { DEFAULT_RELOAD_SIGNAL, SERVICE_KEYS, SERVICE_NAME_PATTERN } from "./schema.js";
+import { readPath } from "./read-typed.js";
+import { SERVICE_KEYS, SERVICE_NAME_PATTERN } from "./schema.js";
 import { readDependencies, type DependencyEdge, type KnownNames } from "./validate-deps.js";
 import { readHealth } from "./validate-health.js";
 import { checkCombinations } from "./validate-combinations.js";
@@ -22,6 +22,7 @@ import { noteHostMismatches } from "./host-notes.js";
 import { readEnvFileField, readEnvMap } from "./validate-env.js";
 import { pick, readBackoff, readStartLimit } from "./validate-policies.js";
 import { readLogs, readStop } from "./validate-stop-logs.js";
+import { readReloadKeys } from "./validate-reload.js";
 
 /** Types that spawn `command` themselves; `external` services are started by their `start` list. */
 const TYPES_NEEDING_COMMAND: readonly ServiceType[] = ["simple", "oneshot", "forking", "notify"];
@@ -100,10 +101,7 @@ export function readService(
     backoff: readBackoff(sink, section.get("backoff")),
     startLimit: readStartLimit(sink, section.get("start_limit")),
     stop: stop.stop,
-    // SIGKILL and SIGSTOP cannot be handled, so as a reload they would only kill or freeze.
-    reloadSignal:
-      pick(section, "reload_signal", (f) => readSignal(sink, f, ["SIGKILL", "SIGSTOP"])) ??
-      DEFAULT_RELOAD_SIGNAL,
+    ...readReloadKeys(sink, section),
     logs: readLogs(sink, section.get("logs")),
     listen: pick(section, "listen", (f) => readListen(sink, f)) ?? [],
     ...typeKeys,

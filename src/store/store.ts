@@ -64,6 +64,7 @@ export const EVENT_KINDS = [
   "failed",
   "recovered",
   "limit", // a `limits:` excess lasted its window: the figures; a restart follows
+  "reload_failed", // `upkeep reload` failed: the service died on it, or its command or READY=1 failed
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 

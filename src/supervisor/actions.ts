@@ -1,9 +1,9 @@
 import { UpkeepError } from "../core/errors.js";
-import { checkIdentity } from "../identity/process-identity.js";
 import type { ServiceRunner } from "../service/runner.js";
 import type { ServiceState } from "../service/states.js";
 import type { Supervisor } from "./supervisor.js";
 import { inStopOrder, isBlockedByOperator } from "./dependencies.js";
+import { reasonToSkipReload, reloadService } from "./reload.js";
 
 export const OPERATOR_ACTIONS = ["start", "stop", "restart", "reload", "reset"] as const;
 export type OperatorAction = (typeof OPERATOR_ACTIONS)[number];
@@ -50,14 +50,25 @@ export function selectRunners(supervisor: Supervisor, names: string[], all: bool
 /**
  * Perform one operator action on each service: a stop stops dependents before what they
  * depend on; the other actions go at once (a start of several waits for dependencies by
- * itself: the dependents are `waiting` until those are ready).
+ * itself: the dependents are `waiting` until those are ready). `reload --all` reloads only the
+ * services that can be reloaded now and names the others as skipped.
  */
 export async function performActions(
   supervisor: Supervisor,
   runners: ServiceRunner[],
   action: OperatorAction,
   force = false,
+  all = false,
 ): Promise<ActionResult[]> {
+  if (action === "reload" && all) {
+    return Promise.all(
+      runners.map((r) => {
+        const skip = reasonToSkipReload(r);
+        if (skip === null) return performAction(supervisor, r, action, force);
+        return Promise.resolve(result(r, true, `skipped ${r.name}: ${skip}`));
+      }),
+    );
+  }
   if (action !== "stop") return Promise.all(runners.map((r) => performAction(supervisor, r, action, force)));
   const results = new Map<ServiceRunner, ActionResult>();
   await inStopOrder(supervisor.runners, runners, async (r) => {
@@ -118,7 +129,7 @@ async function act(
       return startResult(runner, "restarted");
     }
     case "reload":
-      return reload(runner);
+      return reloadService(supervisor, runner);
     default: {
       const never: never = action;
       throw new Error(`unknown action ${String(never)}`);
@@ -168,28 +179,6 @@ function startResult(runner: ServiceRunner, verb: string): ActionResult {
   return result(runner, false, `${runner.name} did not start: ${state}: ${runner.reason}`, {
     hint: `see its output: upkeep logs ${runner.name} -n 50; and its events: upkeep events ${runner.name}`,
   });
-}
-
-function reload(runner: ServiceRunner): ActionResult {
-  const pid = runner.context.pid;
-  if (runner.state !== "running" || pid === null) {
-    return result(runner, false, `${runner.name} is ${runner.state}: nothing to reload`, {
-      hint: `start it first: upkeep start ${runner.name}`,
-    });
-  }
-  // Signal only the process whose identity is proven: a PID alone may name another program.
-  if (runner.record === null || checkIdentity(runner.record).status !== "live") {
-    return result(
-      runner,
-      false,
-      `${runner.name}: PID ${pid} is no longer the service's process; not signalled`,
-      {
-        hint: `check its state with: upkeep status ${runner.name}`,
-      },
-    );
-  }
-  process.kill(pid, runner.config.reloadSignal);
-  return result(runner, true, `${runner.name}: sent ${runner.config.reloadSignal} to PID ${pid}`);
 }
 
 function result(

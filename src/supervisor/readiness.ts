@@ -36,6 +36,9 @@ export class Readiness {
   /** The listener of each socket's current start. */
   private readonly listeners = new Map<string, (pid: number, fields: Map<string, string>) => void>();
 
+  /** Who else listens to each socket for a while (a reload waiting for RELOADING=1 … READY=1). */
+  private readonly watchers = new Map<string, Set<(pid: number, fields: Map<string, string>) => void>>();
+
   /** The last STATUS= each notify service's main process sent ("Ready to accept connections"). */
   private readonly statuses = new Map<string, string>();
 
@@ -76,7 +79,32 @@ export class Readiness {
     this.sockets.get(name)?.close();
     this.sockets.delete(name);
     this.listeners.delete(name);
+    this.watchers.delete(name);
     this.statuses.delete(name);
+  }
+
+  /**
+   * Calls `onState` with RELOADING=1 / READY=1 that a process of the service's tree (the one
+   * `record` names) sends from now on; returns the removal. Null when the service has no
+   * notify socket in this daemon (not a notify service, or adopted from an earlier daemon,
+   * whose socket it still names).
+   */
+  watchNotify(
+    name: string,
+    record: ProcessRecord,
+    onState: (state: "reloading" | "ready", pid: number) => void,
+  ): (() => void) | null {
+    if (!this.sockets.has(name)) return null;
+    let set = this.watchers.get(name);
+    if (set === undefined) this.watchers.set(name, (set = new Set()));
+    const watcher = (pid: number, fields: Map<string, string>): void => {
+      const state =
+        fields.get("RELOADING") === "1" ? "reloading" : fields.get("READY") === "1" ? "ready" : null;
+      // Judged only for these two words, and only while a reload watches: a few /proc reads each.
+      if (state !== null && isInTree(pid, record)) onState(state, pid);
+    };
+    set.add(watcher);
+    return () => set.delete(watcher);
   }
 
   close(): void {
@@ -113,6 +141,7 @@ export class Readiness {
       this.sockets.set(name, socket);
       socket.onMessage(({ pid, fields }) => {
         this.listeners.get(name)?.(pid, fields);
+        for (const watcher of [...(this.watchers.get(name) ?? [])]) watcher(pid, fields);
         const status = fields.get("STATUS");
         // The main process only: no /proc read per datagram, whoever sends them.
         if (status !== undefined && this.recordOf(name)?.pid === pid) this.statuses.set(name, status);

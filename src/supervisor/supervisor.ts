@@ -13,7 +13,7 @@ import { prepareServiceFiles, ServiceLog } from "../logs/service-log.js";
 import { findStateDirProcesses, scopeOfStateDir, type StateDirScope } from "../service/record-tie.js";
 import { ServiceRunner } from "../service/runner.js";
 import { BufferedStore } from "../store/buffered-store.js";
-import type { EventRecord, NewEvent, StateStore } from "../store/store.js";
+import type { EventRecord, NewEvent, ProcessRecord, StateStore } from "../store/store.js";
 import { startRecovered, type RecoveryContext } from "./adopt.js";
 import { recoverRemoved, recoverRunners } from "./recover-all.js";
 import { StoreHealth } from "./store-health.js";
@@ -206,6 +206,15 @@ export class Supervisor {
   /** The last STATUS= a notify service's main process sent, for `status`. */
   notifyStatusOf(name: string): string | null {
     return this.readiness.statusOf(name);
+  }
+
+  /** RELOADING=1 / READY=1 from the service's tree, for a reload (see Readiness.watchNotify). */
+  watchNotify(
+    runner: ServiceRunner,
+    record: ProcessRecord,
+    onState: (state: "reloading" | "ready", pid: number) => void,
+  ): (() => void) | null {
+    return this.readiness.watchNotify(runner.name, record, onState);
   }
 
   /** After a live config change: a service whose `ready` is no longer notify closes its socket. */

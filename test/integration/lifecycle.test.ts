@@ -89,19 +89,15 @@ services:
     assert.equal(isAlive(before.pid), false);
   });
 
-  test("reload sends the reload signal to the service's main process", async () => {
+  test("reload of a service that declares no reload is refused and leaves the process alone", async () => {
     const before = await env.status("idle");
     const r = env.cli("reload", "idle");
-    assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, new RegExp(`sent SIGHUP to PID ${before.pid}`));
-    // The ticker shell has no HUP handler, so SIGHUP ends it: the exit shows the signal.
-    const after = await env.waitForService(
-      "idle",
-      "running",
-      "idle restarted after SIGHUP ended it",
-      before.pid,
-    );
-    assert.equal(after.signal, "SIGHUP");
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stderr, /idle has no reload: neither reload_signal nor reload\.command is set/);
+    assert.match(r.stderr, /upkeep restart idle/);
+    const after = await env.status("idle");
+    assert.equal(after.pid, before.pid);
+    assert.ok(isAlive(before.pid));
   });
 
   test("an unknown service name is an error naming the known services", () => {

@@ -45,7 +45,7 @@ export async function handleActions(
   // external services); it is accepted for all so clients need not know which those are.
   const force = body["force"] === true || url.searchParams.get("force") === "1";
   const runners = selectRunners(ctx.supervisor, names, all);
-  const results = await performActions(ctx.supervisor, runners, action as OperatorAction, force);
+  const results = await performActions(ctx.supervisor, runners, action as OperatorAction, force, all);
   const response: ActionResponseJson = { results };
   sendJson(res, 200, response);
 }
