@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { TestEnv } from "../helpers/daemon.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 // `http:` was accepted and silently ignored (the API is on the control socket only, for now):
 // `config check` said "config OK" and the daemon said nothing, so an operator waited for a port
@@ -16,7 +17,9 @@ test("config check and the daemon's start both say that http: is not served yet"
   assert.equal(check.code, 0, check.stderr);
   assert.match(check.stdout, /upkeep\.yaml:2:1: http: note: accepted, not yet acted on.*control socket/);
   await env.startDaemon();
-  assert.match(env.daemonOutput, /upkeep: .*http: note: accepted, not yet acted on/);
+  await waitFor(() => /upkeep: .*http: note: accepted, not yet acted on/.test(env.daemonOutput), {
+    what: "the daemon's note on http:",
+  });
 });
 
 test("http: false needs no note", () => {
