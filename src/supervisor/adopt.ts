@@ -4,6 +4,7 @@ import { removePidFile } from "../service/pid-file.js";
 import type { ServiceRunner } from "../service/runner.js";
 import { selectorOf } from "../service/tree-effects.js";
 import type { EventRecord, ProcessRecord, StateStore } from "../store/store.js";
+import { describeStartedWith } from "../service/started-with.js";
 
 /**
  * Bring one service back after a daemon (re)start: adopt its recorded process when PID, start
@@ -24,6 +25,7 @@ export async function recoverRecord(
     if (check.status === "live") {
       runner.forceNextStart = false; // --force is for a start, and this one is adopted
       await runner.adopt(record);
+      await applyConfigChangedMeanwhile(runner, record, store, publish);
       return "adopted";
     }
     const found = describeCheck(record, check);
@@ -49,6 +51,43 @@ export async function recoverRecord(
     removePidFile(stateDir, runner.name);
   }
   return "cleared";
+}
+
+/**
+ * An adopted process started with process-shaping values (command, env, cwd, user, type...)
+ * that the config no longer has: the config changed while no daemon ran, or the last daemon
+ * died in the middle of a reload. What a reload would do is done now: an event names the keys,
+ * and the service is restarted once. A record of an older upkeep (no shape) is not restarted
+ * blindly: the event says its config is unknown, and `status` and `check` go on saying so.
+ */
+async function applyConfigChangedMeanwhile(
+  runner: ServiceRunner,
+  record: ProcessRecord,
+  store: StateStore,
+  publish: (event: EventRecord) => void,
+): Promise<void> {
+  const startedWith = describeStartedWith(runner.config, record);
+  if (startedWith.kind === "current") return;
+  const runs = runner.state === "running" || runner.state === "starting";
+  const reason =
+    startedWith.kind === "unknown"
+      ? `adopted PID ${record.pid}: ${startedWith.text}`
+      : `config changed while the daemon was down (${startedWith.keys.join(", ")}): ` +
+        (runs ? `restarting PID ${record.pid} to apply it` : "applied at its next start");
+  const event = await store.appendEvent({
+    ts: Date.now(),
+    service: runner.name,
+    kind: "config",
+    reason,
+    details: {
+      pid: record.pid,
+      started_with: startedWith.kind,
+      ...(startedWith.kind === "outdated" ? { keys: startedWith.keys } : {}),
+    },
+  });
+  publish(event);
+  // Not awaited: the stop may take stop.timeout, and the daemon's start-up does not wait for it.
+  if (startedWith.kind === "outdated" && runs) void runner.send({ type: "restart_requested" });
 }
 
 /**
