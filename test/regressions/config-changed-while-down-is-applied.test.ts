@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3";
 import { after, test } from "node:test";
 import { TestEnv } from "../helpers/daemon.js";
 import { waitFor } from "../helpers/wait-for.js";
@@ -76,4 +78,31 @@ test("env changed while the daemon was down: that service is restarted once with
   });
   const check = env.cli("check");
   assert.equal(check.code, 0, check.stdout);
+});
+
+test("a process recorded by an older upkeep (no config shape) is adopted, not restarted, and shown as unknown", async () => {
+  const old = new TestEnv();
+  try {
+    old.writeConfig(`services:\n  legacy:\n    command: ["{fixtures}/ticker", "{marker}", "0.2"]\n`);
+    await old.startDaemon();
+    const before = await old.waitForService("legacy", "running", "legacy running");
+    await old.killDaemon();
+    // What an upkeep before schema version 2 left: a process row without a shape.
+    const db = new Database(join(old.stateDir, "state.db"));
+    db.prepare("UPDATE processes SET shape = NULL").run();
+    db.close();
+    await old.startDaemon();
+    const after = await old.waitForService("legacy", "running", "legacy adopted");
+    assert.equal(after.pid, before.pid, "adopted, not restarted");
+    assert.equal(after.started_with, "unknown");
+    assert.match(after.started_with_note, /older upkeep .* unknown; `upkeep restart legacy` applies it/);
+    const events = await old.events("legacy");
+    assert.ok(events.some((e) => e.kind === "config" && e.details.started_with === "unknown"));
+    const status = old.cli("status");
+    assert.match(status.stdout, /\n {2}config: started by an older upkeep/);
+    const dry = old.cli("reload-config", "--dry-run");
+    assert.match(dry.stdout, /config unknown \(started by an older upkeep.*\): legacy\n/);
+  } finally {
+    await old.teardown();
+  }
 });
