@@ -38,10 +38,12 @@ test("external with only a pidfile: the writer is adopted; a reused PID and anot
   const writer = await startDecoy();
   const reused = await startDecoy();
   const foreign = await startDecoy();
+  const forked = await startDecoy();
   // Written after each process started, as the daemon that wrote it would have.
   writeFileSync(join(env.dir, "apache.pid"), `${writer.pid}\n`);
   writeFileSync(join(env.dir, "reused.pid"), `${reused.pid}\n`);
   writeFileSync(join(env.dir, "foreign.pid"), `${foreign.pid}\n`);
+  writeFileSync(join(env.dir, "forked.pid"), `${forked.pid}\n`);
   // Last written an hour ago: the process now holding that PID began after the write.
   const hourAgo = new Date(Date.now() - 3_600_000);
   utimesSync(join(env.dir, "reused.pid"), hourAgo, hourAgo);
@@ -53,6 +55,10 @@ services:
     type: external
     pidfile: ${env.dir}/apache.pid
     start: [/bin/false, "{marker}"]
+  forked:
+    type: forking
+    command: [/bin/false, "{marker}"]
+    pidfile: ${env.dir}/forked.pid
   reused:
     type: external
     pidfile: ${env.dir}/reused.pid
@@ -71,6 +77,11 @@ ${
   const apache = await env.waitForService("apache", "running", "apache adopted from its pidfile");
   assert.equal(apache.pid, writer.pid);
   assert.equal(ranStart("apache"), false, "nothing was started: the running process was adopted");
+
+  // The same rule for a forking daemon that already runs: adopted, not started a second time.
+  const daemon = await env.waitForService("forked", "running", "the running forking daemon adopted");
+  assert.equal(daemon.pid, forked.pid);
+  assert.equal(ranStart("forked"), false);
 
   const refused = await env.waitForService("reused", "failed", "the reused PID refused");
   assert.match(refused.reason, new RegExp(`names PID ${reused.pid} \\(sleep\\)`));
