@@ -1,6 +1,7 @@
 import { readProcStat, CLOCK_TICKS, PAGE_SIZE } from "../identity/proc-stat.js";
 import type { MachineContext } from "../service/machine.js";
 import type { ServiceRunner } from "../service/runner.js";
+import { describeStartedWith } from "../service/started-with.js";
 import type { ServiceState } from "../service/states.js";
 import type { StoreHealth } from "../store/buffered-store.js";
 import type { EventRecord } from "../store/store.js";
@@ -37,6 +38,17 @@ export function serializeService(
     health: healthOf(supervisor, runner.name),
     instance_of: runner.config.instanceOf,
     notify_status: supervisor.notifyStatusOf(runner.name),
+    ...startedWithOf(runner),
+  };
+}
+
+/** Whether the recorded process runs the runner's config (started-with.ts). */
+function startedWithOf(runner: ServiceRunner): Pick<ServiceStatusJson, "started_with" | "started_with_note"> {
+  if (runner.record === null) return { started_with: null, started_with_note: null };
+  const startedWith = describeStartedWith(runner.config, runner.record);
+  return {
+    started_with: startedWith.kind,
+    started_with_note: startedWith.kind === "current" ? null : startedWith.text,
   };
 }
 

@@ -36,6 +36,14 @@ export interface ServiceStatusJson {
   instance_of: string | null;
   /** The last `STATUS=` a notify service's main process sent ("Ready to accept connections"). */
   notify_status: string | null;
+  /**
+   * Whether its process runs the config the daemon has: `current`; `outdated` (a
+   * process-shaping key changed since it started: `reload-config` restarts it); `unknown` (an
+   * older upkeep started it without recording its config); null while no process is recorded.
+   */
+  started_with: "current" | "outdated" | "unknown" | null;
+  /** For outdated and unknown: which keys, and the command that applies the config; else null. */
+  started_with_note: string | null;
 }
 
 export interface HealthJson {
@@ -117,7 +125,8 @@ export interface EventJson {
 }
 
 /** The plan of a config reload: the same shape as config/diff.ts makes it, snake_case already. */
-export type ConfigPlanJson = ConfigPlan;
+// `unverified` may be absent: a CLI upgraded before its daemon was restarted reads an older answer.
+export type ConfigPlanJson = Omit<ConfigPlan, "unverified"> & { unverified?: string[] };
 
 export interface ReloadConfigResponseJson {
   plan: ConfigPlanJson;

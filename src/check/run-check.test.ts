@@ -6,6 +6,7 @@ import { readProcStat } from "../identity/proc-stat.js";
 import type { ProcessRecord } from "../store/store.js";
 import { exitCodeOf, formatPluginOutput } from "./report.js";
 import { runCheck } from "./run-check.js";
+import { processShapeOf } from "../config/process-shape.js";
 
 function recordOf(service: string, pid: number): ProcessRecord {
   return {
@@ -19,6 +20,7 @@ function recordOf(service: string, pid: number): ProcessRecord {
     runId: "none",
     cgroup: null,
     startedAt: Date.now(),
+    shape: null,
   };
 }
 
@@ -95,4 +97,46 @@ test("services running without cgroups are one warning saying what is lost and h
   );
   assert.doesNotMatch(text, /\(a, b\)/, "an external service is not upkeep's to place");
   assert.match(formatPluginOutput(runCheck(input("/sys/fs/cgroup/upkeep/x/a"))), /^UPKEEP OK/);
+});
+
+test("a process started with env the config no longer has is a warning naming the key; an unknown one is not", () => {
+  const started = loadConfigText(
+    `services:\n  web: { command: [sleep, "1"], env: { MODE: A } }\n`,
+    "/tmp/upkeep-check-unit/upkeep.yaml",
+  );
+  const now = loadConfigText(
+    `services:\n  web: { command: [sleep, "1"], env: { MODE: B } }\n`,
+    "/tmp/upkeep-check-unit/upkeep.yaml",
+  );
+  assert.ok(started.ok && now.ok);
+  // In a cgroup, so that the only warning can be the outdated config.
+  const record = {
+    ...recordOf("web", process.pid),
+    cgroup: "/sys/fs/cgroup/upkeep/x/web",
+    shape: processShapeOf(started.config.services[0]!),
+  };
+  const input = (rec: ProcessRecord) => ({
+    services: [
+      {
+        config: now.config.services[0]!,
+        state: "running" as const,
+        desired: "up" as const,
+        reason: "",
+        record: rec,
+      },
+    ],
+    orphanRecords: [],
+    daemon: { pid: process.pid },
+    stateDir: "/tmp/upkeep-check-unit/.upkeep",
+    startCommand: "",
+  });
+  const report = runCheck(input(record));
+  assert.equal(report.status, "WARNING");
+  assert.match(
+    formatPluginOutput(report),
+    /WARNING web: expected web running its current config, found env\.MODE changed since PID \d+ started; do: upkeep reload-config/,
+  );
+  assert.equal(runCheck(input({ ...record, shape: null })).status, "OK");
+  const current = { ...record, shape: processShapeOf(now.config.services[0]!) };
+  assert.equal(runCheck(input(current)).status, "OK");
 });

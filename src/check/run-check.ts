@@ -23,6 +23,7 @@ import { readListeningSockets } from "../identity/proc-net.js";
 import { findTreeMembers, IndexedTable } from "../identity/process-tree.js";
 import { scanProcesses } from "../identity/process-table.js";
 import { readPidfile } from "../service/main-process.js";
+import { describeStartedWith } from "../service/started-with.js";
 import type { ServiceState } from "../service/states.js";
 import { selectorOf } from "../service/tree-effects.js";
 import type { StoreHealth } from "../store/buffered-store.js";
@@ -125,6 +126,21 @@ function checkOne(
     return done();
   }
   result.pid = record.pid;
+
+  // Started with process-shaping values the config no longer has (a config changed while no
+  // daemon ran, a reload cut short). A process of an older upkeep (config unknown) is only
+  // shown by status: warning about every service after an upgrade would teach to ignore it.
+  const startedWith = describeStartedWith(config, record);
+  if (startedWith.kind === "outdated") {
+    problem(
+      "WARNING",
+      `${name} running its current config`,
+      `${startedWith.keys.join(", ")} changed since PID ${record.pid} started`,
+      daemonUp
+        ? `upkeep reload-config (or: upkeep restart ${name})`
+        : `start the daemon, which restarts ${name} with the current config: ${input.startCommand}`,
+    );
+  }
 
   if (config.pidfile !== null) {
     const content = readPidfile(config.pidfile);

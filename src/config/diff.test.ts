@@ -43,6 +43,7 @@ test("a changed command means a restart with key 'command'; added, removed and u
     live: [],
     unchanged: ["worker"],
     daemon: { keys: [] },
+    unverified: [],
   });
 });
 

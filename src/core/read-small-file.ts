@@ -24,9 +24,14 @@ import {
 } from "node:fs";
 import { errnoOf } from "./errors.js";
 
-/** What reading found: the text, nothing at that path, or why the file was not read. */
+/**
+ * What reading found: the text (with the file's owner and last write time, from the very file
+ * read: a pidfile's tie to its process rests on them), nothing at that path, or why not read.
+ */
 export type SmallFileRead =
-  { kind: "text"; text: string } | { kind: "absent" } | { kind: "refused"; reason: string };
+  | { kind: "text"; text: string; uid: number; mtimeMs: number }
+  | { kind: "absent" }
+  | { kind: "refused"; reason: string };
 
 const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY;
 
@@ -133,7 +138,7 @@ export function readSmallFile(path: string, cap: number): SmallFileRead {
       length += n;
     }
     if (length > cap) return { kind: "refused", reason: `is larger than ${formatCap(cap)}` };
-    return { kind: "text", text: buffer.toString("utf8", 0, length) };
+    return { kind: "text", text: buffer.toString("utf8", 0, length), uid: stats.uid, mtimeMs: stats.mtimeMs };
   } catch (err) {
     return { kind: "refused", reason: `cannot be read (${errnoOf(err) ?? String(err)})` };
   } finally {

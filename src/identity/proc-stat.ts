@@ -147,3 +147,15 @@ export function environValue(pid: number, prefix: string): string | null {
   const end = buf.indexOf(0, start);
   return buf.toString("utf8", start, end < 0 ? buf.length : end);
 }
+
+/**
+ * The process's real, effective, saved and file-system user ids (the `Uid:` line of
+ * /proc/PID/status); null when gone. /proc/PID's owner is not used: the kernel shows root
+ * there for a process that is not dumpable (one that changed its user, as daemons do).
+ */
+export function readProcessUids(pid: number): number[] | null {
+  const buf = readProcFile(pid, "status");
+  if (buf === null) return null;
+  const line = /^Uid:\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*$/m.exec(buf.toString("utf8"));
+  return line === null ? null : line.slice(1, 5).map(Number);
+}

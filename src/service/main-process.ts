@@ -11,6 +11,7 @@ import { cgroupPids } from "../identity/cgroup.js";
 import { describeProcess, isDeadState } from "../identity/process-identity.js";
 import { environContains, readCmdline, readProcStat, type ProcStat } from "../identity/proc-stat.js";
 import { runIdEntry } from "../identity/process-tree.js";
+import { tieByPidfile } from "./pidfile-tie.js";
 import { isKernelThread, scanProcesses } from "../identity/process-table.js";
 
 /** What upkeep knows of the start command it ran: the evidence that ties a process to it. */
@@ -32,12 +33,14 @@ export interface Candidate {
   source: string;
   /** How it is tied to the service, or null when nothing ties it. */
   tie: string | null;
+  /** When nothing ties it and the pidfile said why not (a reused PID, another user's process). */
+  untied?: string;
 }
 
 /** What a pidfile holds: nothing yet, a PID, text that is not one, or a file upkeep will not read. */
 export type PidfileContent =
   | { kind: "absent" }
-  | { kind: "pid"; pid: number }
+  | { kind: "pid"; pid: number; uid: number; mtimeMs: number }
   | { kind: "bad"; text: string }
   | { kind: "refused"; reason: string };
 
@@ -58,7 +61,7 @@ export function readPidfile(path: string): PidfileContent {
     // A daemon may be writing it right now: an empty file is "not yet", not an error.
     return first === "" ? { kind: "absent" } : { kind: "bad", text: quotePrefix(first) };
   }
-  return { kind: "pid", pid: Number(first) };
+  return { kind: "pid", pid: Number(first), uid: read.uid, mtimeMs: read.mtimeMs };
 }
 
 /** True when the process matches `match` (comm exactly, or the cmdline regex). */
@@ -120,7 +123,14 @@ function fromPidfile(
   if (owner !== null)
     return `pidfile ${path} names PID ${content.pid}, which is already the main process of ${owner}`;
   const argv = readCmdline(content.pid) ?? [];
-  return { stat, argv, source: `pidfile ${path}`, tie: tieOf(config, stat, argv, launch) };
+  const source = `pidfile ${path}`;
+  const tie = tieOf(config, stat, argv, launch);
+  if (tie !== null) return { stat, argv, source, tie };
+  // Nothing of upkeep's own ties it: the operator's pidfile may (pidfile-tie.ts).
+  const byPidfile = tieByPidfile({ path, ...content }, stat);
+  return byPidfile.tie !== null
+    ? { stat, argv, source, tie: byPidfile.tie }
+    : { stat, argv, source, tie: null, untied: byPidfile.why };
 }
 
 /** True while the start command upkeep ran is still running (not exited, not yet reaped). */
@@ -185,7 +195,7 @@ export function describeUntied(service: string, candidate: Candidate): string {
   return (
     `${candidate.source} names ${describeProcess(candidate.stat.pid)}, ` +
     `command ${JSON.stringify(candidate.argv.join(" "))}, which upkeep cannot tie to '${service}' ` +
-    `(not started by upkeep, not in its records). If it is not '${service}', stop it ` +
+    `(not started by upkeep, not in its records${candidate.untied === undefined ? "" : `; ${candidate.untied}`}). If it is not '${service}', stop it ` +
     `(kill ${candidate.stat.pid})${candidate.source.startsWith("pidfile ") ? ` or remove the stale pidfile (rm ${candidate.source.slice(8)})` : ""}, then run \`upkeep start ${service}\`; ` +
     `if it is '${service}', run \`upkeep start ${service} --force\` to take it over`
   );

@@ -30,6 +30,7 @@ function recordOf(pid: number, fields: Partial<ProcessRecord> = {}): ProcessReco
     runId: randomUUID(),
     cgroup: null,
     startedAt: 0,
+    shape: null,
     ...fields,
   };
 }

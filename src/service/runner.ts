@@ -6,6 +6,7 @@ import {
   waitForPortsToLeaveListen,
 } from "./port-preflight.js";
 import type { ServiceConfig } from "../config/model.js";
+import { processShapeOf } from "../config/process-shape.js";
 import type { EventRecord, NewEvent, ProcessRecord, ServiceRecord, StateStore } from "../store/store.js";
 import { initialContext, transition, type MachineContext } from "./machine.js";
 import type { ServiceOutput } from "./output.js";
@@ -434,7 +435,10 @@ export class ServiceRunner {
     fields: Pick<ProcessRecord, "pid" | "startTime" | "argv" | "pgid" | "runId" | "cgroup">,
   ): ProcessRecord {
     const { store, bootId } = this.deps;
-    return { hostId: store.hostId, service: this.name, bootId, startedAt: this.deps.now(), ...fields };
+    // The shape is of the config as written (not the readiness additions to its environment):
+    // a later daemon compares it with its config to see what changed while none ran.
+    const shape = processShapeOf(this.config);
+    return { hostId: store.hostId, service: this.name, bootId, startedAt: this.deps.now(), shape, ...fields };
   }
 
   /** The port pre-flight (SPEC §6): why the start must not run, or null when the ports are free. */

@@ -20,6 +20,7 @@ function processOf(pid: number): ProcessRecord {
     runId: `run-${pid}`,
     cgroup: null,
     startedAt: 1,
+    shape: null,
   };
 }
 

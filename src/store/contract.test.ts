@@ -50,6 +50,7 @@ function processOf(name: string, pid: number): ProcessRecord {
     runId: `run-${pid}`,
     cgroup: null,
     startedAt: 1_700_000_000_500,
+    shape: pid % 2 === 0 ? null : { command: "0123456789abcdef", "env.PORT": "fedcba9876543210" },
   };
 }
 

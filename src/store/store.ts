@@ -30,6 +30,12 @@ export interface ProcessRecord extends ProcessIdentity {
   cgroup: string | null;
   /** Epoch milliseconds. */
   startedAt: number;
+  /**
+   * The process-shaping config it was started with: key path (command, type, cwd, env.NAME,
+   * env_file, user, group) → digest of the value (src/config/process-shape.ts). Null in records
+   * of an upkeep before schema version 2: what that process was started with is unknown.
+   */
+  shape: Record<string, string> | null;
 }
 
 /** What upkeep keeps about a service across daemon restarts. */

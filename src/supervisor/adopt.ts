@@ -14,6 +14,7 @@ import {
 } from "../service/record-tie.js";
 import type { ServiceRunner } from "../service/runner.js";
 import type { EventRecord, ProcessRecord, StateStore } from "../store/store.js";
+import { describeStartedWith } from "../service/started-with.js";
 
 /** What recovery needs around one record. */
 export interface RecoveryContext {
@@ -44,6 +45,7 @@ export async function recoverRecord(
       runner.forceNextStart = false; // --force is for a start, and this one is adopted
       if (!sameRecord(proof.record, record)) await ctx.store.putProcess(proof.record);
       await runner.adopt(proof.record);
+      await applyConfigChangedMeanwhile(runner, proof.record, ctx.store, ctx.publish);
       return "adopted";
     }
     await reportUntied(runner.name, record, proof.why, ctx);
@@ -134,6 +136,7 @@ export async function recoverUnrecorded(
       runId: environValue(main.pid, `${RUN_ID_ENV}=`) ?? randomUUID(),
       cgroup: null,
       startedAt: Date.now(),
+      shape: null, // found, not started by this daemon: what it was started with is unknown
     };
     await publishStale(runner.name, ctx, {
       reason:
@@ -168,6 +171,43 @@ async function publishStale(
 
 function sameRecord(a: ProcessRecord, b: ProcessRecord): boolean {
   return a.cgroup === b.cgroup && a.runId === b.runId && a.pgid === b.pgid;
+}
+
+/**
+ * An adopted process started with process-shaping values (command, env, cwd, user, type...)
+ * that the config no longer has: the config changed while no daemon ran, or the last daemon
+ * died in the middle of a reload. What a reload would do is done now: an event names the keys,
+ * and the service is restarted once. A record of an older upkeep (no shape) is not restarted
+ * blindly: the event says its config is unknown, and `status` and `check` go on saying so.
+ */
+async function applyConfigChangedMeanwhile(
+  runner: ServiceRunner,
+  record: ProcessRecord,
+  store: StateStore,
+  publish: (event: EventRecord) => void,
+): Promise<void> {
+  const startedWith = describeStartedWith(runner.config, record);
+  if (startedWith.kind === "current") return;
+  const runs = runner.state === "running" || runner.state === "starting";
+  const reason =
+    startedWith.kind === "unknown"
+      ? `adopted PID ${record.pid}: ${startedWith.text}`
+      : `config changed while the daemon was down (${startedWith.keys.join(", ")}): ` +
+        (runs ? `restarting PID ${record.pid} to apply it` : "applied at its next start");
+  const event = await store.appendEvent({
+    ts: Date.now(),
+    service: runner.name,
+    kind: "config",
+    reason,
+    details: {
+      pid: record.pid,
+      started_with: startedWith.kind,
+      ...(startedWith.kind === "outdated" ? { keys: startedWith.keys } : {}),
+    },
+  });
+  publish(event);
+  // Not awaited: the stop may take stop.timeout, and the daemon's start-up does not wait for it.
+  if (startedWith.kind === "outdated" && runs) void runner.send({ type: "restart_requested" });
 }
 
 /**

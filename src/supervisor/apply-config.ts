@@ -2,7 +2,9 @@ import { writeConfigSnapshot } from "../config/snapshot.js";
 import { diffConfigs, type ConfigPlan } from "../config/diff.js";
 import { formatProblem } from "../config/format-problem.js";
 import { loadConfig } from "../config/load.js";
+import type { Config } from "../config/model.js";
 import { UpkeepError } from "../core/errors.js";
+import { describeStartedWith } from "../service/started-with.js";
 import type { Supervisor } from "./supervisor.js";
 
 /**
@@ -54,6 +56,35 @@ function runReload(supervisor: Supervisor, queue: ReloadQueue): Promise<ReloadRe
   return run;
 }
 
+/**
+ * The plan also restarts a running process that was started with other process-shaping values
+ * than the new config has, although the old and new config agree: a config changed while no
+ * daemon ran whose restart at adoption did not happen, or a reload cut short. A process of an
+ * older upkeep (no record of its config) is listed as unverified, not restarted blindly.
+ */
+function planAgainstProcesses(supervisor: Supervisor, next: Config, plan: ConfigPlan): ConfigPlan {
+  const restarting = new Set(plan.restart.map((entry) => entry.name));
+  const added = new Set(plan.add);
+  const moved = new Set<string>();
+  for (const svc of next.services) {
+    const runner = supervisor.runners.get(svc.name);
+    const running = runner?.state === "running" || runner?.state === "starting";
+    if (restarting.has(svc.name) || added.has(svc.name) || !running || runner.record === null) continue;
+    const startedWith = describeStartedWith(svc, runner.record);
+    if (startedWith.kind === "unknown") plan.unverified.push(svc.name);
+    if (startedWith.kind !== "outdated") continue;
+    const live = plan.live.find((entry) => entry.name === svc.name)?.keys ?? [];
+    plan.restart.push({ name: svc.name, keys: [...startedWith.keys, ...live] });
+    moved.add(svc.name);
+  }
+  if (moved.size === 0) return plan;
+  return {
+    ...plan,
+    live: plan.live.filter((entry) => !moved.has(entry.name)),
+    unchanged: plan.unchanged.filter((name) => !moved.has(name)),
+  };
+}
+
 async function readAndApply(supervisor: Supervisor, dryRun: boolean): Promise<ReloadResult> {
   const options = { dryRun };
   const file = supervisor.config.file;
@@ -78,7 +109,7 @@ async function readAndApply(supervisor: Supervisor, dryRun: boolean): Promise<Re
     );
   }
   const next = loaded.config;
-  const plan = diffConfigs(supervisor.config, next);
+  const plan = planAgainstProcesses(supervisor, next, diffConfigs(supervisor.config, next));
   if (options.dryRun) return { plan, applied: false };
 
   const byName = new Map(next.services.map((s) => [s.name, s]));

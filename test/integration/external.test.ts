@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { FIXTURES, isAlive, TestEnv } from "../helpers/daemon.js";
@@ -138,6 +138,8 @@ describe("type: external whose pidfile names a stranger", () => {
     });
     after(() => decoy.kill("SIGKILL"));
     writeFileSync(pidfile, `${decoy.pid}\n`);
+    // Last written before the decoy started: its PID is a reused number, not the writer's.
+    utimesSync(pidfile, new Date(Date.now() - 3_600_000), new Date(Date.now() - 3_600_000));
     env.writeConfig(`
 services:
   stranger:

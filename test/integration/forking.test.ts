@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { isAlive, TestEnv } from "../helpers/daemon.js";
@@ -139,6 +139,8 @@ services:
     const decoy = spawn("sleep", ["600"], { stdio: "ignore" });
     after(() => decoy.kill("SIGKILL"));
     writeFileSync(join(dir, "c.pid"), `${decoy.pid}\n`);
+    // Last written before the decoy started: its PID is a reused number, not the writer's.
+    utimesSync(join(dir, "c.pid"), new Date(Date.now() - 3_600_000), new Date(Date.now() - 3_600_000));
     await env.startDaemon();
 
     const exits = await env.waitForService("exits", "failed", "exits failed");

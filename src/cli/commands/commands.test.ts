@@ -45,6 +45,8 @@ function service(name: string, state: ServiceStatusJson["state"]): ServiceStatus
     health: null,
     instance_of: null,
     notify_status: null,
+    started_with: "current",
+    started_with_note: null,
   };
 }
 

@@ -40,5 +40,10 @@ export function renderConfigPlan(plan: ConfigPlanJson, applied: boolean): string
   if (plan.daemon.keys.length > 0) lines.push(`${words.daemon}: ${plan.daemon.keys.join(", ")}`);
   if (lines.length === 0) lines.push(applied ? "nothing changed" : "nothing would change");
   if (plan.unchanged.length > 0) lines.push(`unchanged: ${plan.unchanged.join(", ")}`);
+  const unverified = plan.unverified ?? []; // absent in an older daemon's answer
+  if (unverified.length > 0)
+    lines.push(
+      `config unknown (started by an older upkeep; \`upkeep restart NAME\` applies it): ${unverified.join(", ")}`,
+    );
   return lines.map((line) => `${line}\n`).join("");
 }

@@ -49,6 +49,7 @@ const PLAN = {
   live: [{ name: "db", keys: ["backoff.initial"] }],
   unchanged: ["cache"],
   daemon: { keys: [] },
+  unverified: [],
 };
 
 test("a dry-run plan is in the future tense, an applied one in the past", () => {
@@ -64,7 +65,32 @@ test("a dry-run plan is in the future tense, an applied one in the past", () => 
 });
 
 test("an empty plan says nothing changes", () => {
-  const empty = { add: [], remove: [], restart: [], live: [], unchanged: ["web"], daemon: { keys: [] } };
+  const empty = {
+    add: [],
+    remove: [],
+    restart: [],
+    live: [],
+    unchanged: ["web"],
+    daemon: { keys: [] },
+    unverified: [],
+  };
   assert.equal(renderConfigPlan(empty, false), "nothing would change\nunchanged: web\n");
   assert.equal(renderConfigPlan(empty, true), "nothing changed\nunchanged: web\n");
+});
+
+test("services whose config is unknown (an older upkeep started them) are named, not restarted", () => {
+  const plan = {
+    add: [],
+    remove: [],
+    restart: [],
+    live: [],
+    unchanged: ["web"],
+    daemon: { keys: [] },
+    unverified: ["web"],
+  };
+  assert.equal(
+    renderConfigPlan(plan, false),
+    "nothing would change\nunchanged: web\n" +
+      "config unknown (started by an older upkeep; `upkeep restart NAME` applies it): web\n",
+  );
 });

@@ -25,6 +25,8 @@ function service(overrides: Partial<ServiceStatusJson>): ServiceStatusJson {
     health: null,
     instance_of: null,
     notify_status: null,
+    started_with: "current",
+    started_with_note: null,
     ...overrides,
   };
 }
@@ -127,6 +129,17 @@ test("a running service failing its health probe gets a health line with the pro
     /\n  health: failing: http http:\/\/127\.0\.0\.1:8080\/healthz failed 3 times in a row; last: status 503\n/,
   );
   assert.equal(out.match(/health:/g)?.length, 1, "only the failing one");
+});
+
+test("a process running an outdated or unknown config gets a config line with the fix", () => {
+  const outdated = service({
+    started_with: "outdated",
+    started_with_note: "running an outdated config: env.MODE changed since PID 1234 started",
+  });
+  const current = service({ name: "api" });
+  const out = renderStatusTable([outdated, current], { now: NOW, colour: false });
+  assert.match(out, /\n  config: running an outdated config: env\.MODE changed since PID 1234 started\n/);
+  assert.equal(out.match(/\n {2}config:/g)?.length, 1, "only the outdated one");
 });
 
 test("a line above the table says the state store is full, for how long, what waits and the fix", () => {

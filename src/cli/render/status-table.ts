@@ -74,6 +74,8 @@ export function renderStatusTable(
     out += `${renderRow(rows[i] ?? [], widths, options.colour)}\n`;
     const reason = EXPLAINED.has(service.state) ? reasonText(service, options.now) : "";
     if (reason) out += `  reason: ${reason}\n`;
+    // typeof: an older daemon's answer has no such field.
+    if (typeof service.started_with_note === "string") out += `  config: ${service.started_with_note}\n`;
     const health = service.health;
     if (health?.failing === true && service.state === "running")
       out += `  health: failing: ${health.probe} failed ${health.failures} times in a row; last: ${health.last}\n`;

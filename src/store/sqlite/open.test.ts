@@ -129,6 +129,42 @@ describe("openSqliteStore", () => {
     assert.deepEqual(readFileSync(file), before);
   });
 
+  test("a version-1 store is migrated on a writer's open: its process rows read back with shape null", async () => {
+    const stateDir = tempDir();
+    const file = sqliteStoreFile(stateDir);
+    await openSqliteStore(stateDir, { hostId: "h" }).close();
+    // Rebuild the file as version 1 wrote it: the processes table without the shape column.
+    const raw = new Database(file);
+    raw.exec("DROP TABLE processes");
+    raw.exec(
+      "CREATE TABLE processes (host_id TEXT NOT NULL, service TEXT NOT NULL, pid INTEGER NOT NULL, " +
+        "start_time INTEGER NOT NULL, boot_id TEXT NOT NULL, argv TEXT NOT NULL, pgid INTEGER NOT NULL, " +
+        "run_id TEXT NOT NULL, cgroup TEXT, started_at INTEGER NOT NULL, PRIMARY KEY (host_id, service))",
+    );
+    raw.exec(`INSERT INTO processes VALUES ('h', 'web', 42, 7, 'boot', '["web"]', 42, 'run', NULL, 1)`);
+    raw.pragma("user_version = 1");
+    raw.close();
+    // A reader must not write: it asks for the daemon to upgrade the store first.
+    assert.equal(
+      thrown(() => openSqliteStore(stateDir, { hostId: "h", readonly: true })).code,
+      "STATE_DIR_UNUSABLE",
+    );
+    const store = openSqliteStore(stateDir, { hostId: "h" });
+    try {
+      const record = await store.getProcess("web");
+      assert.ok(record !== null);
+      assert.equal(record.pid, 42);
+      assert.equal(record.shape, null);
+      await store.putProcess({ ...record, shape: { command: "00" } });
+      assert.deepEqual((await store.getProcess("web"))?.shape, { command: "00" });
+    } finally {
+      await store.close();
+    }
+    const check = new Database(file, { readonly: true });
+    assert.equal(check.pragma("user_version", { simple: true }), SCHEMA_VERSION);
+    check.close();
+  });
+
   test("a readonly store refuses writes with a clear error", async () => {
     const stateDir = tempDir();
     await openSqliteStore(stateDir, { hostId: "h" }).close();

@@ -15,7 +15,8 @@ interface EventWindow {
 
 const SERVICE_COLUMNS =
   "host_id, service, desired, state, reason, since, restarts, last_exit_code, last_signal, attempts";
-const PROCESS_COLUMNS = "host_id, service, pid, start_time, boot_id, argv, pgid, run_id, cgroup, started_at";
+const PROCESS_COLUMNS =
+  "host_id, service, pid, start_time, boot_id, argv, pgid, run_id, cgroup, started_at, shape";
 const EVENT_COLUMNS = "id, host_id, ts, service, kind, from_state, to_state, reason, details";
 
 // Upserts name the primary key in ON CONFLICT, which PostgreSQL also speaks.
@@ -29,10 +30,11 @@ const UPSERT_SERVICE = `
 
 const UPSERT_PROCESS = `
   INSERT INTO processes (${PROCESS_COLUMNS})
-  VALUES (@host_id, @service, @pid, @start_time, @boot_id, @argv, @pgid, @run_id, @cgroup, @started_at)
+  VALUES (@host_id, @service, @pid, @start_time, @boot_id, @argv, @pgid, @run_id, @cgroup, @started_at, @shape)
   ON CONFLICT (host_id, service) DO UPDATE SET
     pid = excluded.pid, start_time = excluded.start_time, boot_id = excluded.boot_id, argv = excluded.argv,
-    pgid = excluded.pgid, run_id = excluded.run_id, cgroup = excluded.cgroup, started_at = excluded.started_at`;
+    pgid = excluded.pgid, run_id = excluded.run_id, cgroup = excluded.cgroup, started_at = excluded.started_at,
+    shape = excluded.shape`;
 
 // Newest first so LIMIT keeps the newest; the store reverses to oldest first.
 const EVENTS_NEWEST = `SELECT ${EVENT_COLUMNS} FROM events WHERE host_id = @host_id AND id > @after_id`;

@@ -38,6 +38,8 @@ export interface ProcessRow {
   run_id: string;
   cgroup: string | null;
   started_at: number;
+  /** JSON object of key path → digest; NULL when written before schema version 2. */
+  shape: string | null;
 }
 
 /** A row to insert: `id` null lets SQLite number it (max(id) + 1). */
@@ -139,14 +141,20 @@ export function processToRow(record: ProcessRecord): ProcessRow {
     run_id: record.runId,
     cgroup: record.cgroup,
     started_at: record.startedAt,
+    shape: record.shape === null ? null : JSON.stringify(record.shape),
   };
 }
 
-/** Row → ProcessRecord, checking argv. */
+/** Row → ProcessRecord, checking argv and shape. */
 export function processFromRow(row: ProcessRow): ProcessRecord {
-  const argv = parseJson("processes", `${row.host_id}/${row.service}`, "argv", row.argv);
+  const key = `${row.host_id}/${row.service}`;
+  const argv = parseJson("processes", key, "argv", row.argv);
   if (!isStringArray(argv)) {
-    throw new RowDecodeError("processes", `${row.host_id}/${row.service}`, "argv is not a list of strings");
+    throw new RowDecodeError("processes", key, "argv is not a list of strings");
+  }
+  const shape = row.shape === null ? null : parseJson("processes", key, "shape", row.shape);
+  if (shape !== null && !(isPlainObject(shape) && Object.values(shape).every((v) => typeof v === "string"))) {
+    throw new RowDecodeError("processes", key, "shape is not an object of strings");
   }
   return {
     hostId: row.host_id,
@@ -159,6 +167,7 @@ export function processFromRow(row: ProcessRow): ProcessRecord {
     runId: row.run_id,
     cgroup: row.cgroup,
     startedAt: row.started_at,
+    shape: shape as Record<string, string> | null,
   };
 }
 

@@ -63,6 +63,12 @@ const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    // The process-shaping config each process was started with (digests per key), so a daemon
+    // that adopts it can tell that the config changed meanwhile. Older rows keep NULL: unknown.
+    version: 2,
+    sql: `ALTER TABLE processes ADD COLUMN shape TEXT;`,
+  },
 ];
 
 /** The schema version this code writes and reads. */
