@@ -43,7 +43,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   const { config } = loaded;
   try {
     prepareStateDir(config.stateDir);
-    const lock = await acquireInstanceLock(config.stateDir);
+    const lock = await acquireInstanceLock(config.stateDir, { warn: (line) => say(line) });
     return await runLocked(config, lock, options.force);
   } catch (err) {
     if (!(err instanceof UpkeepError)) throw err;
