@@ -85,14 +85,16 @@ export async function acquireInstanceLock(stateDir: string, options: LockOptions
  * held by another user's process, or a state dir this user cannot read, names no PID.
  */
 export function lockHolderPid(stateDir: string): Promise<number | null> {
-  try {
-    const owner = statSync(stateDir).uid;
-    const generations = listKeyGenerations(stateDir);
-    return Promise.resolve(olderHolder(stateDir, generations, Infinity, owner));
-  } catch (err) {
-    if (isErrno(err, "ENOENT") || isErrno(err, "EACCES")) return Promise.resolve(null);
-    return Promise.reject(err);
-  }
+  return new Promise((resolve) => {
+    let owner: number;
+    try {
+      owner = statSync(stateDir).uid;
+      resolve(olderHolder(stateDir, listKeyGenerations(stateDir), Infinity, owner));
+    } catch (err) {
+      if (!isErrno(err, "ENOENT") && !isErrno(err, "EACCES")) throw err;
+      resolve(null);
+    }
+  });
 }
 
 /** A proven owner's process holding one of the generations below `below`, newest first. */
