@@ -5,7 +5,7 @@
  * them is not a comment (as in systemd's EnvironmentFile and docker's --env-file). Nothing is
  * expanded. A later line wins over an earlier one with the same key.
  */
-import { readFileSync } from "node:fs";
+import { readRegularFile } from "../core/read-regular-file.js";
 
 export interface EnvFileProblem {
   line: number; // 1-based
@@ -91,7 +91,7 @@ export function parseEnvFile(text: string): EnvFileResult {
   return { env, problems };
 }
 
-/** Read and parse an env file; throws the fs error when it cannot be read. */
+/** Read and parse an env file; throws when it cannot be read or is not a regular file. */
 export function readEnvFile(path: string): EnvFileResult {
-  return parseEnvFile(readFileSync(path, "utf8"));
+  return parseEnvFile(readRegularFile(path));
 }
