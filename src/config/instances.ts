@@ -10,7 +10,13 @@ import { joinPath, seqItem } from "./read-map.js";
 import { readNumber, wrongType } from "./read-scalars.js";
 import { INSTANCE_PLACEHOLDER, SERVICE_NAME_PATTERN } from "./schema.js";
 
-const INSTANCES_EXPECTED = "a list of instance names like [hostA, hostB], or a number N for instances 1 to N";
+/**
+ * Each instance is a whole service (a runner, a FIFO, a log), and `instances: 1000000000`
+ * made a list of a billion names before anything else was checked: the load ran out of memory.
+ * 1000 is the number of services docs/benchmarks.md measures a daemon with.
+ */
+export const MAX_INSTANCES = 1000;
+const INSTANCES_EXPECTED = `a list of instance names like [hostA, hostB], or a number N for instances 1 to N (at most ${MAX_INSTANCES})`;
 const NAME_EXPECTED =
   "an instance name of letters, digits, '_', '.' and '-', starting with a letter or digit";
 
@@ -26,12 +32,17 @@ function instanceText(node: Node | null): string | undefined {
 export function readInstances(sink: ProblemSink, field: Field): string[] | undefined {
   const node = field.value;
   if (isScalar(node) && typeof node.value === "number") {
-    const count = readNumber(sink, field, { min: 1, integer: true });
+    const count = readNumber(sink, field, { min: 1, max: MAX_INSTANCES, integer: true });
     return count === undefined ? undefined : Array.from({ length: count }, (_, i) => String(i + 1));
   }
   if (!isSeq(node)) return wrongType(sink, field, INSTANCES_EXPECTED);
   if (node.items.length === 0) {
     sink.problem("CONFIG_BAD_VALUE", field.where, field.path, "instances is empty", INSTANCES_EXPECTED, "[]");
+    return undefined;
+  }
+  if (node.items.length > MAX_INSTANCES) {
+    const got = `a list of ${node.items.length}`;
+    sink.problem("CONFIG_BAD_VALUE", field.where, field.path, "too many instances", INSTANCES_EXPECTED, got);
     return undefined;
   }
   const names: string[] = [];
