@@ -18,8 +18,10 @@ export async function handleEvents(
 ): Promise<void> {
   const service = url.searchParams.get("service") ?? undefined;
   const nText = url.searchParams.get("n") ?? "50";
-  const limit = Number(nText);
-  if (!Number.isInteger(limit) || limit < 0) {
+  // Digits only, and a safe integer: `1e300` passed Number.isInteger and reached the store,
+  // which refused it with a 500.
+  const limit = /^\d{1,15}$/.test(nText) ? Number(nText) : NaN;
+  if (!Number.isSafeInteger(limit)) {
     throw new UpkeepError("API_BAD_REQUEST", `query field 'n' must be a whole number ≥ 0, got '${nText}'`);
   }
   const query = { ...(service !== undefined ? { service } : {}), limit };
