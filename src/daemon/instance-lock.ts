@@ -99,10 +99,11 @@ export function lockHolderPid(stateDir: string): Promise<number | null> {
 
 /** A proven owner's process holding one of the generations below `below`, newest first. */
 function olderHolder(stateDir: string, generations: number[], below: number, owner: number): number | null {
+  const candidates = generations.filter((generation) => generation < below).reverse();
+  if (candidates.length === 0) return null; // the usual start: nothing older to look for
   const sockets = readListeningSockets();
   const likely = readPidFile(stateDir);
-  for (const generation of [...generations].reverse()) {
-    if (generation >= below) continue;
+  for (const generation of candidates) {
     const key = readLockKey(stateDir, generation, owner);
     if (key === null) continue;
     const holder = findLockHolder(lockName(stateDir, key), owner, likely, sockets);
