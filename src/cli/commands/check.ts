@@ -79,6 +79,7 @@ async function checkHere(target: Target, command: ParsedCommand, io: CliIo): Pro
     import("../../check/run-check.js"),
     import("../../daemon/instance-lock.js"),
   ]);
+  // A PID only when /proc proves it holds the lock (instance-lock.ts): the hint may say kill it.
   const holder = await lockHolderPid(target.stateDir);
   if (holder !== null) throw daemonNotAnswering(target, holder);
   const config = await configForCheck(target, stateDirOverride(command.globals, io.env, io.cwd));
