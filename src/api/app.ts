@@ -42,26 +42,44 @@ const ROUTES: { method: string; pattern: RegExp; handler: Handler }[] = [
  */
 export function createApiHandler(ctx: ApiContext): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
-    const url = new URL(req.url ?? "/", "http://upkeep.local");
-    const route = ROUTES.find((r) => r.method === req.method && r.pattern.test(url.pathname));
-    if (!route) {
-      sendError(res, new UpkeepError("API_NOT_FOUND", `no route ${req.method ?? "?"} ${url.pathname}`));
-      return;
-    }
-    // An async wrapper turns a synchronous throw into a rejection too: no request may crash the
-    // daemon, not even a path with a bad escape (`%zz`, which decodeURIComponent refuses).
-    (async () =>
-      route.handler(
-        ctx,
-        req,
-        res,
-        url,
-        (route.pattern.exec(url.pathname) ?? []).slice(1).map(decodeName),
-      ))().catch((err: unknown) => {
+    // Everything runs inside the async wrapper, so a synchronous throw is a rejection too: no
+    // request may crash the daemon, not even a target URL cannot parse (`//`, `http://[`) or a
+    // path with a bad escape (`%zz`, which decodeURIComponent refuses).
+    (async () => {
+      const url = parseTarget(req.url);
+      const route = ROUTES.find((r) => r.method === req.method && r.pattern.test(url.pathname));
+      if (!route) {
+        throw new UpkeepError("API_NOT_FOUND", `no route ${req.method ?? "?"} ${url.pathname}`);
+      }
+      const params = (route.pattern.exec(url.pathname) ?? []).slice(1).map(decodeName);
+      await route.handler(ctx, req, res, url, params);
+    })().catch((err: unknown) => {
       if (res.headersSent) res.destroy();
       else sendError(res, err);
     });
   };
+}
+
+/**
+ * The request target as a URL. Only origin-form (`/path?query`) is served: anything else
+ * (`//x`, `http://[`, `*`, an absolute URL) is the client's error, answered 400.
+ */
+export function parseTarget(target: string | undefined): URL {
+  const text = target ?? "/";
+  const bad = (why: string): UpkeepError =>
+    new UpkeepError("API_BAD_REQUEST", `the request target '${text.slice(0, 200)}' ${why}`, {
+      hint: "send a path that starts with a single '/', such as /api/v1/status",
+    });
+  if (!text.startsWith("/") || text.startsWith("//")) throw bad("is not a path starting with one '/'");
+  let url: URL;
+  try {
+    url = new URL(text, "http://upkeep.local");
+  } catch {
+    throw bad("cannot be parsed as a URL path");
+  }
+  // WHATWG URL reads a backslash as a slash: `/\\host/x` would name another host.
+  if (url.host !== "upkeep.local") throw bad("names another host");
+  return url;
 }
 
 /** A path segment decoded; a malformed escape is the client's error, named as such. */

@@ -184,12 +184,20 @@ test("a stream the daemon ends says so", async () => {
   }
 });
 
-test("the event-stream parser joins multi-line data and skips other fields", () => {
+test("the event-stream parser joins multi-line data, gives its type and id, and skips other fields", () => {
   const seen: string[] = [];
-  const feed = createSseParser((d) => seen.push(d));
-  feed("event: state\r\nid: 4\r\ndata: a\r\ndata: b\r\n\r\n: ping\n\n");
+  const fields: unknown[] = [];
+  const feed = createSseParser((d, f) => {
+    seen.push(d);
+    fields.push(f);
+  });
+  feed("event: state\r\nid: 4\r\nretry: 9\r\ndata: a\r\ndata: b\r\n\r\n: ping\n\n");
   feed("data:c\n");
   assert.deepEqual(seen, ["a\nb"]);
   feed("\n");
   assert.deepEqual(seen, ["a\nb", "c"]);
+  assert.deepEqual(fields, [
+    { event: "state", id: "4" },
+    { event: "message", id: null },
+  ]);
 });

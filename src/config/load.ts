@@ -2,10 +2,10 @@
  * Load a config file: read it, parse the YAML keeping every node's position (LineCounter),
  * turn syntax errors into CONFIG_SYNTAX problems with line:col, then validate.
  */
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { errnoOf } from "../core/errors.js";
+import { readRegularFile } from "../core/read-small-file.js";
 import { configDigest } from "./digest.js";
 import type { ConfigNote, ConfigProblem } from "./model.js";
 import { validateDocument, type LoadResult, type ValidateOptions } from "./validate.js";
@@ -17,7 +17,7 @@ export function loadConfig(file: string, options: ValidateOptions = {}): LoadRes
   const path = resolve(file);
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    text = readRegularFile(path);
   } catch (err) {
     const problem: ConfigProblem = {
       code: "CONFIG_NOT_FOUND",
@@ -25,7 +25,7 @@ export function loadConfig(file: string, options: ValidateOptions = {}): LoadRes
       line: 1,
       column: 1,
       keyPath: "",
-      message: `cannot read the config file: ${errnoOf(err) ?? String(err)}`,
+      message: `cannot read the config file: ${errnoOf(err) ?? (err instanceof Error ? err.message : String(err))}`,
       expected: "a readable YAML file, given by --config FILE, $UPKEEP_CONFIG, or ./upkeep.yaml",
     };
     return { ok: false, problems: [problem], notes: [] };

@@ -5,9 +5,9 @@
  * (relative to the config's folder), else `<config folder>/.upkeep`. It never fails: a config
  * with errors (or none at all) still yields a state dir; `config check` reports the errors.
  */
-import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, isAbsolute, resolve } from "node:path";
+import { readRegularFile } from "../core/read-small-file.js";
 
 const STATE_DIR_LINE = /^state_dir[ \t]*:(.*)$/m;
 // A plain scalar with nothing YAML would read specially: no quotes, flow, anchors, tags, etc.
@@ -36,9 +36,10 @@ function fromYaml(text: string): string | null {
 export function readStateDirSetting(configFile: string): string | null {
   let text: string;
   try {
-    text = readFileSync(configFile, "utf8");
+    text = readRegularFile(configFile);
   } catch (err) {
-    // Deliberately ignored: a missing config still has a default state dir (loadConfig reports it).
+    // Deliberately ignored: a missing (or FIFO, or device) config still has a default state dir;
+    // loadConfig reports it.
     void err;
     return null;
   }

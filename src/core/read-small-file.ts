@@ -156,3 +156,18 @@ export function quotePrefix(text: string, max = 24): string {
   const more = chars.length > max ? "…" : "";
   return JSON.stringify(prefix.replace(/[^\x20-\x7e]/gu, "?") + more);
 }
+
+/**
+ * readSmallFile for callers that handle a failure as an exception (the config file): the
+ * text, or an Error saying why (with `code: "ENOENT"` when nothing is at the path).
+ */
+export function readRegularFile(path: string, cap = 4 * 1024 * 1024): string {
+  const read = readSmallFile(path, cap);
+  if (read.kind === "text") return read.text;
+  if (read.kind === "absent") return throwAbsent(path);
+  throw new Error(`it ${read.reason}`);
+}
+
+function throwAbsent(path: string): never {
+  throw Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), { code: "ENOENT" });
+}

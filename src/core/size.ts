@@ -38,7 +38,8 @@ export function checkSize(text: string): SizeResult {
   const unit = rawUnit.toLowerCase();
   if (unit === "" && amount.includes("."))
     return { ok: false, reason: "a size without a unit is whole bytes" };
-  const factor = unit === "" ? 1 : UNIT_BYTES[unit];
+  // Own keys only: `1constructor` must be an unknown unit, not Object.prototype.constructor.
+  const factor = unit === "" ? 1 : Object.hasOwn(UNIT_BYTES, unit) ? UNIT_BYTES[unit] : undefined;
   if (factor === undefined) return { ok: false, reason: `unknown unit '${rawUnit}'` };
   const bytes = Math.floor(Number(amount) * factor);
   if (!Number.isSafeInteger(bytes)) return { ok: false, reason: "the size is too large" };

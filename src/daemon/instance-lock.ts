@@ -1,25 +1,121 @@
 import { createHash } from "node:crypto";
-import { createConnection, createServer, type Server } from "node:net";
-import { errnoOf, UpkeepError } from "../core/errors.js";
+import { closeSync, constants, openSync, readSync, statSync } from "node:fs";
+import { createServer, type Server } from "node:net";
+import { join } from "node:path";
+import { errnoOf, isErrno, UpkeepError } from "../core/errors.js";
+import { findLockHolder, readListeningSockets } from "./lock-holder.js";
+import {
+  createLockKey,
+  listKeyGenerations,
+  readLockKey,
+  removeOlderLockKeys,
+  type LockKey,
+} from "./lock-key.js";
 
 /**
  * One daemon per state dir (SPEC §6). Node has no flock, so the lock is a UNIX socket in
- * Linux's abstract namespace, named from a hash of the state dir: only one process can bind
- * it, and the kernel frees it the instant the holder dies (even by SIGKILL), leaving nothing
- * stale behind. The holder answers each connection with its PID, which is how a second
- * daemon can say who holds the lock. (Abstract sockets are per network namespace.)
+ * Linux's abstract namespace: only one process can bind a name, and the kernel frees it the
+ * instant the holder dies (even by SIGKILL), leaving nothing stale behind. Abstract names have
+ * no permissions, so the name carries a secret only the state dir's owner can read
+ * (lock-key.ts), and a second daemon names the holder's PID only once it has proven that an
+ * owner's process holds the socket (lock-holder.ts). (Abstract sockets are per network
+ * namespace; the proof reads /proc, so it sees the holder only in the same PID namespace.)
  */
-export function lockName(stateDir: string): string {
-  const hash = createHash("sha256").update(stateDir).digest("hex").slice(0, 32);
-  return `\0upkeep-lock-${hash}`;
+export function lockName(stateDir: string, key: LockKey): string {
+  const hash = createHash("sha256").update(stateDir).digest("hex").slice(0, 16);
+  return `\0upkeep-lock-${hash}-${key.key}`;
 }
 
-/** Take the lock, or throw DAEMON_ALREADY_RUNNING naming the holder's PID. */
-export async function acquireInstanceLock(stateDir: string): Promise<Server> {
-  const name = lockName(stateDir);
-  const server = createServer((socket) => {
-    socket.end(String(process.pid));
+/** Enough for several daemons and a squatter racing; each turn ends in a decision. */
+const MAX_ATTEMPTS = 8;
+
+export interface LockOptions {
+  /** Told when the lock name was found taken by a process not of the state dir's owner. */
+  warn?: (line: string) => void;
+}
+
+/** Take the lock, or throw DAEMON_ALREADY_RUNNING naming the holder's proven PID. */
+export async function acquireInstanceLock(stateDir: string, options: LockOptions = {}): Promise<Server> {
+  const owner = statSync(stateDir).uid;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const newest = listKeyGenerations(stateDir).at(-1);
+    const current =
+      newest === undefined ? createLockKey(stateDir, 1, owner) : readLockKey(stateDir, newest, owner);
+    if (current === null) continue; // removed by a daemon that moved on: look again
+    const name = lockName(stateDir, current);
+    const server = await listenOn(name);
+    if (server === null) {
+      const holder = findLockHolder(name, owner, readPidFile(stateDir));
+      if (holder.kind === "owner") throw alreadyRunning(stateDir, holder.pid);
+      if (holder.kind === "foreign") {
+        options.warn?.(
+          `upkeep: the lock name of ${stateDir} (generation ${current.generation}) is held by a process not of uid ${owner}; moving to a new secret name`,
+        );
+        createLockKey(stateDir, current.generation + 1, owner);
+      }
+      continue;
+    }
+    // Won the name; it counts only if it is still the newest generation and no daemon of the
+    // owner holds an older one (it bound that one while this daemon was moving on).
+    const generations = listKeyGenerations(stateDir);
+    if (generations.at(-1) !== current.generation) {
+      await closeServer(server);
+      continue;
+    }
+    const older = olderHolder(stateDir, generations, current.generation, owner);
+    if (older !== null) {
+      await closeServer(server);
+      throw alreadyRunning(stateDir, older);
+    }
+    removeOlderLockKeys(stateDir, current.generation);
+    server.unref();
+    return server;
+  }
+  throw new UpkeepError(
+    "STATE_DIR_UNUSABLE",
+    `could not take the lock of state dir ${stateDir}: its name was taken ${MAX_ATTEMPTS} times in a row`,
+    {
+      hint: `look for processes binding '@upkeep-lock-' sockets: grep upkeep-lock /proc/net/unix; then start the daemon again`,
+    },
+  );
+}
+
+/**
+ * The PID of the daemon holding the state dir's lock, or null when none is proven to: a name
+ * held by another user's process, or a state dir this user cannot read, names no PID.
+ */
+export function lockHolderPid(stateDir: string): Promise<number | null> {
+  return new Promise((resolve) => {
+    let owner: number;
+    try {
+      owner = statSync(stateDir).uid;
+      resolve(olderHolder(stateDir, listKeyGenerations(stateDir), Infinity, owner));
+    } catch (err) {
+      if (!isErrno(err, "ENOENT") && !isErrno(err, "EACCES")) throw err;
+      resolve(null);
+    }
   });
+}
+
+/** A proven owner's process holding one of the generations below `below`, newest first. */
+function olderHolder(stateDir: string, generations: number[], below: number, owner: number): number | null {
+  const candidates = generations.filter((generation) => generation < below).reverse();
+  if (candidates.length === 0) return null; // the usual start: nothing older to look for
+  const sockets = readListeningSockets();
+  const likely = readPidFile(stateDir);
+  for (const generation of candidates) {
+    const key = readLockKey(stateDir, generation, owner);
+    if (key === null) continue;
+    const holder = findLockHolder(lockName(stateDir, key), owner, likely, sockets);
+    if (holder.kind === "owner") return holder.pid;
+  }
+  return null;
+}
+
+/** Bind the name; null when it is taken. */
+async function listenOn(name: string): Promise<Server | null> {
+  // Connections are never served: the lock is the binding itself.
+  const server = createServer((socket) => socket.destroy());
   try {
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -28,34 +124,47 @@ export async function acquireInstanceLock(stateDir: string): Promise<Server> {
         resolve();
       });
     });
+    return server;
   } catch (err) {
-    if (errnoOf(err) !== "EADDRINUSE") throw err;
-    const pid = await askHolderPid(name);
-    throw new UpkeepError(
-      "DAEMON_ALREADY_RUNNING",
-      `upkeep daemon already running (PID ${pid ?? "unknown"}) for state dir ${stateDir}`,
-      {
-        hint: `talk to it with \`upkeep status\`, or stop it first with \`upkeep shutdown\``,
-        details: { pid: pid ?? undefined, stateDir },
-      },
-    );
+    if (errnoOf(err) === "EADDRINUSE") return null;
+    throw err;
   }
-  server.unref();
-  return server;
 }
 
-/** The PID of the daemon holding the state dir's lock, or null when none does. */
-export function lockHolderPid(stateDir: string): Promise<number | null> {
-  return askHolderPid(lockName(stateDir));
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
 }
 
-function askHolderPid(name: string): Promise<number | null> {
-  return new Promise((resolve) => {
-    let text = "";
-    const socket = createConnection(name);
-    socket.setTimeout(2_000, () => socket.destroy());
-    socket.on("data", (chunk: Buffer) => (text += chunk.toString()));
-    socket.on("close", () => resolve(/^\d+$/.test(text) ? Number(text) : null));
-    socket.on("error", () => resolve(null));
-  });
+/** The daemon's PID file, only as the first place to look (the proof is the socket). */
+function readPidFile(stateDir: string): number[] {
+  try {
+    // Not followed if a symlink, and never waited on if something put a FIFO there.
+    const fd = openSync(
+      join(stateDir, "upkeep.pid"),
+      constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK,
+    );
+    const buffer = Buffer.alloc(16);
+    let text: string;
+    try {
+      text = buffer.subarray(0, readSync(fd, buffer, 0, 16, null)).toString("latin1");
+    } finally {
+      closeSync(fd);
+    }
+    return /^\d+$/.test(text) ? [Number(text)] : [];
+  } catch (err) {
+    // No PID file (no daemon yet, or one still starting): search every process instead.
+    void err;
+    return [];
+  }
+}
+
+function alreadyRunning(stateDir: string, pid: number): UpkeepError {
+  return new UpkeepError(
+    "DAEMON_ALREADY_RUNNING",
+    `upkeep daemon already running (PID ${pid}) for state dir ${stateDir}`,
+    {
+      hint: `talk to it with \`upkeep status\`, or stop it first with \`upkeep shutdown\``,
+      details: { pid, stateDir },
+    },
+  );
 }

@@ -47,7 +47,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   for (const note of loaded.notes) console.error(`upkeep: ${formatNote(note)}`);
   try {
     const socketGid = prepareStateDir(config);
-    const lock = await acquireInstanceLock(config.stateDir);
+    const lock = await acquireInstanceLock(config.stateDir, { warn: (line) => say(line) });
     return await runLocked(config, lock, options.force, socketGid);
   } catch (err) {
     if (!(err instanceof UpkeepError)) throw err;

@@ -167,6 +167,26 @@ export function runStoreContract(name: string, makeStore: (hostId: string) => Pr
         assert.deepEqual(await store.listEvents({ afterId: last.id }), []);
       }));
 
+    test("listEvents oldest-first pages through the events after an id, for resuming followers", () =>
+      withStore(async ({ store }) => {
+        const start = await store.appendEvent(event("web", "old"));
+        for (const r of ["p1", "p2", "p3", "p4", "p5"])
+          await store.appendEvent(event(r === "p3" ? "db" : "web", r));
+        const page = (afterId: number) =>
+          store.listEvents({ service: "web", afterId, limit: 2, oldestFirst: true });
+        const first = await page(start.id);
+        assert.deepEqual(
+          first.map((e) => e.reason),
+          ["p1", "p2"],
+        );
+        const second = await page(first.at(-1)!.id);
+        assert.deepEqual(
+          second.map((e) => e.reason),
+          ["p4", "p5"],
+        );
+        assert.deepEqual(await page(second.at(-1)!.id), []);
+      }));
+
     test("listEvents by exact name, and by a prefix ending in @ for all instances", () =>
       withStore(async ({ store }) => {
         for (const name of ["web", "web@a", "api", "web@b", "web2@a", "webA", null]) {

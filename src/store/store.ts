@@ -105,6 +105,8 @@ export interface EventQuery {
   afterId?: number;
   /** The newest `limit` events, returned oldest first. */
   limit?: number;
+  /** Take the oldest `limit` events after `afterId` instead (a follower's next page). */
+  oldestFirst?: boolean;
 }
 
 export interface StateStore {

@@ -87,6 +87,7 @@ async function checkHere(target: Target, command: ParsedCommand, io: CliIo): Pro
     import("../../daemon/instance-lock.js"),
     import("../../daemon/state-dir-trust.js"),
   ]);
+  // A PID only when /proc proves it holds the lock (instance-lock.ts): the hint may say kill it.
   const holder = await lockHolderPid(target.stateDir);
   if (holder !== null) throw daemonNotAnswering(target, holder);
   // The snapshot and the store are read from the state dir: not from one someone else controls.

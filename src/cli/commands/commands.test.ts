@@ -224,6 +224,29 @@ test("events -f prints live events until Ctrl-C, then exits 0", async () => {
   }
 });
 
+test("events -f dropped by the daemon resumes after the last id it received, losing nothing", async () => {
+  const daemon = await startCannedDaemon((req, res) => {
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    if (req.url.includes("after=")) {
+      res.write(`id: 8\ndata: ${JSON.stringify({ ...EVENT, id: 8 })}\n\n`);
+      return;
+    }
+    res.write(`id: 7\ndata: ${JSON.stringify(EVENT)}\n\n`);
+    res.end(`event: dropped\ndata: ${JSON.stringify({ reason: "left unread", last_event_id: 7 })}\n\n`);
+  });
+  try {
+    const capture = captureIo(daemon.dir);
+    const running = runCommand(["--config", daemon.configFile, "events", "-f", "--json"], capture);
+    await waitFor(() => capture.out().includes('"id":8'), { what: "the event after the resume" });
+    assert.equal(daemon.seen[1]?.url, "/api/v1/events?n=20&follow=1&after=7");
+    assert.match(capture.err(), /dropped this follower: left unread; resuming after event 7/);
+    capture.interrupt();
+    assert.equal(await running, 0);
+  } finally {
+    await daemon.close();
+  }
+});
+
 test("reload-config --dry-run prints the plan; a bad config comes back with its problems", async () => {
   let bad = false;
   const daemon = await startCannedDaemon((_req, res) => {

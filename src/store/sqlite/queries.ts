@@ -36,7 +36,8 @@ const UPSERT_PROCESS = `
     pgid = excluded.pgid, run_id = excluded.run_id, cgroup = excluded.cgroup, started_at = excluded.started_at,
     shape = excluded.shape`;
 
-// Newest first so LIMIT keeps the newest; the store reverses to oldest first.
+// Newest first so LIMIT keeps the newest (the store reverses to oldest first); or oldest first
+// for a follower's next page.
 const EVENTS_NEWEST = `SELECT ${EVENT_COLUMNS} FROM events WHERE host_id = @host_id AND id > @after_id`;
 
 /** The prepared statements of one connection. */
@@ -54,6 +55,10 @@ export interface Queries {
   eventsOfService: Database.Statement<[EventWindow & { service: string }], EventRow>;
   /** Services in [low, high): all instances `web@*` when low = "web@" and high = "webA". */
   eventsOfRange: Database.Statement<[EventWindow & { low: string; high: string }], EventRow>;
+  /** The same three, oldest first: the oldest `limit` events after an id (a follower's pages). */
+  eventsAllOldest: Database.Statement<[EventWindow], EventRow>;
+  eventsOfServiceOldest: Database.Statement<[EventWindow & { service: string }], EventRow>;
+  eventsOfRangeOldest: Database.Statement<[EventWindow & { low: string; high: string }], EventRow>;
   /** The id of the event `offset` places below the newest, if there is one. */
   eventIdAtOffset: Database.Statement<[{ offset: number }], { id: number }>;
   deleteEventsUpTo: Database.Statement<[{ id: number }]>;
@@ -87,6 +92,11 @@ export function prepareQueries(db: Database.Database): Queries {
     eventsOfService: db.prepare(`${EVENTS_NEWEST} AND service = @service ORDER BY id DESC LIMIT @limit`),
     eventsOfRange: db.prepare(
       `${EVENTS_NEWEST} AND service >= @low AND service < @high ORDER BY id DESC LIMIT @limit`,
+    ),
+    eventsAllOldest: db.prepare(`${EVENTS_NEWEST} ORDER BY id LIMIT @limit`),
+    eventsOfServiceOldest: db.prepare(`${EVENTS_NEWEST} AND service = @service ORDER BY id LIMIT @limit`),
+    eventsOfRangeOldest: db.prepare(
+      `${EVENTS_NEWEST} AND service >= @low AND service < @high ORDER BY id LIMIT @limit`,
     ),
     eventIdAtOffset: db.prepare("SELECT id FROM events ORDER BY id DESC LIMIT 1 OFFSET @offset"),
     deleteEventsUpTo: db.prepare("DELETE FROM events WHERE id <= @id"),

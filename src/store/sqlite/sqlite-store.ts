@@ -158,14 +158,17 @@ export class SqliteStore implements StateStore {
         limit: query.limit === undefined ? -1 : checkCount("limit", query.limit),
       };
       const service = query.service;
+      const oldest = query.oldestFirst === true;
+      const q = this.#q;
       let rows;
-      if (service === undefined) rows = this.#q.eventsAll.all(window);
+      if (service === undefined) rows = (oldest ? q.eventsAllOldest : q.eventsAll).all(window);
       else if (service.endsWith("@")) {
         // Every name starting with "web@" sorts in ["web@", "webA"): '@' is 0x40, 'A' is 0x41,
         // and TEXT compares bytewise. A range, unlike LIKE, needs no escaping of % and _.
-        rows = this.#q.eventsOfRange.all({ ...window, low: service, high: `${service.slice(0, -1)}A` });
-      } else rows = this.#q.eventsOfService.all({ ...window, service });
-      return rows.reverse().map(eventFromRow);
+        const range = { ...window, low: service, high: `${service.slice(0, -1)}A` };
+        rows = (oldest ? q.eventsOfRangeOldest : q.eventsOfRange).all(range);
+      } else rows = (oldest ? q.eventsOfServiceOldest : q.eventsOfService).all({ ...window, service });
+      return (oldest ? rows : rows.reverse()).map(eventFromRow);
     });
   }
 
