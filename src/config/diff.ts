@@ -14,7 +14,7 @@ export interface ConfigPlan {
   add: string[];
   /** Services no longer in the config, in the old config's order. */
   remove: string[];
-  /** A key the process was started with changed (command, type, cwd, env, env_file, user, group); `keys` lists every changed key. */
+  /** A key the process was started with changed (command, type, cwd, env, env_file, env_inherit, user, group); `keys` lists every changed key. */
   restart: { name: string; keys: string[] }[];
   /**
    * Only keys upkeep applies without touching the process changed (restart, backoff,
@@ -40,6 +40,7 @@ function restartKeys(a: ServiceConfig, b: ServiceConfig): string[] {
   if (!sameData(a.command, b.command)) keys.push("command");
   if (a.cwd !== b.cwd) keys.push("cwd");
   if (a.envFile !== b.envFile) keys.push("env_file");
+  if (a.envInherit !== b.envInherit) keys.push("env_inherit");
   keys.push(...changedKeysOfMap("env.", a.env, b.env));
   if (a.user !== b.user) keys.push("user");
   if (a.group !== b.group) keys.push("group");
