@@ -72,7 +72,7 @@ export class LogWriter {
           openLine: this.openLineOf(stream),
           maxSize: this.limits.maxSizeBytes,
           indexFull: this.indexFull(),
-          indexOverrun: this.sizes.idx > 2 * this.limits.maxSizeBytes,
+          indexOverrun: this.indexOverrun(),
           data: rest,
         });
         if (plan.rotateBefore) this.rotate(now);
@@ -119,10 +119,10 @@ export class LogWriter {
   /** A line longer than max_size was cut after max_size bytes: marked, and the generation rotates. */
   private cutLine(stream: LogStream, now: number): void {
     const name = stream === "out" ? "stdout" : "stderr";
-    this.marker(
-      `a line of ${name} longer than max_size (${this.limits.maxSizeBytes} bytes) was cut here by rotation; it goes on in the next generation`,
-      now,
-    );
+    const why = this.indexOverrun()
+      ? "unfinished while the index reached twice max_size"
+      : `longer than max_size (${this.limits.maxSizeBytes} bytes)`;
+    this.marker(`a line of ${name} ${why} was cut here by rotation; it goes on in the next generation`, now);
     this.lineEnds.set(stream, 0); // marked already: rotate() must not mark it once more
     try {
       this.rotate(now);
@@ -187,6 +187,11 @@ export class LogWriter {
     if (this.loss.active) this.endLoss(Date.now());
     this.loss.flushReports();
     this.closeFiles();
+  }
+
+  /** The index is so far past its limit (twice) that a line end is no longer waited for. */
+  private indexOverrun(): boolean {
+    return this.sizes.idx > 2 * this.limits.maxSizeBytes;
   }
 
   /**
