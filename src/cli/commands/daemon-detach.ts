@@ -11,6 +11,7 @@ import type { StatusJson } from "../../api/wire.js";
 import { UpkeepError } from "../../core/errors.js";
 import { openOwnFile } from "../../core/open-own-file.js";
 import { prepareTrustedStateDir } from "../../daemon/state-dir-trust.js";
+import { closeStrayDescriptors } from "../../daemon/stray-descriptors.js";
 import { requestJson } from "../client.js";
 import { writeLine, type CliIo } from "../io.js";
 import { pollUntil } from "../poll.js";
@@ -74,8 +75,10 @@ export async function startDetached(target: Target, options: { force: boolean },
   // detached: setsid, so the daemon outlives this terminal and its Ctrl-C never reaches it.
   // cwd /: the daemon does not keep the caller's directory busy (an unmount of it would fail);
   // every path it uses is absolute by now (the target's, and the config's own, resolved against
-  // the config file's folder). Descriptors of the caller beyond stdio reach the daemon through
-  // Node's spawn (libuv closes none), and it closes them first thing (stray-descriptors.ts).
+  // the config file's folder). Descriptors of the caller beyond stdio would reach the daemon
+  // through Node's spawn (libuv closes none): this CLI, which exits soon, closes its own copies
+  // first, and the daemon closes any it still gets (stray-descriptors.ts).
+  closeStrayDescriptors();
   const child = spawn(process.execPath, daemonArgv(target, options.force, io.env), {
     detached: true,
     stdio: ["ignore", fd, fd],
