@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -115,6 +116,54 @@ __attribute__((no_stack_protector)) static long child_place_fd(int fd, int targe
   return raw3(SYS_dup3, fd, target, 0);
 }
 
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#define SYS_CLOSE_RANGE 436
+/* Descriptors scanned at most when neither close_range nor /proc is there. */
+#define MAX_FD_SCAN (1L << 20)
+
+struct child_dirent {
+  uint64_t ino;
+  int64_t off;
+  unsigned short reclen;
+  unsigned char type;
+  char name[];
+};
+
+/*
+ * Marks every descriptor above 2 close-on-exec, so the service gets stdio and nothing else:
+ * not a pipe the daemon's caller left open (a CI job waiting for its end of file would wait
+ * for as long as the service runs), not a descriptor of the daemon that lacks O_CLOEXEC.
+ * Marked rather than closed: the exec-report pipe must stay usable until execve, which then
+ * closes them all. close_range(2) (Linux 5.11 for the flag); else each entry of /proc/self/fd;
+ * else every number up to RLIMIT_NOFILE (bounded).
+ */
+__attribute__((no_stack_protector)) static void child_mark_cloexec(void) {
+  if (raw3(SYS_CLOSE_RANGE, 3, (long)~0U, CLOSE_RANGE_CLOEXEC) == 0) return;
+  long dir = raw3(SYS_open, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+  if (dir >= 0) {
+    char buffer[2048] __attribute__((aligned(8)));
+    long got;
+    while ((got = raw3(SYS_getdents64, dir, buffer, sizeof buffer)) > 0) {
+      for (long at = 0; at < got;) {
+        struct child_dirent *entry = (struct child_dirent *)(buffer + at);
+        long fd = 0;
+        int digits = 0;
+        for (const char *c = entry->name; *c >= '0' && *c <= '9'; c++, digits++) fd = fd * 10 + (*c - '0');
+        if (digits > 0 && entry->name[digits] == 0 && fd > 2 && fd != dir) raw3(SYS_fcntl, fd, F_SETFD, FD_CLOEXEC);
+        at += entry->reclen;
+      }
+    }
+    raw1(SYS_close, dir);
+    if (got == 0) return;
+  }
+  uint64_t limit[2];
+  long count = raw4(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, (long)limit) == 0 ? (long)limit[0] : 1024;
+  if (count > MAX_FD_SCAN || count < 0) count = MAX_FD_SCAN;
+  for (long fd = 3; fd < count; fd++) raw3(SYS_fcntl, fd, F_SETFD, FD_CLOEXEC);
+}
+
 __attribute__((no_stack_protector)) static int child_main(void *arg) {
   struct job *job = arg;
   long ret;
@@ -133,6 +182,7 @@ __attribute__((no_stack_protector)) static int child_main(void *arg) {
   }
   for (int i = 0; i < 3; i++)
     if ((ret = child_place_fd(high[i], i)) < 0) return child_fail(job, STEP_DUP, ret);
+  child_mark_cloexec();
   if (job->cwd && (ret = raw1(SYS_chdir, job->cwd)) < 0) return child_fail(job, STEP_CHDIR, ret);
   if (job->uid >= 0 || job->gid >= 0) {
     ret = raw2(SYS_setgroups, 0, 0);

@@ -53,6 +53,15 @@ test("changed env values name the variable, and need a restart", (t) => {
   assert.deepEqual(plan.restart, [{ name: "web", keys: ["env.NEW", "env.PORT"] }]);
 });
 
+test("env_inherit needs a restart: the environment is given at spawn", (t) => {
+  const after = BASE.replace(
+    '    env: { PORT: "8080" }\n',
+    '    env: { PORT: "8080" }\n    env_inherit: false\n',
+  );
+  const plan = diffConfigs(...configs(t, BASE, after));
+  assert.deepEqual(plan.restart, [{ name: "web", keys: ["env_inherit"] }]);
+});
+
 test("changed backoff, restart policy and logs are applied live, without a restart", (t) => {
   const after = BASE.replace(
     "    command: [node, worker.js]\n",

@@ -15,7 +15,7 @@ export interface ConfigPlan {
   add: string[];
   /** Services no longer in the config, in the old config's order. */
   remove: string[];
-  /** A key the process was started with changed (command, type, cwd, env, env_file, user, group); `keys` lists every changed key. */
+  /** A key the process was started with changed (command, type, cwd, env, env_file, env_inherit, user, group); `keys` lists every changed key. */
   restart: { name: string; keys: string[] }[];
   /**
    * Only keys upkeep applies without touching the process changed (restart, backoff,

@@ -136,6 +136,12 @@ export interface ServiceConfig {
   cwd: string; // absolute; default: the config file's folder
   env: Record<string, string>; // env_file entries first, then env (env wins)
   envFile: string | null;
+  /**
+   * `env_inherit` (default true): the service gets the daemon's environment, less what a service
+   * manager set for the daemon's own unit; false: only PATH, LANG, HOME, USER, LOGNAME, SHELL
+   * (src/service/service-env.ts).
+   */
+  envInherit: boolean;
   user: string | null;
   group: string | null;
   restart: RestartPolicy; // default always

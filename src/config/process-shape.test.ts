@@ -11,7 +11,16 @@ function serviceOf(body: string) {
 
 test("a shape keeps digests, never values, and names every process-shaping key", () => {
   const shape = processShapeOf(serviceOf(`    command: [node, server.js]\n    env: { TOKEN: s3cret }\n`));
-  assert.deepEqual(Object.keys(shape), ["type", "command", "cwd", "env_file", "env.TOKEN", "user", "group"]);
+  assert.deepEqual(Object.keys(shape), [
+    "type",
+    "command",
+    "cwd",
+    "env_file",
+    "env_inherit",
+    "env.TOKEN",
+    "user",
+    "group",
+  ]);
   assert.ok(!JSON.stringify(shape).includes("s3cret"));
   for (const digest of Object.values(shape)) assert.match(digest, /^[0-9a-f]{16}$/);
 });

@@ -1,6 +1,6 @@
 /**
  * The process-shaping keys of a service: what its process was started with (command, type,
- * cwd, env, env_file, user, group). A change to one of them needs a restart to take effect;
+ * cwd, env, env_file, env_inherit, user, group). A change to one of them needs a restart to take effect;
  * `reload-config` restarts for them (diff.ts), and so does a daemon that adopts a process
  * started with values the config no longer has (a config changed while no daemon ran, or a
  * daemon killed in the middle of a reload: src/supervisor/adopt.ts).
@@ -22,6 +22,7 @@ export function processShapingValues(config: ServiceConfig): [string, unknown][]
     ["command", config.command],
     ["cwd", config.cwd],
     ["env_file", config.envFile],
+    ["env_inherit", config.envInherit],
   ];
   for (const name of Object.keys(config.env).sort()) values.push([`env.${name}`, config.env[name]]);
   values.push(["user", config.user], ["group", config.group]);
@@ -49,11 +50,11 @@ export function processShapeOf(config: ServiceConfig): ProcessShape {
   return { ...shape };
 }
 
-/** Key paths in the order a plan lists them: type, command, cwd, env_file, env.* by name, user, group. */
+/** Key paths in the order a plan lists them: type, command, cwd, env_file, env_inherit, env.* by name, user, group. */
 function inPlanOrder(keys: Iterable<string>): string[] {
   const all = new Set(keys);
   const env = [...all].filter((key) => key.startsWith("env.")).sort();
-  const fixed = ["type", "command", "cwd", "env_file", ...env, "user", "group"];
+  const fixed = ["type", "command", "cwd", "env_file", "env_inherit", ...env, "user", "group"];
   return [...fixed.filter((key) => all.has(key)), ...[...all].filter((key) => !fixed.includes(key)).sort()];
 }
 

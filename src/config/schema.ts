@@ -21,6 +21,7 @@ export const SERVICE_KEYS = [
   "cwd",
   "env",
   "env_file",
+  "env_inherit",
   "user",
   "group",
   "restart",

@@ -5,7 +5,7 @@
 import { RESTART_POLICIES, SERVICE_TYPES, type ServiceConfig, type ServiceType } from "./model.js";
 import type { Field, ProblemSink } from "./problem-sink.js";
 import { readSection } from "./read-map.js";
-import { readEnum, readText } from "./read-scalars.js";
+import { readBoolean, readEnum, readText } from "./read-scalars.js";
 import { readPath } from "./read-typed.js";
 import { SERVICE_KEYS, SERVICE_NAME_PATTERN } from "./schema.js";
 import { readDependencies, type DependencyEdge, type KnownNames } from "./validate-deps.js";
@@ -95,6 +95,7 @@ export function readService(
     cwd: cwd ?? baseDir,
     env: { ...envFile?.env, ...env },
     envFile: envFile?.path ?? null,
+    envInherit: pick(section, "env_inherit", (f) => readBoolean(sink, f)) ?? true,
     user: pick(section, "user", (f) => readText(sink, f, idExpected)) ?? null,
     group: pick(section, "group", (f) => readText(sink, f, idExpected)) ?? null,
     restart: pick(section, "restart", (f) => readEnum(sink, f, RESTART_POLICIES)) ?? "always",

@@ -17,6 +17,7 @@ import { acquireInstanceLock } from "./instance-lock.js";
 import { MemorySettler } from "./settle-memory.js";
 import { prepareTrustedStateDir, resolveSocketGroup } from "./state-dir-trust.js";
 import { answerStatusSignal } from "./status-dump.js";
+import { closeStrayDescriptors } from "./stray-descriptors.js";
 import { DaemonTerminal } from "./terminal.js";
 
 /** How often old events beyond the kept number are deleted. */
@@ -33,6 +34,8 @@ export interface DaemonOptions {
  * with the exit code (SPEC §4: 0 after a clean stop, 1 when it cannot run, 2 for a bad config).
  */
 export async function runDaemon(options: DaemonOptions): Promise<number> {
+  // Before anything is opened: a pipe of the caller held here would never reach end of file.
+  closeStrayDescriptors();
   const stateDirOverride = options.stateDirFlag ?? process.env["UPKEEP_STATE_DIR"];
   const loaded = loadConfig(options.configFile, stateDirOverride ? { stateDirOverride } : {});
   if (!loaded.ok) {

@@ -4,7 +4,9 @@
  * cheap (two or three syscalls per chunk of up to 64 KiB), and done before the next chunk is
  * taken, so the index is never behind by more than the chunk in hand. Data files are written
  * at the writer's own offset (the daemon is their only writer): splice(2) refuses O_APPEND
- * files. Rotates the whole generation when a data file (or the index) would pass the limit.
+ * files. Rotates the whole generation when a data file (or the index) would pass the limit, at
+ * a line end of the stream written (line-rotation.ts); a chunk that crosses the limit is read,
+ * not spliced, so that the daemon sees where its lines end.
  */
 import { closeSync, constants, fstatSync, ftruncateSync, readSync, writeSync, type Stats } from "node:fs";
 import { formatChunkEntry, formatIndexHeader, formatMarkerEntry } from "./index-format.js";
@@ -15,6 +17,7 @@ import { openOwnFile } from "../core/open-own-file.js";
 import type { OutputLoss } from "./output-loss.js";
 import { READ_CHUNK_BYTES, type PipeEnd } from "./fifo.js";
 import { pruneGenerations, shiftGenerations } from "./rotate.js";
+import { LineEnds, planPiece } from "./line-rotation.js";
 
 type FileKind = keyof GenerationFiles;
 type OpenFiles = { idx: number } & Record<LogStream, number | null>;
@@ -37,6 +40,8 @@ export class LogWriter {
   private lastError: unknown = null;
   /** splice(2) failed as unsupported here: chunks are read and written instead. */
   private spliceRefused = false;
+  /** Where the last line of each live data file stands (line-rotation.ts). */
+  private readonly lineEnds = new LineEnds();
 
   constructor(
     private readonly logsDir: string,
@@ -58,11 +63,40 @@ export class LogWriter {
    * disk with room left only in the index's last block.)
    */
   append(stream: LogStream, data: Buffer, now: number): void {
-    if (data.length === 0) return;
+    let rest = data;
+    while (rest.length > 0) {
+      let plan;
+      try {
+        plan = planPiece({
+          size: this.ensureSize(stream),
+          openLine: this.openLineOf(stream),
+          maxSize: this.limits.maxSizeBytes,
+          indexFull: this.indexFull(),
+          indexOverrun: this.indexOverrun(),
+          data: rest,
+        });
+        if (plan.rotateBefore) this.rotate(now);
+      } catch (err) {
+        this.lastError = err;
+        this.loss.record(stream, rest.length, err, now);
+        return;
+      }
+      const piece = rest.subarray(0, plan.bytes);
+      rest = rest.subarray(plan.bytes);
+      if (piece.length > 0 && !this.appendPiece(stream, piece, now)) {
+        if (rest.length > 0) this.loss.record(stream, rest.length, this.lastError, now);
+        return;
+      }
+      if (plan.cutAfter) this.cutLine(stream, now);
+    }
+  }
+
+  /** Writes one piece into the live data file as it is (append() chose where it goes); false when not all of it could be. */
+  private appendPiece(stream: LogStream, data: Buffer, now: number): boolean {
     let offset = 0;
     let written = 0;
     try {
-      const target = this.placeChunk(stream, data.length);
+      const target = this.placeChunk(stream);
       offset = target.offset;
       written = writeFully(target.fd, data, offset);
     } catch (err) {
@@ -77,7 +111,25 @@ export class LogWriter {
       const error = this.writeIndex(closing + formatChunkEntry(now, stream, offset, written));
       if (closing !== "" && error === null) this.loss.end();
     }
+    this.lineEnds.afterWrite(stream, data, written);
     if (written < data.length) this.loss.record(stream, data.length - written, this.lastError, now);
+    return written === data.length;
+  }
+
+  /** A line longer than max_size was cut after max_size bytes: marked, and the generation rotates. */
+  private cutLine(stream: LogStream, now: number): void {
+    const name = stream === "out" ? "stdout" : "stderr";
+    const why = this.indexOverrun()
+      ? "unfinished while the index reached twice max_size"
+      : `longer than max_size (${this.limits.maxSizeBytes} bytes)`;
+    this.marker(`a line of ${name} ${why} was cut here by rotation; it goes on in the next generation`, now);
+    this.lineEnds.set(stream, 0); // marked already: rotate() must not mark it once more
+    try {
+      this.rotate(now);
+    } catch (err) {
+      // The next chunk tries again (its plan starts with the rotation); nothing is lost here.
+      this.lastError = err;
+    }
   }
 
   /**
@@ -93,7 +145,9 @@ export class LogWriter {
     try {
       const pending = Math.min(pipe.bytes(), READ_CHUNK_BYTES);
       if (pending === 0) return 0;
-      const target = this.placeChunk(stream, pending);
+      // A chunk that crosses the limit is read instead: the cut must fall at a line end.
+      if (this.ensureSize(stream) + pending > this.limits.maxSizeBytes || this.indexFull()) return null;
+      const target = this.placeChunk(stream);
       offset = target.offset;
       moved = pipe.spliceTo(target.fd, offset, pending);
     } catch (err) {
@@ -105,6 +159,7 @@ export class LogWriter {
     }
     if (moved > 0) {
       this.sizes[stream] += moved;
+      this.lineEnds.forget(stream); // the bytes went past the daemon: read from the file if needed
       this.writeIndex(formatChunkEntry(now, stream, offset, moved));
     }
     return moved;
@@ -134,6 +189,11 @@ export class LogWriter {
     this.closeFiles();
   }
 
+  /** The index is so far past its limit (twice) that a line end is no longer waited for. */
+  private indexOverrun(): boolean {
+    return this.sizes.idx > 2 * this.limits.maxSizeBytes;
+  }
+
   /**
    * The index is bounded by the same limit as the data files: a service writing many tiny
    * chunks must not grow it without end. Leaves room for one more line.
@@ -144,8 +204,25 @@ export class LogWriter {
     );
   }
 
-  /** Starts a new live generation: shift the old ones, or with keep 0 truncate in place. */
-  private rotate(): void {
+  /**
+   * Starts a new live generation: shift the old ones, or with keep 0 truncate in place. The
+   * stream that asked for it ends at a line end; the other one may be in the middle of a line
+   * (a prompt, a line its writer has not finished): that cut is marked in the index.
+   */
+  private rotate(now: number): void {
+    for (const stream of LOG_STREAMS) {
+      if (this.fds?.[stream] == null || this.openLineOf(stream) === 0) continue;
+      const name = stream === "out" ? "stdout" : "stderr";
+      // Straight into the index: marker() could end an outage, which rotates in turn.
+      this.writeIndex(
+        formatMarkerEntry(
+          now,
+          `an unfinished line of ${name} was cut here by rotation; it goes on in the next generation`,
+        ),
+      );
+    }
+    this.lineEnds.set("out", 0);
+    this.lineEnds.set("err", 0);
     if (this.limits.keep <= 0 && this.fds) {
       // keep 0: no rotated copy. Truncating keeps the inodes, so followers notice it by the
       // index shrinking or by its new header id (follow.ts).
@@ -194,34 +271,52 @@ export class LogWriter {
       throw err;
     }
     this.fds = opened;
+    this.lineEnds.forget("out");
+    this.lineEnds.forget("err");
     if (this.sizes.idx === 0) this.writeHeader();
     else this.indexLineOpen = !endsWithNewline(files.idx, this.sizes.idx);
     return this.fds;
   }
 
   /**
-   * Where the next chunk of `bytes` of `stream` goes, after rotating if it would not fit: the
-   * data file (created at the stream's first output) and the end of what this writer wrote,
-   * unless the file is shorter now (an operator emptied it, `: > web.out.log`, or logrotate's
+   * Where the next chunk of `stream` goes (the caller has rotated if needed): the data file
+   * (created at the stream's first output) and the end of what this writer wrote, unless the
+   * file is shorter now (an operator emptied it, `: > web.out.log`, or logrotate's
    * copytruncate): then its real end, so that no run of NUL bytes fills the gap. One fstat per
    * chunk: through the addon, since fs.fstatSync's Stats object cost 12% of the capture rate
    * of a writer of 4 KiB lines (measured with `seq`).
    */
-  private placeChunk(stream: LogStream, bytes: number): { fd: number; offset: number } {
-    this.ensureOpen();
-    const size = this.sizes[stream];
-    if ((size > 0 && size + bytes > this.limits.maxSizeBytes) || this.indexFull()) this.rotate();
+  private placeChunk(stream: LogStream): { fd: number; offset: number } {
     const fds = this.ensureOpen();
     const fd = fds[stream] ?? this.createDataFile(fds, stream);
     const actual = fileSize(fd);
-    if (actual < this.sizes[stream]) this.sizes[stream] = actual;
+    if (actual < this.sizes[stream]) {
+      this.sizes[stream] = actual;
+      this.lineEnds.forget(stream);
+    }
     return { fd, offset: this.sizes[stream] };
+  }
+
+  /** The size of the stream's live data file as this writer knows it (opening the generation first). */
+  private ensureSize(stream: LogStream): number {
+    this.ensureOpen();
+    return this.sizes[stream];
+  }
+
+  private openLineOf(stream: LogStream): number {
+    return this.lineEnds.openLine(
+      stream,
+      this.fds?.[stream] ?? null,
+      this.sizes[stream],
+      this.limits.maxSizeBytes,
+    );
   }
 
   /** Creates the stream's data file of the live generation at its first output. */
   private createDataFile(fds: OpenFiles, stream: LogStream): number {
     const path = generationFiles(this.logsDir, this.service, 0)[stream];
-    const { fd, stat } = openOwnFile(path, constants.O_WRONLY | constants.O_CREAT, "file", LOG_FILE_MODE);
+    // Readable too: the end of the last line is looked for there when the generation rotates.
+    const { fd, stat } = openOwnFile(path, constants.O_RDWR | constants.O_CREAT, "file", LOG_FILE_MODE);
     fds[stream] = fd;
     this.sizes[stream] = stat.size;
     return fd;
@@ -266,7 +361,7 @@ export class LogWriter {
   private endLoss(now: number): boolean {
     try {
       this.ensureOpen();
-      if (this.indexFull()) this.rotate();
+      if (this.indexFull()) this.rotate(now);
     } catch (err) {
       this.lastError = err;
       return false;
@@ -326,7 +421,7 @@ function endsWithNewline(path: string, size: number): boolean {
 /** An existing data file opened for writing, or null when there is none (nothing is created). */
 function openExisting(path: string): { fd: number; stat: Stats } | null {
   try {
-    return openOwnFile(path, constants.O_WRONLY);
+    return openOwnFile(path, constants.O_RDWR);
   } catch (err) {
     if (isErrno(err, "ENOENT")) return null;
     throw err;

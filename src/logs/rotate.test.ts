@@ -83,3 +83,61 @@ test("lowering keep with updateLimits deletes the generations above it at once",
   say("out", line(46));
   assert.equal(readLogTail(dir, "web", { lines: Infinity, timestamps: false }).toString(), range(31, 46));
 });
+
+test("files end at line ends: a chunk that crosses max_size is split after its last whole line", () => {
+  const { dir, say } = setUp(1000, 5);
+  // 7 lines, then one chunk of 7 more: the first three fill the file, the rest start the next.
+  say("out", range(1, 7));
+  say("out", range(8, 14));
+  assert.equal(readFileSync(join(dir, "web.out.log.1"), "utf8"), range(1, 10));
+  assert.equal(readFileSync(join(dir, "web.out.log"), "utf8"), range(11, 14));
+});
+
+test("a line longer than max_size is the one cut: after max_size bytes of it, marked in the index", () => {
+  const { dir, say } = setUp(1000, 5);
+  const long = "a".repeat(2500) + "\n";
+  say("out", long);
+  say("out", line(1));
+  assert.equal(readFileSync(join(dir, "web.out.log.2"), "utf8"), "a".repeat(1000));
+  assert.equal(readFileSync(join(dir, "web.out.log.1"), "utf8"), "a".repeat(1000));
+  assert.equal(readFileSync(join(dir, "web.out.log"), "utf8"), "a".repeat(500) + "\n" + line(1));
+  for (const suffix of [".2", ".1"]) {
+    const index = readFileSync(join(dir, `web.idx${suffix}`), "utf8")
+      .trimEnd()
+      .split("\n");
+    assert.match(
+      index.at(-1)!,
+      /^\d+ m a line of stdout longer than max_size \(1000 bytes\) was cut here by rotation; it goes on in the next generation$/,
+    );
+  }
+  // upkeep logs joins the pieces again.
+  assert.equal(readLogTail(dir, "web", { lines: Infinity, timestamps: false }).toString(), long + line(1));
+});
+
+test("an unfinished line of the other stream at a rotation is cut there, and marked", () => {
+  const { dir, say } = setUp(1000, 5);
+  say("err", "password: ");
+  for (let n = 1; n <= 11; n++) say("out", line(n));
+  assert.equal(readFileSync(join(dir, "web.err.log.1"), "utf8"), "password: ");
+  assert.equal(readFileSync(join(dir, "web.out.log.1"), "utf8"), range(1, 10));
+  const index = readFileSync(join(dir, "web.idx.1"), "utf8");
+  assert.match(
+    index,
+    /\n\d+ m an unfinished line of stderr was cut here by rotation; it goes on in the next generation\n$/,
+  );
+  say("err", "ok\n");
+  assert.equal(
+    readLogTail(dir, "web", { lines: Infinity, stream: "err", timestamps: false }).toString(),
+    "password: ok\n",
+  );
+});
+
+test("a full index rotates at the next line end of the stream written, not in the middle of a line", () => {
+  const { dir, say } = setUp(1000, 5);
+  for (let n = 0; n < 60; n++) say("out", "x"); // ~22 bytes of index per byte of output
+  say("out", "\n");
+  say("out", "y\n");
+  assert.equal(readFileSync(join(dir, "web.out.log.1"), "utf8"), "x".repeat(60) + "\n");
+  assert.equal(readFileSync(join(dir, "web.out.log"), "utf8"), "y\n");
+  assert.ok(statSync(join(dir, "web.idx.1")).size < 2000, "the index waited for one line only");
+});

@@ -8,6 +8,7 @@ import { nativeError, nativeSpawn, signalName } from "../core/native.js";
 import { runInCgroup, placeInCgroup } from "../identity/cgroup.js";
 import { resolveGroup, resolveUser } from "../core/users.js";
 import type { ServiceOutput } from "./output.js";
+import { serviceEnv } from "./service-env.js";
 
 /** How a spawned process ended (a code, or the signal that killed it). */
 export interface ExitStatus {
@@ -78,16 +79,21 @@ export function spawnService(
   if (command === undefined) return Promise.reject(new Error("the command is empty"));
   const runId = randomUUID();
   const ids = resolveIds(config);
+  // The markers come last: neither the daemon's environment nor `env` can change them.
+  const env: Record<string, string> = {
+    ...serviceEnv(config, ids.env),
+    ...upkeepEntries(config.name, runId),
+  };
   const request: SpawnRequest = {
     keyPath: (key) => serviceKeyPath(config, key === "command" ? (options.commandKey ?? "command") : key),
     hasGroup: config.group !== null,
-    file: resolveExecutable(command, config.env["PATH"] ?? process.env["PATH"] ?? "", config.cwd),
+    file: resolveExecutable(command, env["PATH"] ?? "", config.cwd),
     // argv[0] stays as the operator wrote it; only the lookup in PATH was done ahead.
     argv: [command, ...args],
     cwd: config.cwd,
     runId,
     ids,
-    env: { ...process.env, ...ids.env, ...config.env, ...upkeepEntries(config.name, runId) },
+    env,
   };
   const stdio = output.childStdio();
   try {
@@ -254,7 +260,7 @@ function describeSpawnError(error: NodeJS.ErrnoException, request: SpawnRequest)
   return error;
 }
 
-/** uid/gid to drop to (as root), and the login variables a program run as that user expects. */
+/** uid/gid to drop to (as root), and the login variables (HOME, USER, LOGNAME, SHELL) a program run as that user expects. */
 export function resolveIds(config: ServiceConfig): {
   uid?: number;
   gid?: number;
@@ -265,7 +271,7 @@ export function resolveIds(config: ServiceConfig): {
     const user = naming(serviceKeyPath(config, "user"), () => resolveUser(config.user!));
     ids.uid = user.uid;
     ids.gid = user.gid;
-    ids.env = { HOME: user.home, USER: config.user, LOGNAME: config.user };
+    ids.env = { HOME: user.home, USER: config.user, LOGNAME: config.user, SHELL: user.shell };
   }
   if (config.group !== null)
     ids.gid = naming(serviceKeyPath(config, "group"), () => resolveGroup(config.group!)).gid;

@@ -1,5 +1,6 @@
 import type { ServiceConfig } from "../config/model.js";
 import type { OneShotProbeSpec, ProbeOptions } from "../health/probe.js";
+import { serviceEnv } from "../service/service-env.js";
 import { resolveIds } from "../service/spawn.js";
 
 /**
@@ -19,7 +20,7 @@ export function probeOptionsFor(
     timeoutMs,
     signal,
     cwd: config.cwd,
-    env: { ...process.env, ...ids.env, ...config.env },
+    env: serviceEnv(config, ids.env),
     ...("uid" in ids && ids.uid !== undefined ? { uid: ids.uid } : {}),
     ...("gid" in ids && ids.gid !== undefined ? { gid: ids.gid } : {}),
   };

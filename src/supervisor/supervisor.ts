@@ -94,8 +94,9 @@ export class Supervisor {
       this.cgroupGroup,
       (name) => this.runners.get(name)?.record ?? null,
     );
-    // Inherited by every service (spawns copy the daemon's environment): with the service's
-    // name it proves a process was started by this daemon's state dir, also without cgroups.
+    // Given to every service (service-env.ts takes it from here, also with env_inherit: false):
+    // with the service's name it proves a process was started by this daemon's state dir, also
+    // without cgroups.
     process.env[STATE_ID_ENV] = this.cgroupGroup;
   }
 

@@ -11,6 +11,7 @@ import type { StatusJson } from "../../api/wire.js";
 import { UpkeepError } from "../../core/errors.js";
 import { openOwnFile } from "../../core/open-own-file.js";
 import { prepareTrustedStateDir } from "../../daemon/state-dir-trust.js";
+import { closeStrayDescriptors } from "../../daemon/stray-descriptors.js";
 import { requestJson } from "../client.js";
 import { writeLine, type CliIo } from "../io.js";
 import { pollUntil } from "../poll.js";
@@ -40,7 +41,10 @@ function readLogTail(file: string, fromOffset: number): string[] {
  * The argv of the detached daemon: the script this CLI was started as (bin/upkeep, the
  * bundle or dist/src/cli/main.js) with the same target.
  */
-function daemonArgv(target: Target, force: boolean): string[] {
+function daemonArgv(target: Target, force: boolean, env: NodeJS.ProcessEnv): string[] {
+  // A state dir from $UPKEEP_STATE_DIR may be relative to the caller's directory, which the
+  // daemon does not run in: it gets the resolved path as a flag.
+  const stateDirChosen = target.stateDirFromFlag || (env["UPKEEP_STATE_DIR"] ?? "") !== "";
   const main = process.argv[1];
   if (main === undefined)
     throw new Error("cannot tell which script runs this CLI (process.argv[1] is empty)");
@@ -49,7 +53,7 @@ function daemonArgv(target: Target, force: boolean): string[] {
     main,
     "--config",
     target.configFile,
-    ...(target.stateDirFromFlag ? ["--state-dir", target.stateDir] : []),
+    ...(stateDirChosen ? ["--state-dir", target.stateDir] : []),
     "daemon",
     ...(force ? ["--force"] : []),
   ];
@@ -69,11 +73,17 @@ export async function startDetached(target: Target, options: { force: boolean },
   );
   const startOffset = stat.size;
   // detached: setsid, so the daemon outlives this terminal and its Ctrl-C never reaches it.
-  const child = spawn(process.execPath, daemonArgv(target, options.force), {
+  // cwd /: the daemon does not keep the caller's directory busy (an unmount of it would fail);
+  // every path it uses is absolute by now (the target's, and the config's own, resolved against
+  // the config file's folder). Descriptors of the caller beyond stdio would reach the daemon
+  // through Node's spawn (libuv closes none): this CLI, which exits soon, closes its own copies
+  // first, and the daemon closes any it still gets (stray-descriptors.ts).
+  closeStrayDescriptors();
+  const child = spawn(process.execPath, daemonArgv(target, options.force, io.env), {
     detached: true,
     stdio: ["ignore", fd, fd],
     env: io.env,
-    cwd: io.cwd,
+    cwd: "/",
   });
   closeSync(fd);
   let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
