@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, test } from "node:test";
 import { FIXTURES, isAlive, TestEnv } from "../helpers/daemon.js";
@@ -10,8 +10,9 @@ import { waitFor } from "../helpers/wait-for.js";
 // Without cgroups, the only tie between a process and this state dir is UPKEEP_STATE_ID (with
 // UPKEEP_SERVICE) in its environment (docs/security.md). A forking daemon whose master clears
 // its environment loses that tie: after a daemon restart its record names a live process that
-// nothing proves upkeep's. It is then left alone (never signalled), and its start refuses the
-// pidfile's PID with the way out, `--force`, which takes it over.
+// nothing proves upkeep's. It is then left alone (never signalled); unless its pidfile ties it
+// (written while it ran), its start refuses the pidfile's PID with the way out, `--force`,
+// which takes it over.
 
 describe("a forking master that cleared its environment, without cgroups", () => {
   let env: TestEnv;
@@ -40,6 +41,10 @@ services:
     assert.doesNotMatch(readFileSync(`/proc/${first.pid}/environ`, "utf8"), /UPKEEP_STATE_ID/);
     await env.killDaemon();
 
+    // The record is untied, and a pidfile ties only a process that was running when the file
+    // was written (docs/identity.md): dated before the master began, it proves nothing either.
+    const past = new Date(Date.now() - 3_600_000);
+    utimesSync(pidfile, past, past);
     await env.startDaemon();
     const refused = await env.waitForService("master", "failed", "master refused");
     assert.match(refused.reason, /upkeep start master --force/);
