@@ -8,7 +8,8 @@ import { randomBytes } from "node:crypto";
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CLI } from "./daemon.js";
+import { after, before } from "node:test";
+import { CLI, TestEnv } from "./daemon.js";
 import { waitFor } from "./wait-for.js";
 
 /** Why a hostile-user test cannot run here, or false when it can (it needs root). */
@@ -138,4 +139,52 @@ export async function runDaemonToExit(
     timeout: 5_000,
   });
   return { ...run, output, code: run.signal === null ? run.code : null };
+}
+
+/**
+ * One describe block's world against a hostile user: the user (created in before()), the
+ * test's own TestEnv with a ticker service, root-owned victim files, and fresh paths under /tmp
+ * where anyone may create things; after() removes them all, the user last, also when the
+ * teardown found processes left behind.
+ */
+export class HostileWorld {
+  readonly env = new TestEnv();
+  private user: HostileUser | null = null;
+  private readonly victims: Victim[] = [];
+  private readonly paths: string[] = [];
+
+  constructor() {
+    before(() => {
+      this.user = HostileUser.create();
+      this.env.writeConfig(`services:\n  t:\n    command: ["{fixtures}/ticker", "{marker}", "0.2"]\n`);
+    });
+    after(async () => {
+      try {
+        for (const path of this.paths) rmSync(path, { recursive: true, force: true });
+        for (const victim of this.victims) victim.remove();
+        await this.env.teardown();
+      } finally {
+        this.user?.remove();
+      }
+    });
+  }
+
+  get hostile(): HostileUser {
+    if (this.user === null) throw new Error("the hostile user exists only once before() ran");
+    return this.user;
+  }
+
+  /** A root file of its own for each test: one written through a link fails that test only. */
+  newVictim(): Victim {
+    const victim = new Victim();
+    this.victims.push(victim);
+    return victim;
+  }
+
+  /** A fresh path under /tmp, removed after the tests. */
+  newPath(): string {
+    const path = join("/tmp", `upkeep-hostile-dir-${randomBytes(6).toString("hex")}`);
+    this.paths.push(path);
+    return path;
+  }
 }

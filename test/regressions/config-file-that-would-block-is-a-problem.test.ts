@@ -40,11 +40,15 @@ test("an env_file that is a FIFO or /dev/zero is a problem, read without blockin
   );
   const { problems } = loadInChild(config);
   assert.ok(
-    problems.some((p) => p.includes(`cannot read env_file ${fifo}: it is a FIFO (named pipe), not a regular file`)),
+    problems.some((p) =>
+      p.includes(`cannot read env_file ${fifo}: it is a FIFO (named pipe), not a regular file`),
+    ),
     problems.join("\n"),
   );
   assert.ok(
-    problems.some((p) => p.includes("cannot read env_file /dev/zero: it is a character device, not a regular file")),
+    problems.some((p) =>
+      p.includes("cannot read env_file /dev/zero: it is a character device, not a regular file"),
+    ),
     problems.join("\n"),
   );
 });

@@ -1,10 +1,8 @@
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
-import { mkdirSync, rmSync, symlinkSync } from "node:fs";
+import { mkdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
-import { TestEnv } from "../helpers/daemon.js";
-import { HostileUser, NEEDS_ROOT, Victim, runDaemonToExit } from "../helpers/hostile-user.js";
+import { describe, test } from "node:test";
+import { HostileWorld, NEEDS_ROOT, Victim, runDaemonToExit } from "../helpers/hostile-user.js";
 
 // Service output and index lines were appended to whatever `logs/NAME.out.log` and
 // `logs/NAME.idx` named: symlinks another user had planted there made a root daemon append to
@@ -12,33 +10,14 @@ import { HostileUser, NEEDS_ROOT, Victim, runDaemonToExit } from "../helpers/hos
 // state dir is opened through a symlink. In a dir another user controls the daemon does not
 // start; in its own dir a link at a log file's place is refused with an error naming it.
 describe("log files are never opened through a symlink", { skip: NEEDS_ROOT }, () => {
-  let hostile: HostileUser;
-  const env = new TestEnv();
-  const victims: Victim[] = [];
-  /** A root file of its own for each test: one written through a link fails that test only. */
-  const newVictim = (): Victim => {
-    const victim = new Victim();
-    victims.push(victim);
-    return victim;
-  };
-  const hostileDir = join("/tmp", `upkeep-hostile-dir-${randomBytes(6).toString("hex")}`);
-  before(() => {
-    hostile = HostileUser.create();
-    env.writeConfig(`services:\n  t:\n    command: ["{fixtures}/ticker", "{marker}", "0.05"]\n`);
-  });
-  after(async () => {
-    try {
-      rmSync(hostileDir, { recursive: true, force: true });
-      for (const victim of victims) victim.remove();
-      await env.teardown();
-    } finally {
-      hostile.remove(); // also when the teardown found processes left behind
-    }
-  });
+  const world = new HostileWorld();
+  const env = world.env;
+  const newVictim = (): Victim => world.newVictim();
+  const hostileDir = world.newPath();
 
   test("in a dir prepared by another user with links at the log files: the daemon refuses the dir", async () => {
     const victim = newVictim();
-    hostile.sh(
+    world.hostile.sh(
       `mkdir -m 0777 ${hostileDir} ${hostileDir}/logs && ln -s ${victim.path} ${hostileDir}/logs/t.idx` +
         ` && ln -s ${victim.path} ${hostileDir}/logs/t.out.log && chmod 0777 ${hostileDir} ${hostileDir}/logs`,
     );

@@ -1,10 +1,8 @@
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
-import { mkdirSync, rmSync, symlinkSync } from "node:fs";
+import { mkdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
-import { TestEnv } from "../helpers/daemon.js";
-import { HostileUser, NEEDS_ROOT, Victim, runDaemonToExit } from "../helpers/hostile-user.js";
+import { describe, test } from "node:test";
+import { HostileWorld, NEEDS_ROOT, Victim, runDaemonToExit } from "../helpers/hostile-user.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 // The daemon wrote each service's PID into `pids/.NAME.pid.spare` by opening whatever was at
@@ -14,33 +12,14 @@ import { waitFor } from "../helpers/wait-for.js";
 // at all; in its own dir a symlink found at the spare's place is refused with an event naming
 // it, and the file it points to stays untouched.
 describe("the spare PID file is never written through a symlink", { skip: NEEDS_ROOT }, () => {
-  let hostile: HostileUser;
-  const env = new TestEnv();
-  const victims: Victim[] = [];
-  /** A root file of its own for each test: one written through a link fails that test only. */
-  const newVictim = (): Victim => {
-    const victim = new Victim();
-    victims.push(victim);
-    return victim;
-  };
-  const hostileDir = join("/tmp", `upkeep-hostile-dir-${randomBytes(6).toString("hex")}`);
-  before(() => {
-    hostile = HostileUser.create();
-    env.writeConfig(`services:\n  t:\n    command: ["{fixtures}/ticker", "{marker}", "0.2"]\n`);
-  });
-  after(async () => {
-    try {
-      rmSync(hostileDir, { recursive: true, force: true });
-      for (const victim of victims) victim.remove();
-      await env.teardown();
-    } finally {
-      hostile.remove(); // also when the teardown found processes left behind
-    }
-  });
+  const world = new HostileWorld();
+  const env = world.env;
+  const newVictim = (): Victim => world.newVictim();
+  const hostileDir = world.newPath();
 
   test("in a dir prepared by another user with a link at the spare: the daemon refuses the dir", async () => {
     const victim = newVictim();
-    hostile.sh(
+    world.hostile.sh(
       `mkdir -m 0777 ${hostileDir} ${hostileDir}/pids && ln -s ${victim.path} ${hostileDir}/pids/.t.pid.spare` +
         ` && chmod 0777 ${hostileDir} ${hostileDir}/pids`,
     );

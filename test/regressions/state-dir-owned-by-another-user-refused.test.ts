@@ -1,10 +1,8 @@
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
-import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
-import { TestEnv } from "../helpers/daemon.js";
-import { HostileUser, NEEDS_ROOT, Victim, runDaemonToExit } from "../helpers/hostile-user.js";
+import { describe, test } from "node:test";
+import { HostileWorld, NEEDS_ROOT, Victim, runDaemonToExit } from "../helpers/hostile-user.js";
 
 // A root daemon given a state dir under /tmp that another user had created beforehand used it
 // as its own and followed every symlink in it: a root-owned 0600 file was overwritten through
@@ -13,36 +11,10 @@ import { HostileUser, NEEDS_ROOT, Victim, runDaemonToExit } from "../helpers/hos
 // used at all. The daemon refuses it (STATE_DIR_UNUSABLE, exit 1) naming the owner and mode
 // and the fix, and writes nothing there.
 describe("a state dir another user could tamper with is refused", { skip: NEEDS_ROOT }, () => {
-  let hostile: HostileUser;
-  const env = new TestEnv();
-  const victims: Victim[] = [];
-  /** A root file of its own for each test: one written through a link fails that test only. */
-  const newVictim = (): Victim => {
-    const victim = new Victim();
-    victims.push(victim);
-    return victim;
-  };
-  const dirs: string[] = [];
-  before(() => {
-    hostile = HostileUser.create();
-    env.writeConfig(`services:\n  t:\n    command: ["{fixtures}/ticker", "{marker}", "0.2"]\n`);
-  });
-  after(async () => {
-    try {
-      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-      for (const victim of victims) victim.remove();
-      await env.teardown();
-    } finally {
-      hostile.remove(); // also when the teardown found processes left behind
-    }
-  });
-
-  /** A fresh path under /tmp, where any user may create things. */
-  function newPath(): string {
-    const path = join("/tmp", `upkeep-hostile-dir-${randomBytes(6).toString("hex")}`);
-    dirs.push(path);
-    return path;
-  }
+  const world = new HostileWorld();
+  const env = world.env;
+  const newVictim = (): Victim => world.newVictim();
+  const newPath = (): string => world.newPath();
 
   /** Paths under `dir` owned by root: what the daemon created there. */
   function rootOwned(dir: string): string[] {
@@ -54,7 +26,7 @@ describe("a state dir another user could tamper with is refused", { skip: NEEDS_
   test("a dir owned by another user, full of links to a root file: refused, the file untouched", async () => {
     const victim = newVictim();
     const dir = newPath();
-    hostile.sh(
+    world.hostile.sh(
       [
         `mkdir -m 0777 ${dir} ${dir}/pids ${dir}/logs`,
         `ln -s ${victim.path} ${dir}/pids/.t.pid.spare`,
@@ -70,7 +42,7 @@ describe("a state dir another user could tamper with is refused", { skip: NEEDS_
     assert.ok(victim.untouched(), "the root-owned file must not be written through a link");
     assert.match(
       run.output,
-      new RegExp(`state dir ${dir} is owned by ${hostile.name} \\(uid ${hostile.uid}\\)`),
+      new RegExp(`state dir ${dir} is owned by ${world.hostile.name} \\(uid ${world.hostile.uid}\\)`),
     );
     assert.match(run.output, /mode 0777/);
     assert.match(run.output, new RegExp(`hint: .*rm -rf ${dir}`));
@@ -80,25 +52,25 @@ describe("a state dir another user could tamper with is refused", { skip: NEEDS_
 
   test("upkeep check with the daemon down does not read such a dir either: UNKNOWN, saying why", () => {
     const dir = newPath();
-    hostile.sh(`mkdir -m 0777 ${dir} && chmod 0777 ${dir} && touch ${dir}/state.db`);
+    world.hostile.sh(`mkdir -m 0777 ${dir} && chmod 0777 ${dir} && touch ${dir}/state.db`);
     const r = env.cli("--state-dir", dir, "check");
     assert.equal(r.code, 3, `${r.stdout}${r.stderr}`);
-    assert.match(r.stdout, new RegExp(`UNKNOWN .*state dir ${dir} is owned by ${hostile.name}`));
+    assert.match(r.stdout, new RegExp(`UNKNOWN .*state dir ${dir} is owned by ${world.hostile.name}`));
   });
 
   test("a dir owned by another user, not writable by anyone else: still refused", async () => {
     const dir = newPath();
-    hostile.sh(`mkdir -m 0755 ${dir}`);
+    world.hostile.sh(`mkdir -m 0755 ${dir}`);
     const run = await runDaemonToExit(env.configFile, dir, env.marker);
     assert.equal(run.code, 1, run.output);
-    assert.match(run.output, new RegExp(`owned by ${hostile.name} \\(uid ${hostile.uid}\\)`));
+    assert.match(run.output, new RegExp(`owned by ${world.hostile.name} \\(uid ${world.hostile.uid}\\)`));
     assert.deepEqual(rootOwned(dir), []);
   });
 
   test("a state dir that is another user's symlink: refused, not followed", async () => {
     const target = newPath();
     const link = newPath();
-    hostile.sh(`mkdir -m 0777 ${target} && ln -s ${target} ${link}`);
+    world.hostile.sh(`mkdir -m 0777 ${target} && ln -s ${target} ${link}`);
     const run = await runDaemonToExit(env.configFile, link, env.marker);
     assert.equal(run.code, 1, run.output);
     assert.match(run.output, new RegExp(`state dir ${link} is a symlink \\(to ${target}\\)`));
@@ -108,14 +80,14 @@ describe("a state dir another user could tamper with is refused", { skip: NEEDS_
   test("root's own dir with logs/ linked to another user's dir, or pids/ owned by them: refused", async () => {
     const victim = newVictim();
     const elsewhere = newPath();
-    hostile.sh(`mkdir -m 0777 ${elsewhere} && ln -s ${victim.path} ${elsewhere}/t.idx`);
+    world.hostile.sh(`mkdir -m 0777 ${elsewhere} && ln -s ${victim.path} ${elsewhere}/t.idx`);
     const linked = join(env.dir, "linked");
     const owned = join(env.dir, "owned");
     mkdirSync(linked, { mode: 0o700 });
     symlinkSync(elsewhere, join(linked, "logs"));
     mkdirSync(owned, { mode: 0o700 });
     mkdirSync(join(owned, "pids"), { mode: 0o755 });
-    chownSync(join(owned, "pids"), hostile.uid, hostile.gid);
+    chownSync(join(owned, "pids"), world.hostile.uid, world.hostile.gid);
 
     const viaLink = await runDaemonToExit(env.configFile, linked, env.marker);
     assert.equal(viaLink.code, 1, viaLink.output);
@@ -125,7 +97,7 @@ describe("a state dir another user could tamper with is refused", { skip: NEEDS_
 
     const viaOwner = await runDaemonToExit(env.configFile, owned, env.marker);
     assert.equal(viaOwner.code, 1, viaOwner.output);
-    assert.match(viaOwner.output, new RegExp(`pids dir ${owned}/pids is owned by ${hostile.name}`));
+    assert.match(viaOwner.output, new RegExp(`pids dir ${owned}/pids is owned by ${world.hostile.name}`));
   });
 
   test("root's own dir left group/world-writable: refused with the chmod that fixes it", async () => {

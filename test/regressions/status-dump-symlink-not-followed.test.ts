@@ -1,10 +1,8 @@
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
-import { TestEnv } from "../helpers/daemon.js";
-import { HostileUser, NEEDS_ROOT, Victim, spawnDaemon } from "../helpers/hostile-user.js";
+import { describe, test } from "node:test";
+import { HostileWorld, NEEDS_ROOT, Victim, spawnDaemon } from "../helpers/hostile-user.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 // SIGUSR1's status dump was written to `status.txt.tmp-<daemon PID>`, a name anyone can guess,
@@ -13,33 +11,14 @@ import { waitFor } from "../helpers/wait-for.js";
 // through a file it did not create itself; and a dump that cannot be written is reported,
 // never a crash of the daemon, and leaves no temp file behind.
 describe("SIGUSR1's status dump never writes through a symlink", { skip: NEEDS_ROOT }, () => {
-  let hostile: HostileUser;
-  const env = new TestEnv();
-  const victims: Victim[] = [];
-  /** A root file of its own for each test: one written through a link fails that test only. */
-  const newVictim = (): Victim => {
-    const victim = new Victim();
-    victims.push(victim);
-    return victim;
-  };
-  const hostileDir = join("/tmp", `upkeep-hostile-dir-${randomBytes(6).toString("hex")}`);
-  before(() => {
-    hostile = HostileUser.create();
-    env.writeConfig(`services:\n  t:\n    command: ["{fixtures}/ticker", "{marker}", "0.2"]\n`);
-  });
-  after(async () => {
-    try {
-      rmSync(hostileDir, { recursive: true, force: true });
-      for (const victim of victims) victim.remove();
-      await env.teardown();
-    } finally {
-      hostile.remove(); // also when the teardown found processes left behind
-    }
-  });
+  const world = new HostileWorld();
+  const env = world.env;
+  const newVictim = (): Victim => world.newVictim();
+  const hostileDir = world.newPath();
 
   test("in a dir prepared by another user: the daemon refuses it before any dump", async () => {
     const victim = newVictim();
-    hostile.sh(`mkdir -m 0777 ${hostileDir} && chmod 0777 ${hostileDir}`);
+    world.hostile.sh(`mkdir -m 0777 ${hostileDir} && chmod 0777 ${hostileDir}`);
     const child = spawnDaemon(env.configFile, hostileDir, env.marker);
     let output = "";
     child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
@@ -51,7 +30,7 @@ describe("SIGUSR1's status dump never writes through a symlink", { skip: NEEDS_R
     });
     if (code === null) {
       // It accepted the dir: the attacker plants the link at the guessable temp name.
-      hostile.sh(`ln -s ${victim.path} ${hostileDir}/status.txt.tmp-${child.pid}`);
+      world.hostile.sh(`ln -s ${victim.path} ${hostileDir}/status.txt.tmp-${child.pid}`);
       child.kill("SIGUSR1");
       await waitFor(() => output.includes("status written"), { what: "the status dump" });
       child.kill("SIGTERM");
