@@ -8,6 +8,7 @@ import {
 import type { ServiceConfig } from "../config/model.js";
 import type { EventRecord, NewEvent, ProcessRecord, ServiceRecord, StateStore } from "../store/store.js";
 import { initialContext, transition, type MachineContext } from "./machine.js";
+import { restoreAttempts } from "./start-limit.js";
 import type { ServiceOutput } from "./output.js";
 import { captureIdentity } from "../identity/process-identity.js";
 import type { IdentityWatcher } from "../identity/watch.js";
@@ -93,7 +94,10 @@ export class ServiceRunner {
     this.since = deps.now();
     if (saved) {
       this.context.restarts = saved.restarts;
-      this.context.attempts = saved.attempts;
+      // The size of the newest mark's group is not stored: it counts as one attempt again.
+      const restored = restoreAttempts(config.startLimit, saved.attempts);
+      this.context.attempts = restored.attempts;
+      this.context.attemptsInNewest = restored.inNewest;
       this.context.lastExitCode = saved.lastExitCode;
       this.context.lastSignal = saved.lastSignal;
       if (saved.desired === "down") this.reason = "stopped by the operator: start it with `upkeep start`";
