@@ -19,9 +19,6 @@ import { prepareTrustedStateDir, resolveSocketGroup } from "./state-dir-trust.js
 import { answerStatusSignal } from "./status-dump.js";
 import { DaemonTerminal } from "./terminal.js";
 
-/** How often old events beyond the kept number are deleted. */
-const EVENT_PRUNE_INTERVAL_MS = 10 * 60_000;
-
 export interface DaemonOptions {
   configFile: string;
   stateDirFlag?: string;
@@ -63,7 +60,8 @@ async function runLocked(
   force: boolean,
   socketGid: number | null,
 ): Promise<number> {
-  const store = openSqliteStore(config.stateDir);
+  // Keeps the newest `events_kept` events, pruning as they come (sqlite-store.ts).
+  const store = openSqliteStore(config.stateDir, { eventsKept: config.eventsKept });
   writeFileAtomic(join(config.stateDir, "upkeep.pid"), String(process.pid));
   writeConfigSnapshot(config);
   const supervisor = new Supervisor(config, store);
@@ -71,11 +69,6 @@ async function runLocked(
     const reason = `stderr is gone (${why}): the daemon's messages are no longer printed; supervision goes on, and every event is in the store (upkeep events -f)`;
     supervisor.emit({ service: null, kind: "daemon", reason }).catch((err: unknown) => say("upkeep:", err));
   });
-  // Keep the event table bounded; pruning is cheap and needs no precise schedule.
-  const pruning = setInterval(() => {
-    store.pruneEvents().catch((err: unknown) => say("upkeep: could not prune events:", err));
-  }, EVENT_PRUNE_INTERVAL_MS);
-  pruning.unref();
   supervisor.bus.subscribe(printEvent);
   const memory = new MemorySettler();
   supervisor.bus.subscribe(() => memory.activity());

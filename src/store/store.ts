@@ -5,6 +5,12 @@
  * networked backend fits; writes are transactional and durable when the promise resolves.
  */
 
+/**
+ * How many of the newest events a store keeps unless told otherwise: the default of the
+ * config's `events_kept` (src/config/schema.ts), which the daemon passes.
+ */
+export const DEFAULT_EVENTS_KEPT = 100_000;
+
 export const DESIRED_STATES = ["up", "down"] as const;
 export type DesiredState = (typeof DESIRED_STATES)[number];
 

@@ -5,17 +5,19 @@
  */
 import type Database from "better-sqlite3";
 import { UpkeepError } from "../../core/errors.js";
-import type {
-  EventQuery,
-  EventRecord,
-  NewEvent,
-  ProcessRecord,
-  ServiceRecord,
-  StateStore,
+import {
+  DEFAULT_EVENTS_KEPT,
+  type EventQuery,
+  type EventRecord,
+  type NewEvent,
+  type ProcessRecord,
+  type ServiceRecord,
+  type StateStore,
 } from "../store.js";
 import type { Queries } from "./queries.js";
 import {
   RowDecodeError,
+  type NewEventRow,
   eventFromRow,
   eventToRow,
   processFromRow,
@@ -25,8 +27,15 @@ import {
 } from "./rows.js";
 import { storeCorruptError, translateStoreError } from "./store-errors.js";
 
-/** How many events pruneEvents keeps when not told otherwise. */
-export const DEFAULT_EVENTS_KEPT = 100_000;
+export { DEFAULT_EVENTS_KEPT } from "../store.js";
+
+/**
+ * How many inserts may pass between two prunes, as a share of the events kept: the table holds
+ * at most 10% more than it keeps. Pruning by count as events come, not by the clock: a crash
+ * loop writes thousands of events a second (the store grew 4 MB a minute when the daemon
+ * pruned every 10 minutes).
+ */
+const PRUNE_SHARE = 0.1;
 
 /** A StateStore on one SQLite file, plus SQLite-only upkeep (pruning). */
 export class SqliteStore implements StateStore {
@@ -34,19 +43,25 @@ export class SqliteStore implements StateStore {
   /** The database file, for messages. */
   readonly file: string;
   readonly readOnly: boolean;
+  /** How many of the newest events appendEvent keeps (older ones are pruned as it goes). */
+  readonly eventsKept: number;
   readonly #db: Database.Database;
   readonly #q: Queries;
+  readonly #pruneEvery: number;
+  #insertsSincePrune = 0;
 
   constructor(
     db: Database.Database,
     queries: Queries,
-    options: { file: string; hostId: string; readOnly: boolean },
+    options: { file: string; hostId: string; readOnly: boolean; eventsKept?: number },
   ) {
     this.#db = db;
     this.#q = queries;
     this.file = options.file;
     this.hostId = options.hostId;
     this.readOnly = options.readOnly;
+    this.eventsKept = Math.max(1, options.eventsKept ?? DEFAULT_EVENTS_KEPT);
+    this.#pruneEvery = Math.max(1, Math.ceil(this.eventsKept * PRUNE_SHARE));
   }
 
   getService(service: string): Promise<ServiceRecord | null> {
@@ -104,10 +119,23 @@ export class SqliteStore implements StateStore {
   appendEvent(event: NewEvent): Promise<EventRecord> {
     return this.#run(`append a ${event.kind} event`, () => {
       const row = eventToRow(this.hostId, event);
-      const info = this.#q.insertEvent.run(row);
+      // Every #pruneEvery-th insert also deletes what is beyond eventsKept, in the same
+      // transaction: the event is stored and the table bounded, or neither.
+      const prune = this.#insertsSincePrune + 1 >= this.#pruneEvery;
+      const info = prune ? this.#insertAndPrune(row) : this.#q.insertEvent.run(row);
+      this.#insertsSincePrune = prune ? 0 : this.#insertsSincePrune + 1;
       // Decode what was stored, so the caller gets exactly what listEvents will return later.
       return eventFromRow({ ...row, id: Number(info.lastInsertRowid) });
     });
+  }
+
+  #insertAndPrune(row: NewEventRow): Database.RunResult {
+    const both = this.#db.transaction(() => {
+      const info = this.#q.insertEvent.run(row);
+      this.#deleteBeyond(this.eventsKept);
+      return info;
+    });
+    return both();
   }
 
   listEvents(query: EventQuery): Promise<EventRecord[]> {
@@ -133,12 +161,13 @@ export class SqliteStore implements StateStore {
    * Deletes all but the newest `keep` events (at least 1 is always kept, so event ids never
    * repeat; see schema.ts). Returns how many were deleted. The daemon calls it now and then.
    */
-  pruneEvents(keep: number = DEFAULT_EVENTS_KEPT): Promise<number> {
-    return this.#run("prune events", () => {
-      const kept = Math.max(1, checkCount("keep", keep));
-      const boundary = this.#q.eventIdAtOffset.get({ offset: kept });
-      return boundary ? this.#q.deleteEventsUpTo.run({ id: boundary.id }).changes : 0;
-    });
+  pruneEvents(keep: number = this.eventsKept): Promise<number> {
+    return this.#run("prune events", () => this.#deleteBeyond(checkCount("keep", keep)));
+  }
+
+  #deleteBeyond(keep: number): number {
+    const boundary = this.#q.eventIdAtOffset.get({ offset: Math.max(1, keep) });
+    return boundary ? this.#q.deleteEventsUpTo.run({ id: boundary.id }).changes : 0;
   }
 
   /** Every host id that has records in this file, to spot a host whose name changed. */
