@@ -45,6 +45,9 @@ export async function writePidFile(stateDir: string, service: string, pid: numbe
   // An existing spare is rewritten in place, at once (tens of µs); only a missing one is
   // created, on the threadpool, since a create costs most of a millisecond.
   if (!rewriteExisting(spare, String(pid))) await createSpare(spare, String(pid));
+  // Removed by us (the common case after an exit): a rename puts it in place. Had someone made
+  // one meanwhile, the rename replaces it as atomically; only its inode is not kept as spare.
+  if (removedByUs.delete(path)) return renameSync(spare, path);
   try {
     native.exchange(spare, path);
   } catch (err) {
@@ -101,6 +104,12 @@ async function createSpare(path: string, text: string): Promise<void> {
   }
 }
 
+/**
+ * PID files this process removed and has not written since: the next write renames the spare
+ * into place at once instead of trying the exchange, which fails there (ENOENT).
+ */
+const removedByUs = new Set<string>();
+
 /** PID folders made by this process (a state dir's folder is never removed while it runs). */
 const madeDirs = new Set<string>();
 
@@ -117,4 +126,5 @@ export function removePidFile(stateDir: string, service: string): void {
   } catch (err) {
     if (!isErrno(err, "ENOENT")) throw err;
   }
+  removedByUs.add(path);
 }
