@@ -81,6 +81,11 @@ export class ServiceRunner {
   /** The readiness of the current start, from its spawn until it is ready or over. */
   private prepared: PreparedReadiness | null = null;
   private readyAbort: AbortController | null = null;
+  /**
+   * The process record of a start, stored with the `spawned` (or `adopted`) change it leads to,
+   * in one transaction: before its spawn event, never without it.
+   */
+  private unsavedRecord: ProcessRecord | null = null;
   /** While a daemon shutdown stops the service: the desired state the store keeps meanwhile. */
   private shutdownDesired: MachineContext["desired"] | null = null;
 
@@ -261,7 +266,7 @@ export class ServiceRunner {
     newWait: boolean,
   ): Promise<void> {
     const { store } = this.deps;
-    await store.putService({
+    const service: ServiceRecord = {
       hostId: store.hostId,
       service: this.name,
       desired: this.shutdownDesired ?? this.context.desired,
@@ -272,7 +277,7 @@ export class ServiceRunner {
       lastExitCode: this.context.lastExitCode,
       lastSignal: this.context.lastSignal,
       attempts: this.context.attempts,
-    });
+    };
     const events: NewEvent[] = [];
     const base = { ts: now, service: this.name };
     if (event.type === "spawned") {
@@ -306,7 +311,12 @@ export class ServiceRunner {
       events.push({ ...base, kind: "state", from: before, to: this.state, reason });
     else if (notable)
       events.push({ ...base, kind: event.type === "timer_fired" ? "state" : "action", reason });
-    for (const e of events) this.deps.publish(await store.appendEvent(e));
+    const process = this.unsavedRecord;
+    this.unsavedRecord = null;
+    const stored = await store.writeBatch({ ...(process ? { process } : {}), service, events });
+    for (const e of stored) this.deps.publish(e);
+    // The PID file follows the stored record, off the state machine's path (see pidFile).
+    if (process) this.pidFile(() => writePidFile(this.deps.stateDir, this.name, process.pid));
   }
 
   private async perform(effect: Effect): Promise<void> {
@@ -407,8 +417,7 @@ export class ServiceRunner {
       if (this.child !== spawned) return;
       return this.send({ type: "exited", code, signal, statusKnown: true });
     });
-    await this.deps.store.putProcess(this.record);
-    this.pidFile(() => writePidFile(this.deps.stateDir, this.name, pid));
+    this.unsavedRecord = this.record; // stored with the `spawned` change (persist)
     return this.handle({ type: "spawned", pid });
   }
 
@@ -479,8 +488,7 @@ export class ServiceRunner {
       void this.send({ type: "exited", code: null, signal: null, statusKnown: false });
     });
     this.output.marker(`main process PID ${stat.pid} from ${started.main.source}: ${started.main.tie ?? ""}`);
-    await this.deps.store.putProcess(record);
-    this.pidFile(() => writePidFile(this.deps.stateDir, this.name, stat.pid));
+    this.unsavedRecord = record; // stored with the `adopted` or `spawned` change (persist)
     if (started.alreadyRunning) {
       const tie = started.main.tie ?? "tied to the service";
       return this.handle({ type: "adopted", pid: stat.pid, startedAt: record.startedAt, tie });

@@ -106,6 +106,17 @@ export interface EventQuery {
   limit?: number;
 }
 
+/**
+ * Writes that belong together (a state change: its service record and events; a start: also
+ * the process record), stored in one transaction: one commit instead of one per write, and
+ * never half of them. Written in this order: process record, service record, events.
+ */
+export interface WriteBatch {
+  process?: ProcessRecord;
+  service?: ServiceRecord;
+  events: NewEvent[];
+}
+
 export interface StateStore {
   readonly hostId: string;
 
@@ -122,6 +133,9 @@ export interface StateStore {
 
   appendEvent(event: NewEvent): Promise<EventRecord>;
   listEvents(query: EventQuery): Promise<EventRecord[]>;
+
+  /** Stores the batch in one transaction; resolves with its events as stored, in order. */
+  writeBatch(batch: WriteBatch): Promise<EventRecord[]>;
 
   close(): Promise<void>;
 }

@@ -13,11 +13,11 @@ import {
   type ProcessRecord,
   type ServiceRecord,
   type StateStore,
+  type WriteBatch,
 } from "../store.js";
 import type { Queries } from "./queries.js";
 import {
   RowDecodeError,
-  type NewEventRow,
   eventFromRow,
   eventToRow,
   processFromRow,
@@ -49,6 +49,8 @@ export class SqliteStore implements StateStore {
   readonly #q: Queries;
   readonly #pruneEvery: number;
   #insertsSincePrune = 0;
+  /** Runs its argument in BEGIN … COMMIT; made once (building it per call cost more than the commit saved). */
+  readonly #transaction: (work: () => unknown) => unknown;
 
   constructor(
     db: Database.Database,
@@ -62,6 +64,7 @@ export class SqliteStore implements StateStore {
     this.readOnly = options.readOnly;
     this.eventsKept = Math.max(1, options.eventsKept ?? DEFAULT_EVENTS_KEPT);
     this.#pruneEvery = Math.max(1, Math.ceil(this.eventsKept * PRUNE_SHARE));
+    this.#transaction = db.transaction((work: () => unknown) => work());
   }
 
   getService(service: string): Promise<ServiceRecord | null> {
@@ -117,25 +120,56 @@ export class SqliteStore implements StateStore {
   }
 
   appendEvent(event: NewEvent): Promise<EventRecord> {
-    return this.#run(`append a ${event.kind} event`, () => {
-      const row = eventToRow(this.hostId, event);
-      // Every #pruneEvery-th insert also deletes what is beyond eventsKept, in the same
-      // transaction: the event is stored and the table bounded, or neither.
-      const prune = this.#insertsSincePrune + 1 >= this.#pruneEvery;
-      const info = prune ? this.#insertAndPrune(row) : this.#q.insertEvent.run(row);
-      this.#insertsSincePrune = prune ? 0 : this.#insertsSincePrune + 1;
-      // Decode what was stored, so the caller gets exactly what listEvents will return later.
-      return eventFromRow({ ...row, id: Number(info.lastInsertRowid) });
-    });
+    // One statement is its own transaction (autocommit); with a prune due, the two are one.
+    return this.#run(`append a ${event.kind} event`, () =>
+      this.#insertsSincePrune + 1 >= this.#pruneEvery
+        ? this.#inTransaction(() => this.#insert(event))
+        : this.#insert(event),
+    );
   }
 
-  #insertAndPrune(row: NewEventRow): Database.RunResult {
-    const both = this.#db.transaction(() => {
-      const info = this.#q.insertEvent.run(row);
+  writeBatch(batch: WriteBatch): Promise<EventRecord[]> {
+    return this.#run(`write the records and ${batch.events.length} events of a change`, () =>
+      this.#inTransaction(() => {
+        if (batch.process) {
+          this.#checkHost(batch.process.hostId, `the process of ${batch.process.service}`);
+          this.#q.putProcess.run(processToRow(batch.process));
+        }
+        if (batch.service) {
+          this.#checkHost(batch.service.hostId, `service ${batch.service.service}`);
+          this.#q.putService.run(serviceToRow(batch.service));
+        }
+        return batch.events.map((event) => this.#insert(event));
+      }),
+    );
+  }
+
+  // One event; every #pruneEvery-th insert also deletes what is beyond eventsKept, in the same
+  // transaction: the event is stored and the table bounded, or neither.
+  #insert(event: NewEvent): EventRecord {
+    const row = eventToRow(this.hostId, event);
+    const info = this.#q.insertEvent.run(row);
+    this.#insertsSincePrune += 1;
+    if (this.#insertsSincePrune >= this.#pruneEvery) {
       this.#deleteBeyond(this.eventsKept);
-      return info;
-    });
-    return both();
+      this.#insertsSincePrune = 0;
+    }
+    // Decode what was stored, so the caller gets exactly what listEvents will return later.
+    return eventFromRow({ ...row, id: Number(info.lastInsertRowid) });
+  }
+
+  /**
+   * `work` in one transaction (a savepoint inside an open one). The prune counter is put back
+   * if it rolls back: the deletes it counted did not happen.
+   */
+  #inTransaction<T>(work: () => T): T {
+    const count = this.#insertsSincePrune;
+    try {
+      return this.#transaction(work) as T;
+    } catch (err) {
+      this.#insertsSincePrune = count;
+      throw err;
+    }
   }
 
   listEvents(query: EventQuery): Promise<EventRecord[]> {
