@@ -25,7 +25,7 @@ export interface ConfigPlan {
   live: { name: string; keys: string[] }[];
   /** Services with no change at all. */
   unchanged: string[];
-  /** Daemon-level keys that changed: state_dir, http / http.listen, socket_group, notify. */
+  /** Daemon-level keys that changed: state_dir, http / http.listen, socket_group, events_kept, notify. */
   daemon: { keys: string[] };
   /**
    * Running services whose process was started by an upkeep that did not record its config
@@ -84,6 +84,7 @@ function daemonKeys(a: Config, b: Config): string[] {
   if (a.http.enabled !== b.http.enabled) keys.push("http");
   else if (a.http.host !== b.http.host || a.http.port !== b.http.port) keys.push("http.listen");
   if (a.socketGroup !== b.socketGroup) keys.push("socket_group");
+  if (a.eventsKept !== b.eventsKept) keys.push("events_kept");
   keys.push(...changedKeysOfMap("", a.pending, b.pending));
   return keys;
 }

@@ -211,6 +211,8 @@ export interface Config {
   stateDir: string; // absolute
   http: HttpConfig;
   socketGroup: string | null;
+  /** How many of the newest events the store keeps (`events_kept`). */
+  eventsKept: number;
   /** Services in declaration order. */
   services: ServiceConfig[];
   /** Top-level keys of later capabilities (notify), kept verbatim. */

@@ -11,7 +11,18 @@ import type {
   StopConfig,
 } from "./model.js";
 
-export const TOP_LEVEL_KEYS = ["state_dir", "http", "socket_group", "services", "notify"] as const;
+export const TOP_LEVEL_KEYS = [
+  "state_dir",
+  "http",
+  "socket_group",
+  "events_kept",
+  "services",
+  "notify",
+] as const;
+/** `events_kept`: how many of the newest events the store keeps (docs/store.md, "Bounded events"). */
+export const DEFAULT_EVENTS_KEPT = 100_000;
+/** Below this the timeline would not hold one busy minute; also what the tests use. */
+export const MIN_EVENTS_KEPT = 1000;
 /** Top-level keys of later capabilities: accepted and kept verbatim in Config.pending. */
 export const PENDING_TOP_LEVEL_KEYS: readonly string[] = ["notify"];
 

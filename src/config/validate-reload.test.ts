@@ -52,6 +52,7 @@ test("reload_signal and reload.command are applied live: a change restarts nothi
     stateDir: "/x/.upkeep",
     http: { enabled: false, host: "127.0.0.1", port: 9900 },
     socketGroup: null,
+    eventsKept: 100_000,
     services: [s],
     pending: {},
   });

@@ -7,12 +7,14 @@ import { isMap, isScalar, type Document, type LineCounter } from "yaml";
 import type { Config, ConfigNote, ConfigProblem } from "./model.js";
 import { ProblemSink, describeNode, type Field } from "./problem-sink.js";
 import { readSection, rootField } from "./read-map.js";
-import { readText } from "./read-scalars.js";
+import { readNumber, readText } from "./read-scalars.js";
 import { readPath } from "./read-typed.js";
 import { configBaseDir } from "./resolve-paths.js";
 import {
+  DEFAULT_EVENTS_KEPT,
   DEFAULT_STATE_DIR_NAME,
   HTTP_NOT_SERVED,
+  MIN_EVENTS_KEPT,
   NOT_YET_ACTED_ON,
   PENDING_TOP_LEVEL_KEYS,
   TOP_LEVEL_KEYS,
@@ -83,6 +85,10 @@ export function validateDocument(
     socketGroupField === undefined
       ? null
       : (readText(sink, socketGroupField, "a group name or a numeric gid") ?? null);
+  const eventsKeptField = top.get("events_kept");
+  const eventsKept =
+    (eventsKeptField && readNumber(sink, eventsKeptField, { min: MIN_EVENTS_KEPT, integer: true })) ??
+    DEFAULT_EVENTS_KEPT;
   const httpField = top.get("http");
   const http = readHttp(sink, httpField);
   if (httpField !== undefined && http.enabled) sink.note(httpField.keyWhere, httpField.path, HTTP_NOT_SERVED);
@@ -98,5 +104,5 @@ export function validateDocument(
 
   const notes = sortByPosition(file, sink.notes);
   if (sink.problems.length > 0) return { ok: false, problems: sortByPosition(file, sink.problems), notes };
-  return { ok: true, config: { file, stateDir, http, socketGroup, services, pending }, notes };
+  return { ok: true, config: { file, stateDir, http, socketGroup, eventsKept, services, pending }, notes };
 }

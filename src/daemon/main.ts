@@ -20,9 +20,6 @@ import { answerStatusSignal } from "./status-dump.js";
 import { closeStrayDescriptors } from "./stray-descriptors.js";
 import { DaemonTerminal } from "./terminal.js";
 
-/** How often old events beyond the kept number are deleted. */
-const EVENT_PRUNE_INTERVAL_MS = 10 * 60_000;
-
 export interface DaemonOptions {
   configFile: string;
   stateDirFlag?: string;
@@ -66,7 +63,8 @@ async function runLocked(
   force: boolean,
   socketGid: number | null,
 ): Promise<number> {
-  const store = openSqliteStore(config.stateDir);
+  // Keeps the newest `events_kept` events, pruning as they come (sqlite-store.ts).
+  const store = openSqliteStore(config.stateDir, { eventsKept: config.eventsKept });
   writeFileAtomic(join(config.stateDir, "upkeep.pid"), String(process.pid));
   writeConfigSnapshot(config);
   const supervisor = new Supervisor(config, store);
@@ -75,11 +73,6 @@ async function runLocked(
     supervisor.emit({ service: null, kind: "daemon", reason }).catch((err: unknown) => say("upkeep:", err));
   });
   supervisor.watchStore(() => store.checkFiles());
-  // Keep the event table bounded; pruning is cheap and needs no precise schedule.
-  const pruning = setInterval(() => {
-    store.pruneEvents().catch((err: unknown) => say("upkeep: could not prune events:", err));
-  }, EVENT_PRUNE_INTERVAL_MS);
-  pruning.unref();
   supervisor.bus.subscribe(printEvent);
   const memory = new MemorySettler();
   supervisor.bus.subscribe(() => memory.activity());

@@ -3,6 +3,7 @@
  * (start time) right before it is signalled, so a PID the kernel handed to another program
  * in the meantime is never hit.
  */
+import { withoutStacks } from "../core/without-stacks.js";
 import { setTimeout as delay } from "node:timers/promises";
 import { errnoOf } from "../core/errors.js";
 import { cgroupPids, isCgroupEmpty, killCgroup } from "./cgroup.js";
@@ -58,7 +59,8 @@ export function signalTree(sel: TreeSelector, signal: NodeJS.Signals): number[] 
 function groupExists(id: number): boolean {
   if (id <= 1) return false;
   try {
-    process.kill(-id, 0);
+    // ESRCH, the group is gone, is the usual answer after an exit: no stack is built for it.
+    withoutStacks(() => process.kill(-id, 0));
     return true;
   } catch (err) {
     if (errnoOf(err) === "ESRCH") return false;

@@ -2,6 +2,7 @@
  * Reading one process's facts from /proc/PID: stat (state, parents, group, session, CPU,
  * memory, start time), cmdline and environ. No external tools: /proc is the source of truth.
  */
+import { withoutStacks } from "../core/without-stacks.js";
 import { readFileSync } from "node:fs";
 import { UpkeepError, errnoOf } from "../core/errors.js";
 
@@ -51,7 +52,8 @@ export const PAGE_SIZE: number = readAuxv(6) ?? 4096;
 /** Reads a /proc file, or null when the process is gone (ENOENT, or ESRCH while it exits). */
 function readProcFile(pid: number, name: string): Buffer | null {
   try {
-    return readFileSync(`/proc/${pid}/${name}`);
+    // A gone process is an everyday answer here: no stack is built for it.
+    return withoutStacks(() => readFileSync(`/proc/${pid}/${name}`));
   } catch (err) {
     const code = errnoOf(err);
     if (code === "ENOENT" || code === "ESRCH") return null;

@@ -1,6 +1,6 @@
 import type { ServiceConfig } from "../config/model.js";
 import { backoffStepFor, computeBackoffDelay } from "./backoff.js";
-import { attemptsInWindow, isStartLimitHit } from "./start-limit.js";
+import { addAttempt, attemptsInWindow, isStartLimitHit } from "./start-limit.js";
 import type { Effect, MachineEvent, ServiceState } from "./states.js";
 
 /**
@@ -12,8 +12,10 @@ import type { Effect, MachineEvent, ServiceState } from "./states.js";
 
 export interface MachineContext {
   desired: "up" | "down";
-  /** Start attempts (epoch ms) in the start-limit window. */
+  /** Start attempts (epoch ms) in the start-limit window: one mark per group (start-limit.ts). */
   attempts: number[];
+  /** How many attempts the newest mark of `attempts` stands for (1 with a burst up to 100). */
+  attemptsInNewest: number;
   /** Quick crashes in a row: the next backoff step. */
   quickCrashes: number;
   restarts: number;
@@ -49,6 +51,7 @@ export function initialContext(desired: "up" | "down"): MachineContext {
   return {
     desired,
     attempts: [],
+    attemptsInNewest: 0,
     quickCrashes: 0,
     restarts: 0,
     pid: null,
@@ -132,7 +135,7 @@ function go(s: Step, state: ServiceState, reason: string, effects: Effect[] = []
 function attemptStart(s: Step, reason: string, before: Effect[] = []): Transition {
   const { startLimit } = s.svc;
   s.ctx.attempts = attemptsInWindow(startLimit, s.ctx.attempts, s.now);
-  if (isStartLimitHit(startLimit, s.ctx.attempts, s.now)) return giveUp(s, before);
+  if (isStartLimitHit(startLimit, s.ctx.attempts, s.now, s.ctx.attemptsInNewest)) return giveUp(s, before);
   s.ctx.timerAt = null;
   if (isGated(s.svc))
     return go(s, "waiting", `${reason}; checking dependencies and condition`, [
@@ -144,7 +147,9 @@ function attemptStart(s: Step, reason: string, before: Effect[] = []): Transitio
 }
 
 function spawnNow(s: Step, reason: string, before: Effect[] = []): Transition {
-  s.ctx.attempts = [...s.ctx.attempts, s.now];
+  const added = addAttempt(s.svc.startLimit, s.ctx.attempts, s.ctx.attemptsInNewest, s.now);
+  s.ctx.attempts = added.attempts;
+  s.ctx.attemptsInNewest = added.inNewest;
   s.ctx.timerAt = null;
   return go(s, "starting", reason, [...before, { type: "cancel_timer" }, { type: "spawn" }]);
 }
@@ -196,6 +201,7 @@ function giveUp(s: Step, before: Effect[], lastEnd?: string): Transition {
 
 function clearBudget(ctx: MachineContext): void {
   ctx.attempts = [];
+  ctx.attemptsInNewest = 0;
   ctx.quickCrashes = 0;
 }
 
@@ -392,7 +398,8 @@ function afterEnd(
 ): Transition {
   const { backoff, startLimit } = s.svc;
   s.ctx.attempts = attemptsInWindow(startLimit, s.ctx.attempts, s.now);
-  if (isStartLimitHit(startLimit, s.ctx.attempts, s.now)) return giveUp(s, before, what);
+  if (isStartLimitHit(startLimit, s.ctx.attempts, s.now, s.ctx.attemptsInNewest))
+    return giveUp(s, before, what);
   const step = backoffStepFor(backoff, s.ctx.quickCrashes, spawnFailed ? null : uptime);
   s.ctx.quickCrashes = step + 1;
   s.ctx.restarts += 1;

@@ -9,6 +9,7 @@ import type { ServiceConfig } from "../config/model.js";
 import { processShapeOf } from "../config/process-shape.js";
 import type { EventRecord, NewEvent, ProcessRecord, ServiceRecord, StateStore } from "../store/store.js";
 import { initialContext, transition, type MachineContext } from "./machine.js";
+import { restoreAttempts } from "./start-limit.js";
 import type { ServiceOutput } from "./output.js";
 import { captureIdentity } from "../identity/process-identity.js";
 import { describeUnrecorded } from "./record-tie.js";
@@ -89,6 +90,11 @@ export class ServiceRunner {
   /** The readiness of the current start, from its spawn until it is ready or over. */
   private prepared: PreparedReadiness | null = null;
   private readyAbort: AbortController | null = null;
+  /**
+   * The process record of a start, stored with the `spawned` (or `adopted`) change it leads to,
+   * in one transaction: before its spawn event, never without it.
+   */
+  private unsavedRecord: ProcessRecord | null = null;
   /** While a daemon shutdown stops the service: the desired state the store keeps meanwhile. */
   private shutdownDesired: MachineContext["desired"] | null = null;
 
@@ -102,7 +108,10 @@ export class ServiceRunner {
     this.since = deps.now();
     if (saved) {
       this.context.restarts = saved.restarts;
-      this.context.attempts = saved.attempts;
+      // The size of the newest mark's group is not stored: it counts as one attempt again.
+      const restored = restoreAttempts(config.startLimit, saved.attempts);
+      this.context.attempts = restored.attempts;
+      this.context.attemptsInNewest = restored.inNewest;
       this.context.lastExitCode = saved.lastExitCode;
       this.context.lastSignal = saved.lastSignal;
       if (saved.desired === "down") this.reason = "stopped by the operator: start it with `upkeep start`";
@@ -266,7 +275,7 @@ export class ServiceRunner {
     newWait: boolean,
   ): Promise<void> {
     const { store } = this.deps;
-    await store.putService({
+    const service: ServiceRecord = {
       hostId: store.hostId,
       service: this.name,
       desired: this.shutdownDesired ?? this.context.desired,
@@ -277,7 +286,7 @@ export class ServiceRunner {
       lastExitCode: this.context.lastExitCode,
       lastSignal: this.context.lastSignal,
       attempts: this.context.attempts,
-    });
+    };
     const events: NewEvent[] = [];
     const base = { ts: now, service: this.name };
     if (event.type === "spawned") {
@@ -311,7 +320,12 @@ export class ServiceRunner {
       events.push({ ...base, kind: "state", from: before, to: this.state, reason });
     else if (notable)
       events.push({ ...base, kind: event.type === "timer_fired" ? "state" : "action", reason });
-    for (const e of events) this.deps.publish(await store.appendEvent(e));
+    const process = this.unsavedRecord;
+    this.unsavedRecord = null;
+    const stored = await store.writeBatch({ ...(process ? { process } : {}), service, events });
+    for (const e of stored) this.deps.publish(e);
+    // The PID file follows the stored record, off the state machine's path (see pidFile).
+    if (process) this.pidFile(() => writePidFile(this.deps.stateDir, this.name, process.pid));
   }
 
   private async perform(effect: Effect): Promise<void> {
@@ -417,8 +431,7 @@ export class ServiceRunner {
       if (this.child !== spawned) return;
       return this.send({ type: "exited", code, signal, statusKnown: true });
     });
-    await this.deps.store.putProcess(this.record);
-    this.pidFile(() => writePidFile(this.deps.stateDir, this.name, pid));
+    this.unsavedRecord = this.record; // stored with the `spawned` change (persist)
     return this.handle({ type: "spawned", pid });
   }
 
@@ -500,8 +513,7 @@ export class ServiceRunner {
       void this.send({ type: "exited", code: null, signal: null, statusKnown: false });
     });
     this.output.marker(`main process PID ${stat.pid} from ${started.main.source}: ${started.main.tie ?? ""}`);
-    await this.deps.store.putProcess(record);
-    this.pidFile(() => writePidFile(this.deps.stateDir, this.name, stat.pid));
+    this.unsavedRecord = record; // stored with the `adopted` or `spawned` change (persist)
     if (started.alreadyRunning) {
       const tie = started.main.tie ?? "tied to the service";
       return this.handle({ type: "adopted", pid: stat.pid, startedAt: record.startedAt, tie });

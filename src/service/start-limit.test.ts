@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { StartLimitConfig } from "../config/model.js";
-import { attemptsInWindow, isStartLimitHit } from "./start-limit.js";
+import {
+  ATTEMPT_MARKS,
+  addAttempt,
+  attemptsInWindow,
+  isStartLimitHit,
+  restoreAttempts,
+} from "./start-limit.js";
 
 const NOW = 1_700_000_000_000;
 const limit: StartLimitConfig = { burst: 3, intervalMs: 60_000, retryAfterMs: null };
@@ -41,5 +47,47 @@ describe("isStartLimitHit", () => {
     const attempts = [NOW - 3000, NOW - 2000, NOW - 1000];
     assert.equal(isStartLimitHit(limit, attempts, NOW), true);
     assert.equal(isStartLimitHit(limit, attempts, NOW - 3000 + 60_000), false);
+  });
+});
+
+describe("the attempts kept", () => {
+  test("at most the newest `burst` attempts in the window: older ones never decide the limit", () => {
+    const attempts = [1, 2, 3, 4, 5, 6].map((i) => NOW - 10_000 + i);
+    assert.deepEqual(attemptsInWindow(limit, attempts, NOW), attempts.slice(3));
+    assert.equal(isStartLimitHit(limit, attemptsInWindow(limit, attempts, NOW), NOW), true);
+  });
+
+  test("with a burst up to ATTEMPT_MARKS every attempt is a mark: exact", () => {
+    const exact: StartLimitConfig = { burst: ATTEMPT_MARKS, intervalMs: 60_000, retryAfterMs: null };
+    let state = { attempts: [] as number[], inNewest: 0 };
+    for (let i = 0; i < ATTEMPT_MARKS; i++) {
+      assert.equal(isStartLimitHit(exact, state.attempts, NOW + i, state.inNewest), false);
+      state = addAttempt(exact, state.attempts, state.inNewest, NOW + i);
+    }
+    assert.equal(state.attempts.length, ATTEMPT_MARKS);
+    assert.equal(isStartLimitHit(exact, state.attempts, NOW + ATTEMPT_MARKS, state.inNewest), true);
+  });
+
+  test("a large burst is counted in groups: the list stays short and the limit is still hit", () => {
+    const large: StartLimitConfig = { burst: 1_000_000, intervalMs: 60_000, retryAfterMs: null };
+    let state = { attempts: [] as number[], inNewest: 0 };
+    let hitAt = -1;
+    for (let i = 0; i < 1_100_000 && hitAt < 0; i++) {
+      const now = NOW + Math.floor(i / 100); // 100 attempts per ms: all inside one minute
+      if (isStartLimitHit(large, state.attempts, now, state.inNewest)) hitAt = i;
+      else state = addAttempt(large, state.attempts, state.inNewest, now);
+    }
+    assert.equal(hitAt, 1_000_000, "the attempt after the burst is refused, not one sooner or later");
+    assert.ok(state.attempts.length <= ATTEMPT_MARKS, `${state.attempts.length} marks`);
+  });
+
+  test("a long list stored by an older upkeep is grouped on restore, not read as marks", () => {
+    const large: StartLimitConfig = { burst: 1_000_000, intervalMs: 60_000, retryAfterMs: null };
+    const stored = Array.from({ length: 25_000 }, (_, i) => NOW - 30_000 + i);
+    const restored = restoreAttempts(large, stored);
+    assert.deepEqual(restored.attempts, [NOW - 30_000, NOW - 30_000 + 10_000, NOW - 30_000 + 20_000]);
+    assert.equal(restored.inNewest, 5000);
+    assert.equal(isStartLimitHit(large, restored.attempts, NOW, restored.inNewest), false);
+    assert.deepEqual(restoreAttempts(limit, [NOW - 1, NOW]), { attempts: [NOW - 1, NOW], inNewest: 1 });
   });
 });

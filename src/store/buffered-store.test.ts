@@ -7,6 +7,7 @@ import { Filler, mountTinyFs, unmountTinyFs } from "../../test/helpers/tiny-fs.j
 import { BufferedStore } from "./buffered-store.js";
 import { openSqliteStore } from "./sqlite/open.js";
 import type { EventRecord, NewEvent, ProcessRecord } from "./store.js";
+import { UpkeepError } from "../core/errors.js";
 
 function processOf(pid: number): ProcessRecord {
   return {
@@ -104,4 +105,34 @@ test("on a full disk writes wait in memory, reads see them, and they are stored 
     published.slice(1).map((e) => e.id),
     [11, 12],
   );
+});
+
+test("a write batch the store cannot take waits whole: its records and events are read back", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "upkeep-buffered-batch-"));
+  const inner = openSqliteStore(dir, { hostId: "h" });
+  // The store refuses batches as a held lock would (a host error: kept, not thrown).
+  const locked = new Proxy(inner, {
+    get(target, key) {
+      if (key === "writeBatch")
+        return () => Promise.reject(new UpkeepError("STORE_LOCKED", "state store is locked"));
+      const value: unknown = Reflect.get(target, key);
+      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  const store = new BufferedStore(locked, { dir, publish: () => undefined });
+  t.after(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true });
+  });
+  await store.appendEvent(event("stored"));
+  const kept = await store.writeBatch({ process: processOf(300), events: [event("a"), event("b")] });
+  assert.equal(store.health().ok, false);
+  assert.equal(store.health().pendingProcesses, 1);
+  assert.equal((await inner.getProcess("web"))?.pid, undefined, "nothing of it stored");
+  assert.equal((await store.getProcess("web"))?.pid, 300, "but all of it read back");
+  assert.deepEqual(
+    kept.map((e) => e.reason),
+    ["a", "b"],
+  );
+  assert.deepEqual((await store.listEvents({})).map((e) => e.reason).slice(-2), ["a", "b"]);
 });

@@ -22,7 +22,15 @@
 import { statfsSync } from "node:fs";
 import { UpkeepError } from "../core/errors.js";
 import { overlayEvents, overlayRecords } from "./overlay.js";
-import type { EventQuery, EventRecord, NewEvent, ProcessRecord, ServiceRecord, StateStore } from "./store.js";
+import type {
+  EventQuery,
+  EventRecord,
+  NewEvent,
+  ProcessRecord,
+  ServiceRecord,
+  StateStore,
+  WriteBatch,
+} from "./store.js";
 
 /** Events kept while the store cannot be written: ~3 MB of memory at most. */
 export const MAX_PENDING_EVENTS = 10_000;
@@ -160,6 +168,25 @@ export class BufferedStore implements StateStore {
       }
     }
     return this.keepEvent(event);
+  }
+
+  /** One transaction while the store takes writes; else (or when it fails so) all of it waits. */
+  async writeBatch(batch: WriteBatch): Promise<EventRecord[]> {
+    if (this.outage === null) {
+      try {
+        const records = await this.inner.writeBatch(batch);
+        for (const record of records) this.lastId = Math.max(this.lastId, record.id);
+        return records;
+      } catch (err) {
+        // The transaction rolled back whole: nothing of it is stored, so all of it is kept.
+        if (!this.begin(err)) throw err;
+      }
+    }
+    if (batch.process) this.processes.set(batch.process.service, batch.process);
+    if (batch.service) this.services.set(batch.service.service, batch.service);
+    const records: EventRecord[] = [];
+    for (const event of batch.events) records.push(await this.keepEvent(event));
+    return records;
   }
 
   async listEvents(query: EventQuery): Promise<EventRecord[]> {

@@ -89,6 +89,27 @@ export function runStoreContract(name: string, makeStore: (hostId: string) => Pr
         assert.equal(await store.getService("nope"), null);
       }));
 
+    test("a write batch stores its process, service and events together, the events in order", () =>
+      withStore(async ({ store }) => {
+        const before = await store.appendEvent(event("web", "before"));
+        const stored = await store.writeBatch({
+          process: processOf("web", 4242),
+          service: service("web"),
+          events: [event("web", "spawned"), event("web", "running")],
+        });
+        assert.deepEqual(
+          stored.map((e) => [e.id, e.reason]),
+          [
+            [before.id + 1, "spawned"],
+            [before.id + 2, "running"],
+          ],
+        );
+        assert.deepEqual(await store.listEvents({ afterId: before.id }), stored);
+        assert.deepEqual(await store.getProcess("web"), processOf("web", 4242));
+        assert.deepEqual(await store.getService("web"), service("web"));
+        assert.deepEqual(await store.writeBatch({ events: [] }), []);
+      }));
+
     test("putting a service again replaces it, and delete removes it", () =>
       withStore(async ({ store }) => {
         await store.putService(service("web"));

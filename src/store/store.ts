@@ -5,6 +5,12 @@
  * networked backend fits; writes are transactional and durable when the promise resolves.
  */
 
+/**
+ * How many of the newest events a store keeps unless told otherwise: the default of the
+ * config's `events_kept` (src/config/schema.ts), which the daemon passes.
+ */
+export const DEFAULT_EVENTS_KEPT = 100_000;
+
 export const DESIRED_STATES = ["up", "down"] as const;
 export type DesiredState = (typeof DESIRED_STATES)[number];
 
@@ -109,6 +115,17 @@ export interface EventQuery {
   oldestFirst?: boolean;
 }
 
+/**
+ * Writes that belong together (a state change: its service record and events; a start: also
+ * the process record), stored in one transaction: one commit instead of one per write, and
+ * never half of them. Written in this order: process record, service record, events.
+ */
+export interface WriteBatch {
+  process?: ProcessRecord;
+  service?: ServiceRecord;
+  events: NewEvent[];
+}
+
 export interface StateStore {
   readonly hostId: string;
 
@@ -125,6 +142,9 @@ export interface StateStore {
 
   appendEvent(event: NewEvent): Promise<EventRecord>;
   listEvents(query: EventQuery): Promise<EventRecord[]>;
+
+  /** Stores the batch in one transaction; resolves with its events as stored, in order. */
+  writeBatch(batch: WriteBatch): Promise<EventRecord[]>;
 
   close(): Promise<void>;
 }

@@ -15,6 +15,7 @@ import { SqliteStore } from "./sqlite-store.js";
 import { storeCorruptError, storeTooNewError, translateStoreError } from "./store-errors.js";
 
 export { SqliteStore, DEFAULT_EVENTS_KEPT } from "./sqlite-store.js";
+import { DEFAULT_EVENTS_KEPT } from "./sqlite-store.js";
 
 export interface OpenSqliteStoreOptions {
   /** Host id stamped on every record; default /etc/machine-id, else the host name. */
@@ -26,6 +27,8 @@ export interface OpenSqliteStoreOptions {
    * reads every event page, 0.4 s with 120 000 events, too much for `check` every 10 s).
    */
   tables?: readonly ("services" | "processes" | "events")[];
+  /** How many of the newest events a writer keeps (`events_kept`); pruned at open and as events come. */
+  eventsKept?: number;
 }
 
 /** The store file inside a state dir. */
@@ -73,12 +76,22 @@ export function openSqliteStore(stateDir: string, options: OpenSqliteStoreOption
       configureWriter(fresh, path);
       return fresh;
     };
-    return new SqliteStore(db, prepareQueries(db), {
+    const eventsKept = options.eventsKept ?? DEFAULT_EVENTS_KEPT;
+    const store = new SqliteStore(db, prepareQueries(db), {
       file,
       hostId,
       readOnly,
+      eventsKept,
       ...(readOnly ? {} : { reopen }),
     });
+    // A store of an earlier run may hold more (a lowered events_kept, an older upkeep).
+    if (!readOnly) {
+      store.pruneEvents().catch((err: unknown) => {
+        // Not fatal: the next prune (every tenth of events_kept inserts) tries again.
+        console.error(`upkeep: state store: could not prune events at open: ${String(err)}`);
+      });
+    }
+    return store;
   } catch (err) {
     if (db?.open) db.close();
     throw translateStoreError(err, file, "open the state store", readOnly);

@@ -37,6 +37,28 @@ describe("SqliteStore", () => {
     await store.close();
   });
 
+  test("appending prunes by count as it goes: never more than a tenth above eventsKept", async () => {
+    const dir = tempDir();
+    const store = openSqliteStore(dir, { hostId: "h", eventsKept: 50 });
+    let most = 0;
+    for (let i = 1; i <= 500; i += 1) {
+      await store.appendEvent({ ts: i, service: "web", kind: "state", reason: `e${i}` });
+      most = Math.max(most, (await store.listEvents({})).length);
+    }
+    assert.ok(most <= 55, `the table held ${most} events`);
+    const kept = await store.listEvents({});
+    assert.equal(kept.at(-1)!.reason, "e500", "the newest is always kept");
+    assert.ok(kept.length >= 50, `only ${kept.length} kept`);
+    await store.close();
+    // Opened again with fewer kept: pruned at once.
+    const again = openSqliteStore(dir, { hostId: "h", eventsKept: 10 });
+    assert.deepEqual(
+      (await again.listEvents({})).map((e) => e.reason),
+      Array.from({ length: 10 }, (_, i) => `e${491 + i}`),
+    );
+    await again.close();
+  });
+
   // Its cost is measured by the bench (docs/benchmarks.md), not here: a timed unit test fails on
   // a busy machine.
   test("3000 appended events are all kept and listed by service", async () => {

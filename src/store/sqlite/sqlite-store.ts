@@ -5,13 +5,15 @@
  */
 import type Database from "better-sqlite3";
 import { UpkeepError } from "../../core/errors.js";
-import type {
-  EventQuery,
-  EventRecord,
-  NewEvent,
-  ProcessRecord,
-  ServiceRecord,
-  StateStore,
+import {
+  DEFAULT_EVENTS_KEPT,
+  type EventQuery,
+  type EventRecord,
+  type NewEvent,
+  type ProcessRecord,
+  type ServiceRecord,
+  type StateStore,
+  type WriteBatch,
 } from "../store.js";
 import { StoreFileWatch } from "./file-watch.js";
 import { prepareQueries, type Queries } from "./queries.js";
@@ -27,8 +29,15 @@ import {
 } from "./rows.js";
 import { storeCorruptError, translateStoreError } from "./store-errors.js";
 
-/** How many events pruneEvents keeps when not told otherwise. */
-export const DEFAULT_EVENTS_KEPT = 100_000;
+export { DEFAULT_EVENTS_KEPT } from "../store.js";
+
+/**
+ * How many inserts may pass between two prunes, as a share of the events kept: the table holds
+ * at most 10% more than it keeps. Pruning by count as events come, not by the clock: a crash
+ * loop writes thousands of events a second (the store grew 4 MB a minute when the daemon
+ * pruned every 10 minutes).
+ */
+const PRUNE_SHARE = 0.1;
 
 /** A StateStore on one SQLite file, plus SQLite-only upkeep (pruning). */
 export class SqliteStore implements StateStore {
@@ -36,11 +45,17 @@ export class SqliteStore implements StateStore {
   /** The database file, for messages. */
   readonly file: string;
   readonly readOnly: boolean;
+  /** How many of the newest events appendEvent keeps (older ones are pruned as it goes). */
+  readonly eventsKept: number;
   #db: Database.Database;
   #q: Queries;
   #files: StoreFileWatch | null;
   /** Opens the store file at a path for writing (open.ts), after a rebuild. */
   readonly #reopen: ((path: string) => Database.Database) | null;
+  readonly #pruneEvery: number;
+  #insertsSincePrune = 0;
+  /** Runs its argument in BEGIN … COMMIT; made once per connection (building it per call cost more than the commit saved). */
+  #transaction: (work: () => unknown) => unknown;
 
   constructor(
     db: Database.Database,
@@ -50,6 +65,7 @@ export class SqliteStore implements StateStore {
       hostId: string;
       readOnly: boolean;
       reopen?: (path: string) => Database.Database;
+      eventsKept?: number;
     },
   ) {
     this.#db = db;
@@ -57,6 +73,9 @@ export class SqliteStore implements StateStore {
     this.file = options.file;
     this.hostId = options.hostId;
     this.readOnly = options.readOnly;
+    this.eventsKept = Math.max(1, options.eventsKept ?? DEFAULT_EVENTS_KEPT);
+    this.#pruneEvery = Math.max(1, Math.ceil(this.eventsKept * PRUNE_SHARE));
+    this.#transaction = db.transaction((work: () => unknown) => work());
     // Only a store that can open its file again is watched: the daemon's writer.
     this.#reopen = options.readOnly ? null : (options.reopen ?? null);
     this.#files = this.#reopen === null ? null : new StoreFileWatch(options.file);
@@ -83,6 +102,7 @@ export class SqliteStore implements StateStore {
     }
     this.#db = this.#reopen(rebuilt.path);
     this.#q = prepareQueries(this.#db);
+    this.#transaction = this.#db.transaction((work: () => unknown) => work());
     this.#files = new StoreFileWatch(rebuilt.path);
     return rebuilt.problem === null
       ? { problem, rebuilt: true }
@@ -142,12 +162,56 @@ export class SqliteStore implements StateStore {
   }
 
   appendEvent(event: NewEvent): Promise<EventRecord> {
-    return this.#run(`append a ${event.kind} event`, () => {
-      const row = eventToRow(this.hostId, event);
-      const info = this.#q.insertEvent.run(row);
-      // Decode what was stored, so the caller gets exactly what listEvents will return later.
-      return eventFromRow({ ...row, id: Number(info.lastInsertRowid) });
-    });
+    // One statement is its own transaction (autocommit); with a prune due, the two are one.
+    return this.#run(`append a ${event.kind} event`, () =>
+      this.#insertsSincePrune + 1 >= this.#pruneEvery
+        ? this.#inTransaction(() => this.#insert(event))
+        : this.#insert(event),
+    );
+  }
+
+  writeBatch(batch: WriteBatch): Promise<EventRecord[]> {
+    return this.#run(`write the records and ${batch.events.length} events of a change`, () =>
+      this.#inTransaction(() => {
+        if (batch.process) {
+          this.#checkHost(batch.process.hostId, `the process of ${batch.process.service}`);
+          this.#q.putProcess.run(processToRow(batch.process));
+        }
+        if (batch.service) {
+          this.#checkHost(batch.service.hostId, `service ${batch.service.service}`);
+          this.#q.putService.run(serviceToRow(batch.service));
+        }
+        return batch.events.map((event) => this.#insert(event));
+      }),
+    );
+  }
+
+  // One event; every #pruneEvery-th insert also deletes what is beyond eventsKept, in the same
+  // transaction: the event is stored and the table bounded, or neither.
+  #insert(event: NewEvent): EventRecord {
+    const row = eventToRow(this.hostId, event);
+    const info = this.#q.insertEvent.run(row);
+    this.#insertsSincePrune += 1;
+    if (this.#insertsSincePrune >= this.#pruneEvery) {
+      this.#deleteBeyond(this.eventsKept);
+      this.#insertsSincePrune = 0;
+    }
+    // Decode what was stored, so the caller gets exactly what listEvents will return later.
+    return eventFromRow({ ...row, id: Number(info.lastInsertRowid) });
+  }
+
+  /**
+   * `work` in one transaction (a savepoint inside an open one). The prune counter is put back
+   * if it rolls back: the deletes it counted did not happen.
+   */
+  #inTransaction<T>(work: () => T): T {
+    const count = this.#insertsSincePrune;
+    try {
+      return this.#transaction(work) as T;
+    } catch (err) {
+      this.#insertsSincePrune = count;
+      throw err;
+    }
   }
 
   listEvents(query: EventQuery): Promise<EventRecord[]> {
@@ -176,12 +240,13 @@ export class SqliteStore implements StateStore {
    * Deletes all but the newest `keep` events (at least 1 is always kept, so event ids never
    * repeat; see schema.ts). Returns how many were deleted. The daemon calls it now and then.
    */
-  pruneEvents(keep: number = DEFAULT_EVENTS_KEPT): Promise<number> {
-    return this.#run("prune events", () => {
-      const kept = Math.max(1, checkCount("keep", keep));
-      const boundary = this.#q.eventIdAtOffset.get({ offset: kept });
-      return boundary ? this.#q.deleteEventsUpTo.run({ id: boundary.id }).changes : 0;
-    });
+  pruneEvents(keep: number = this.eventsKept): Promise<number> {
+    return this.#run("prune events", () => this.#deleteBeyond(checkCount("keep", keep)));
+  }
+
+  #deleteBeyond(keep: number): number {
+    const boundary = this.#q.eventIdAtOffset.get({ offset: Math.max(1, keep) });
+    return boundary ? this.#q.deleteEventsUpTo.run({ id: boundary.id }).changes : 0;
   }
 
   /** Every host id that has records in this file, to spot a host whose name changed. */
