@@ -19,4 +19,6 @@ void register_memory_functions(napi_env env, napi_value exports);
 void register_pidfd_functions(napi_env env, napi_value exports);
 /* Adds notifyBind and notifyReceive (notify.c) to the exports. */
 void register_notify_functions(napi_env env, napi_value exports);
+/* Adds mkfifo and mkfifos (fifo.c) to the exports. */
+void register_fifo_functions(napi_env env, napi_value exports);
 #endif

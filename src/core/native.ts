@@ -3,7 +3,8 @@
  * neither forks the daemon's memory nor moves the daemon between cgroups nor waits for the
  * child's execve, renameat2(RENAME_EXCHANGE) for PID files, splice(2) from a log FIFO
  * into its file (native/pipe.c), pidfds for processes that are not our children
- * (native/pidfd.c) and the datagram socket of $NOTIFY_SOCKET (native/notify.c). Loaded once;
+ * (native/pidfd.c), the datagram socket of $NOTIFY_SOCKET (native/notify.c) and mknod for log
+ * FIFOs (native/fifo.c). Loaded once;
  * when it is missing (not built) callers fall back to Node's own child_process, to a temp file
  * renamed into place and to reading the FIFO (notify readiness has no fallback), and
  * `nativeLoadError` says why. `nativeSpawn` is null where the clone3 stub is not built.
@@ -90,6 +91,16 @@ export interface NativeAddon {
    * are dropped, as systemd does; descriptors a sender passed are closed. Throws (errno, syscall).
    */
   notifyReceive(fd: number): NotifyDatagram[];
+  /**
+   * mknod(2) of a FIFO (native/fifo.c): true when made, false when something is already at
+   * `path` (EEXIST; never followed if a symlink). Throws (errno, syscall, path).
+   */
+  mkfifo(path: string, mode: number): boolean;
+  /**
+   * The same for many paths, one after another in libuv's threadpool; `done` gets one errno
+   * per path on the loop thread (0: made, EEXIST: something was there).
+   */
+  mkfifos(paths: readonly string[], mode: number, done: (errnos: number[]) => void): void;
 }
 
 /** One datagram received on a notify socket. */

@@ -7,7 +7,7 @@ import { waitFor } from "../../test/helpers/wait-for.js";
 import { fifoHolderProgram } from "../core/native.js";
 import { readProcStat } from "../identity/proc-stat.js";
 import { FifoHolder } from "./fifo-holder.js";
-import { ensureFifo } from "./fifo.js";
+import { ensureFifo } from "./make-fifos.js";
 import { makeTempDir } from "./service-fixtures.js";
 
 const cleanups: (() => void | Promise<void>)[] = [];

@@ -5,15 +5,13 @@
  * daemon reopens the FIFO by its path and drains it: nothing is lost, and the service never
  * gets SIGPIPE because it holds a reading end itself (see openChildEnd). The daemon moves the
  * bytes into the log file with splice(2), so its own death at any instant loses none either.
+ * The FIFOs are made by make-fifos.ts.
  */
-import { execFile, execFileSync } from "node:child_process";
-import { promisify } from "node:util";
-import { forEachLimited } from "../core/parallel.js";
-import { closeSync, constants, lstatSync, readSync } from "node:fs";
+import { closeSync, constants, readSync } from "node:fs";
 import { Socket, type SocketConstructorOpts } from "node:net";
-import { UpkeepError, errnoOf, isErrno } from "../core/errors.js";
+import { errnoOf } from "../core/errors.js";
 import { native, nativeError, type PollHandle } from "../core/native.js";
-import { openOwnFile, typeOf } from "../core/open-own-file.js";
+import { openOwnFile } from "../core/open-own-file.js";
 import { PipePacer } from "./pipe-pacer.js";
 
 /** The size of one read; a pipe holds 64 KiB by default, so larger reads gain nothing. */
@@ -24,74 +22,6 @@ export const READ_CHUNK_BYTES = 64 * 1024;
 // is safe, and a daemon with many services does not hold 128 KiB per service.
 const READ_BUFFER = Buffer.allocUnsafe(READ_CHUNK_BYTES);
 const DRAIN_BUFFER = Buffer.allocUnsafe(READ_CHUNK_BYTES);
-
-/** Creates the FIFO at `path` (mode 0600) unless a FIFO is already there. */
-export function ensureFifo(path: string): void {
-  try {
-    const stat = lstatSync(path);
-    if (stat.isFIFO()) return;
-    const found = typeOf(stat);
-    const what = stat.isSymbolicLink()
-      ? "a symlink: upkeep never follows symlinks in its state dir"
-      : `not a FIFO (found ${found})`;
-    throw new UpkeepError("STATE_DIR_UNUSABLE", `log FIFO ${path} is ${what}`, {
-      hint: `Remove ${path} (upkeep recreates it), or move the state dir elsewhere.`,
-      details: { file: path, expected: "a FIFO", got: found },
-    });
-  } catch (err) {
-    if (!isErrno(err, "ENOENT")) throw err;
-  }
-  try {
-    // Node has no mkfifo(3) binding; the coreutils program is the only way without a native
-    // addon, and it runs once per FIFO for the life of the state dir, not per start.
-    execFileSync("mkfifo", ["-m", "600", path], { stdio: ["ignore", "ignore", "pipe"] });
-  } catch (err) {
-    throw new UpkeepError("STATE_DIR_UNUSABLE", `cannot create log FIFO ${path}: mkfifo failed`, {
-      hint: "Check that the state dir is writable and that the `mkfifo` program (coreutils) is installed.",
-      details: { file: path },
-      cause: err,
-    });
-  }
-}
-
-/** How many paths one mkfifo call takes: far below the kernel's argument-size limit. */
-const FIFOS_PER_CALL = 256;
-
-/** mkfifo programs run at once: the other core and the disk's wait overlap with the daemon. */
-const FIFO_CALLS_IN_FLIGHT = 4;
-
-/**
- * Creates every missing FIFO of `paths` with a few mkfifo runs side by side: at the first start
- * of a state dir with a thousand services, one program run per FIFO would cost seconds.
- */
-export async function ensureFifos(paths: readonly string[]): Promise<void> {
-  const missing = paths.filter((path) => {
-    try {
-      lstatSync(path);
-      return false;
-    } catch (err) {
-      if (isErrno(err, "ENOENT")) return true;
-      throw err;
-    }
-  });
-  const batches: string[][] = [];
-  const size = Math.min(FIFOS_PER_CALL, Math.ceil(missing.length / FIFO_CALLS_IN_FLIGHT));
-  for (let i = 0; i < missing.length; i += size) batches.push(missing.slice(i, i + size));
-  const run = promisify(execFile);
-  await forEachLimited(batches, FIFO_CALLS_IN_FLIGHT, async (batch) => {
-    try {
-      await run("mkfifo", ["-m", "600", "--", ...batch]);
-    } catch (err) {
-      throw new UpkeepError("STATE_DIR_UNUSABLE", `cannot create log FIFOs in ${batch[0] ?? "?"}'s folder`, {
-        hint: "Check that the state dir is writable and that the `mkfifo` program (coreutils) is installed.",
-        details: { file: batch[0] },
-        cause: err,
-      });
-    }
-  });
-  // Anything at those paths must be a FIFO now; ensureFifo says clearly what is not.
-  for (const path of paths) ensureFifo(path);
-}
 
 /**
  * Opens the service's end: O_RDWR, so the open never blocks and the service itself always holds
