@@ -181,7 +181,8 @@ function startResult(runner: ServiceRunner, verb: string): ActionResult {
   });
 }
 
-function result(
+/** One service's answer to an action, as the CLI prints it. */
+export function result(
   runner: ServiceRunner,
   ok: boolean,
   message: string,

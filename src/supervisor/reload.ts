@@ -17,7 +17,7 @@ import { checkIdentity } from "../identity/process-identity.js";
 import { runReloadCommand } from "../service/reload-command.js";
 import type { ServiceRunner } from "../service/runner.js";
 import type { ProcessRecord } from "../store/store.js";
-import type { ActionResult } from "./actions.js";
+import { result, type ActionResult } from "./actions.js";
 import type { Supervisor } from "./supervisor.js";
 
 /** How long after the signal (or the command's exit) the main process is watched for a death. */
@@ -42,7 +42,7 @@ export async function reloadService(supervisor: Supervisor, runner: ServiceRunne
   const { config, name } = runner;
   const way = describeReloadWay(config);
   if (way === null) {
-    return answer(runner, false, `${name} has no reload: neither reload_signal nor reload.command is set`, {
+    return result(runner, false, `${name} has no reload: neither reload_signal nor reload.command is set`, {
       hint:
         `set ${serviceKeyPath(config, "reload_signal")}: SIGHUP if the program reloads on SIGHUP, or ` +
         `${serviceKeyPath(config, "reload")}: { command: [...] }, then: upkeep reload-config; ` +
@@ -55,11 +55,11 @@ export async function reloadService(supervisor: Supervisor, runner: ServiceRunne
       runner.state === "starting"
         ? `wait until it is running: upkeep status ${name}`
         : `start it: upkeep start ${name}`;
-    return answer(runner, false, `${name} is ${runner.state}, not running: nothing to reload`, { hint });
+    return result(runner, false, `${name} is ${runner.state}, not running: nothing to reload`, { hint });
   }
   // Signal only the process whose identity is proven: a PID alone may name another program.
   if (checkIdentity(record).status !== "live") {
-    return answer(
+    return result(
       runner,
       false,
       `${name}: PID ${record.pid} is no longer the service's process; not reloaded`,
@@ -99,7 +99,7 @@ export async function reloadService(supervisor: Supervisor, runner: ServiceRunne
         ? `${sent.what}, READY=1 from PID ${notify.readyFrom}`
         : `${sent.what}, still running PID ${record.pid}`;
     await supervisor.emit({ service: name, kind: "action", reason: `reloaded (${outcome})` });
-    return answer(runner, true, `reloaded ${name} (${outcome})`);
+    return result(runner, true, `reloaded ${name} (${outcome})`);
   } finally {
     unwatch?.();
   }
@@ -215,7 +215,7 @@ async function failed(
     ? `the program does not survive ${way}: see its output: upkeep logs ${name} -n 50; ` +
       `if it cannot reload, remove ${serviceKeyPath(runner.config, runner.config.reloadSignal !== null ? "reload_signal" : "reload")} and use: upkeep restart ${name}`
     : `see its output: upkeep logs ${name} -n 50; and its events: upkeep events ${name}`;
-  return answer(runner, false, `reload of ${name} failed: ${why}${next}`, { hint });
+  return result(runner, false, `reload of ${name} failed: ${why}${next}`, { hint });
 }
 
 /** What the restart policy made of the death. */
@@ -237,13 +237,4 @@ function policyAnswer(runner: ServiceRunner): string {
       return String(never);
     }
   }
-}
-
-function answer(
-  runner: ServiceRunner,
-  ok: boolean,
-  message: string,
-  extra: { hint?: string } = {},
-): ActionResult {
-  return { name: runner.name, ok, state: runner.state, pid: runner.context.pid, message, ...extra };
 }
