@@ -4,6 +4,8 @@ import { existsSync, openSync } from "node:fs";
 import { lookUpExecutable, resolveExecutable } from "../core/resolve-executable.js";
 import { serviceKeyPath, type ServiceConfig } from "../config/model.js";
 import { STATE_ID_ENV } from "../config/state-dir-id.js";
+import { RUN_ID_ENV } from "../identity/process-tree.js";
+import { SERVICE_ENV } from "./record-tie.js";
 import { nativeError, nativeSpawn, signalName } from "../core/native.js";
 import { runInCgroup, placeInCgroup } from "../identity/cgroup.js";
 import { resolveGroup, resolveUser } from "../core/users.js";
@@ -33,8 +35,8 @@ function upkeepEntries(service: string, runId: string): Record<string, string> {
   const stateId = process.env[STATE_ID_ENV];
   return {
     ...(stateId === undefined ? {} : { [STATE_ID_ENV]: stateId }),
-    UPKEEP_SERVICE: service,
-    UPKEEP_RUN_ID: runId,
+    [SERVICE_ENV]: service,
+    [RUN_ID_ENV]: runId,
   };
 }
 
