@@ -22,8 +22,12 @@ import {
  * namespace; the proof reads /proc, so it sees the holder only in the same PID namespace.)
  */
 export function lockName(stateDir: string, key: LockKey): string {
-  const hash = createHash("sha256").update(stateDir).digest("hex").slice(0, 16);
-  return `\0upkeep-lock-${hash}-${key.key}`;
+  return `\0${lockPrefix(stateDir)}${key.key}`;
+}
+
+/** What every lock name of this state dir begins with, whatever its secret. */
+function lockPrefix(stateDir: string): string {
+  return `upkeep-lock-${createHash("sha256").update(stateDir).digest("hex").slice(0, 16)}-`;
 }
 
 /** Enough for several daemons and a squatter racing; each turn ends in a decision. */
@@ -56,13 +60,14 @@ export async function acquireInstanceLock(stateDir: string, options: LockOptions
       continue;
     }
     // Won the name; it counts only if it is still the newest generation and no daemon of the
-    // owner holds an older one (it bound that one while this daemon was moving on).
+    // owner holds another name of this state dir: an older generation (bound while this daemon
+    // was moving on), or a name whose key file was deleted or replaced under it.
     const generations = listKeyGenerations(stateDir);
     if (generations.at(-1) !== current.generation) {
       await closeServer(server);
       continue;
     }
-    const older = olderHolder(stateDir, generations, current.generation, owner);
+    const older = otherHolder(stateDir, owner, name);
     if (older !== null) {
       await closeServer(server);
       throw alreadyRunning(stateDir, older);
@@ -89,7 +94,7 @@ export function lockHolderPid(stateDir: string): Promise<number | null> {
     let owner: number;
     try {
       owner = statSync(stateDir).uid;
-      resolve(olderHolder(stateDir, listKeyGenerations(stateDir), Infinity, owner));
+      resolve(otherHolder(stateDir, owner, null));
     } catch (err) {
       if (!isErrno(err, "ENOENT") && !isErrno(err, "EACCES")) throw err;
       resolve(null);
@@ -97,16 +102,19 @@ export function lockHolderPid(stateDir: string): Promise<number | null> {
   });
 }
 
-/** A proven owner's process holding one of the generations below `below`, newest first. */
-function olderHolder(stateDir: string, generations: number[], below: number, owner: number): number | null {
-  const candidates = generations.filter((generation) => generation < below).reverse();
-  if (candidates.length === 0) return null; // the usual start: nothing older to look for
+/**
+ * A proven owner's process listening on a lock name of this state dir other than `except`.
+ * Found by the names' common prefix, not through the key files: a key deleted or replaced under
+ * a running daemon must not let a second daemon of the state dir start.
+ */
+function otherHolder(stateDir: string, owner: number, except: string | null): number | null {
   const sockets = readListeningSockets();
+  const prefix = lockPrefix(stateDir);
+  const names = [...sockets.keys()].filter((n) => n.startsWith(prefix) && `\0${n}` !== except);
+  if (names.length === 0) return null; // the usual start: no other name to look into
   const likely = readPidFile(stateDir);
-  for (const generation of candidates) {
-    const key = readLockKey(stateDir, generation, owner);
-    if (key === null) continue;
-    const holder = findLockHolder(lockName(stateDir, key), owner, likely, sockets);
+  for (const n of names) {
+    const holder = findLockHolder(`\0${n}`, owner, likely, sockets);
     if (holder.kind === "owner") return holder.pid;
   }
   return null;
