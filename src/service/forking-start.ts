@@ -58,7 +58,8 @@ function lookFirst(
 ): ForkingStart | { stalePid: number | null } {
   const found = locateMain(config, null, claimedBy);
   if (typeof found !== "string") {
-    if (force && found.tie === null) {
+    // --force never takes over what another user's pidfile names: that file proves nothing.
+    if (force && found.tie === null && found.foreignPidfile !== true) {
       output.marker(`taking over ${found.source}'s PID ${found.stat.pid}: --force`);
       return {
         kind: "found",

@@ -35,6 +35,8 @@ export interface Candidate {
   tie: string | null;
   /** When nothing ties it and the pidfile said why not (a reused PID, another user's process). */
   untied?: string;
+  /** The pidfile was written by another user than the process's: it names no process to act on. */
+  foreignPidfile?: boolean;
 }
 
 /** What a pidfile holds: nothing yet, a PID, text that is not one, or a file upkeep will not read. */
@@ -130,7 +132,7 @@ function fromPidfile(
   const byPidfile = tieByPidfile({ path, ...content }, stat);
   return byPidfile.tie !== null
     ? { stat, argv, source, tie: byPidfile.tie }
-    : { stat, argv, source, tie: null, untied: byPidfile.why };
+    : { stat, argv, source, tie: null, untied: byPidfile.why, foreignPidfile: byPidfile.foreign === true };
 }
 
 /** True while the start command upkeep ran is still running (not exited, not yet reaped). */
@@ -192,6 +194,15 @@ export function locateMain(
 
 /** The refusal of SPEC §6: who holds the pidfile's PID, and the two ways out. */
 export function describeUntied(service: string, candidate: Candidate): string {
+  if (candidate.foreignPidfile === true) {
+    // Anyone who can write the pidfile's folder could have named this process: never advise
+    // to kill it or to take it over, only to deal with the file.
+    return (
+      `${candidate.source} names ${describeProcess(candidate.stat.pid)}, which upkeep cannot tie to ` +
+      `'${service}' (${candidate.untied ?? "the pidfile is another user's"}). Find out who wrote it ` +
+      `(ls -l ${candidate.source.slice(8)}), remove it (rm ${candidate.source.slice(8)}), then run \`upkeep start ${service}\``
+    );
+  }
   return (
     `${candidate.source} names ${describeProcess(candidate.stat.pid)}, ` +
     `command ${JSON.stringify(candidate.argv.join(" "))}, which upkeep cannot tie to '${service}' ` +

@@ -31,7 +31,8 @@ export interface PidfileWrite {
 }
 
 /** The tie the pidfile gives the process, or why it gives none. */
-export type PidfileTie = { tie: string; why: null } | { tie: null; why: string };
+/** `foreign`: the pidfile's owner is not the process's, so the file says nothing of it. */
+export type PidfileTie = { tie: string; why: null } | { tie: null; why: string; foreign?: boolean };
 
 /** ISO-8601 with milliseconds: a reused PID may start within the second of the write. */
 function formatEpochMs(ms: number): string {
@@ -54,6 +55,7 @@ export function tieByPidfile(write: PidfileWrite, stat: ProcStat): PidfileTie {
       why:
         `pidfile ${write.path} is owned by uid ${write.uid}, and PID ${stat.pid} runs as uid ` +
         `${uids[1] ?? "?"}: a pidfile ties only a process of its owner (or a root-owned one, any)`,
+      foreign: true,
     };
   }
   const started = processStartEpochMs(stat);
