@@ -23,6 +23,8 @@ export const TOP_LEVEL_KEYS = [
 export const DEFAULT_EVENTS_KEPT = 100_000;
 /** Below this the timeline would not hold one busy minute; also what the tests use. */
 export const MIN_EVENTS_KEPT = 1000;
+/** At most this many events: about 2-3 GB of store at the sizes events have (docs/store.md). */
+export const MAX_EVENTS_KEPT = 10_000_000;
 /** Top-level keys of later capabilities: accepted and kept verbatim in Config.pending. */
 export const PENDING_TOP_LEVEL_KEYS: readonly string[] = ["notify"];
 

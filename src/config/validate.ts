@@ -14,6 +14,7 @@ import {
   DEFAULT_EVENTS_KEPT,
   DEFAULT_STATE_DIR_NAME,
   HTTP_NOT_SERVED,
+  MAX_EVENTS_KEPT,
   MIN_EVENTS_KEPT,
   NOT_YET_ACTED_ON,
   PENDING_TOP_LEVEL_KEYS,
@@ -87,7 +88,8 @@ export function validateDocument(
       : (readText(sink, socketGroupField, "a group name or a numeric gid") ?? null);
   const eventsKeptField = top.get("events_kept");
   const eventsKept =
-    (eventsKeptField && readNumber(sink, eventsKeptField, { min: MIN_EVENTS_KEPT, integer: true })) ??
+    (eventsKeptField &&
+      readNumber(sink, eventsKeptField, { min: MIN_EVENTS_KEPT, max: MAX_EVENTS_KEPT, integer: true })) ??
     DEFAULT_EVENTS_KEPT;
   const httpField = top.get("http");
   const http = readHttp(sink, httpField);

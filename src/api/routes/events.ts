@@ -43,6 +43,9 @@ export async function handleEvents(
   });
 }
 
+/** The largest id `after` and Last-Event-ID take (15 digits: always a safe integer). */
+const MAX_ID_TEXT = "999999999999999";
+
 /** Where a follower resumes: the `Last-Event-ID` header (EventSource) or `?after=` (the CLI). */
 function resumeId(req: IncomingMessage, url: URL): number | null {
   const header = req.headers["last-event-id"];
@@ -52,7 +55,7 @@ function resumeId(req: IncomingMessage, url: URL): number | null {
   if (!Number.isSafeInteger(id)) {
     throw new UpkeepError(
       "API_BAD_REQUEST",
-      `the event id to resume after must be a whole number ≥ 0, got '${text.slice(0, 100)}'`,
+      `the event id to resume after must be a whole number from 0 to ${MAX_ID_TEXT}, got '${text.slice(0, 100)}'`,
       { hint: "send the id of the last event received, as the stream's `id:` lines give it" },
     );
   }
