@@ -39,6 +39,9 @@ export function readStop(sink: ProblemSink, field: Field | undefined): StopResul
   };
 }
 
+/** Rotated files kept per stream at most (`logs.keep`). */
+export const MAX_LOG_GENERATIONS = 1000;
+
 /** `logs: { max_size, keep, timestamps }`. */
 export function readLogs(sink: ProblemSink, field: Field | undefined): LogsConfig {
   if (field === undefined) return { ...DEFAULT_LOGS };
@@ -47,7 +50,11 @@ export function readLogs(sink: ProblemSink, field: Field | undefined): LogsConfi
   return {
     // Below 1 KiB a file would rotate on nearly every line.
     maxSizeBytes: pick(section, "max_size", (f) => readSize(sink, f, 1024)) ?? DEFAULT_LOGS.maxSizeBytes,
-    keep: pick(section, "keep", (f) => readNumber(sink, f, { min: 0, integer: true })) ?? DEFAULT_LOGS.keep,
+    // Each rotation renames every generation from `keep` down: a bound keeps that a few renames.
+    keep:
+      pick(section, "keep", (f) =>
+        readNumber(sink, f, { min: 0, max: MAX_LOG_GENERATIONS, integer: true }),
+      ) ?? DEFAULT_LOGS.keep,
     timestamps: pick(section, "timestamps", (f) => readBoolean(sink, f)) ?? DEFAULT_LOGS.timestamps,
   };
 }

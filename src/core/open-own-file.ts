@@ -68,13 +68,14 @@ export function refusedLink(path: string, err: unknown): UpkeepError | null {
 
 const KIND_WORDS: Record<OwnFileKind, string> = { file: "regular file", fifo: "FIFO" };
 
-/** A word for what a Stats describes. */
+/** What a Stats describes, for messages ("a FIFO (named pipe)"): the one wording of every refusal. */
 export function typeOf(stat: Stats): string {
   if (stat.isFile()) return "a regular file";
   if (stat.isDirectory()) return "a directory";
   if (stat.isSymbolicLink()) return "a symlink";
-  if (stat.isFIFO()) return "a FIFO";
+  if (stat.isFIFO()) return "a FIFO (named pipe)";
   if (stat.isSocket()) return "a socket";
-  if (stat.isCharacterDevice() || stat.isBlockDevice()) return "a device";
+  if (stat.isCharacterDevice()) return "a character device";
+  if (stat.isBlockDevice()) return "a block device";
   return "something else";
 }

@@ -23,6 +23,7 @@ import {
   type Stats,
 } from "node:fs";
 import { errnoOf } from "./errors.js";
+import { typeOf } from "./open-own-file.js";
 
 /**
  * What reading found: the text (with the file's owner and last write time, from the very file
@@ -34,17 +35,6 @@ export type SmallFileRead =
   | { kind: "refused"; reason: string };
 
 const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY;
-
-/** What a non-regular file is, for reasons ("a FIFO (named pipe)"). */
-export function describeFileType(stats: Stats): string {
-  if (stats.isFIFO()) return "a FIFO (named pipe)";
-  if (stats.isCharacterDevice()) return "a character device";
-  if (stats.isBlockDevice()) return "a block device";
-  if (stats.isDirectory()) return "a directory";
-  if (stats.isSocket()) return "a socket";
-  if (stats.isSymbolicLink()) return "a symbolic link";
-  return "not a regular file";
-}
 
 /** "4 KiB", "1 MiB": caps for reasons. */
 function formatCap(bytes: number): string {
@@ -121,8 +111,7 @@ export function readSmallFile(path: string, cap: number): SmallFileRead {
   const fd = opened;
   try {
     const stats = fstatSync(fd);
-    if (!stats.isFile())
-      return { kind: "refused", reason: `is ${describeFileType(stats)}, not a regular file` };
+    if (!stats.isFile()) return { kind: "refused", reason: `is ${typeOf(stats)}, not a regular file` };
     // Read to cap + 1 bytes, whatever the size says (a file may grow as it is read).
     let buffer = Buffer.alloc(Math.min(cap + 1, Math.max(stats.size + 1, 4096)));
     let length = 0;
