@@ -1,0 +1,60 @@
+/**
+ * `upkeep __complete SHELL -- WORDS…` (hidden): what the completion scripts call at each TAB.
+ * Prints one candidate per line (with a description for zsh and fish), or `__files__` /
+ * `__dirs__`. Service names come from the config file alone (the daemon may be down), the one
+ * that --config on the typed line, $UPKEEP_CONFIG or ./upkeep.yaml names; a config that cannot
+ * be read offers no names, and says nothing: a completion must never print an error.
+ */
+import type { ParsedCommand } from "../command-spec.js";
+import { COMMANDS } from "../command-table.js";
+import { completeWords, type Candidate, type TypedGlobals } from "../completion/complete-words.js";
+import type { CliIo } from "../io.js";
+import { locateConfig } from "../target.js";
+
+/** The service names of the config, instances expanded, and `web` for the `web@…` group. */
+async function listServiceNames(globals: TypedGlobals, io: CliIo): Promise<string[]> {
+  const { loadConfig } = await import("../../config/load.js");
+  const loaded = loadConfig(locateConfig(globals, io.env, io.cwd));
+  if (!loaded.ok) return [];
+  const names = new Set<string>();
+  for (const s of loaded.config.services) {
+    if (s.instanceOf !== null) names.add(s.instanceOf);
+    names.add(s.name);
+  }
+  return [...names];
+}
+
+/** One line per candidate in the form the shell's script reads. */
+function formatCandidate(shell: string, c: Candidate): string {
+  if (shell === "zsh") return `${c.word.replaceAll(":", "\\:")}:${c.description}`;
+  if (shell === "fish") return `${c.word}\t${c.description}`;
+  return c.word;
+}
+
+/** Prints the candidates for the typed words (see the file's comment). */
+export async function run(command: ParsedCommand, io: CliIo): Promise<number> {
+  const [shell = "bash", ...typed] = command.positionals;
+  const completion = completeWords(typed, COMMANDS);
+  let candidates: Candidate[] = [];
+  switch (completion.kind) {
+    case "files":
+      io.stdout.write("__files__\n");
+      return 0;
+    case "directories":
+      io.stdout.write("__dirs__\n");
+      return 0;
+    case "words":
+      candidates = completion.candidates;
+      break;
+    case "names": {
+      const { globals, exclude, prefix } = completion;
+      const names = await listServiceNames(globals, io);
+      candidates = names
+        .filter((n) => n.startsWith(prefix) && !exclude.includes(n))
+        .map((word) => ({ word, description: "service" }));
+      break;
+    }
+  }
+  io.stdout.write(candidates.map((c) => `${formatCandidate(shell, c)}\n`).join(""));
+  return 0;
+}
