@@ -46,7 +46,10 @@ test("build-man writes upkeep.1, one page per command and upkeep.yaml.5, each re
     const text = render(join(out, `${pageOf(c.name)}.1`));
     assert.match(text, new RegExp(`^${pageOf(c.name).toUpperCase()}\\(1\\)`), `${c.name}: title`);
     assert.ok(
-      text.replace(/-\n\s+/g, "-").replace(/\s+/g, " ").includes(`${pageOf(c.name)} - ${c.summary}`),
+      text
+        .replace(/-\n\s+/g, "-")
+        .replace(/\s+/g, " ")
+        .includes(`${pageOf(c.name)} - ${c.summary}`),
       `${c.name}: NAME line from the table`,
     );
     for (const section of ["SYNOPSIS", "DESCRIPTION", "OPTIONS", "EXIT CODES", "EXAMPLES", "SEE ALSO"])
