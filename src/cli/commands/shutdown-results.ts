@@ -2,18 +2,19 @@
  * Per-service results of `upkeep shutdown --json`. The daemon answers the shutdown request
  * before it stops anything, and is gone when it is done, so the results are what it told while
  * stopping: the states of a status snapshot taken first, updated by the `state` events of a
- * follower opened before the request, until the daemon's `daemon stopped` event or the end of
- * the stream. Nothing is guessed from PIDs after the daemon left.
+ * follower opened before the request, until the stream ends as the daemon exits. Not at its
+ * `daemon stopped` event: a service's last event may be published after it (its runner is
+ * `stopped` before the event's store write returns). Nothing is guessed from PIDs.
  */
 import type { EventJson, StatusJson } from "../../api/wire.js";
-import { openStream, requestJson, type Endpoint, type OpenStream } from "../client.js";
+import { openStream, requestJson, type Endpoint } from "../client.js";
 import type { ServiceResultJson } from "../render/action-results.js";
 import { createSseParser } from "../sse-parser.js";
 import { eventsPath } from "./events.js";
 
 /** States in which no process of the service runs: a shutdown left it down. */
 const DOWN_STATES: ReadonlySet<string> = new Set(["stopped", "exited", "failed"]);
-/** How long the results wait for the stream's end once the daemon no longer answers. */
+/** How long the results wait for the stream's end once the daemon's socket is gone (it exits then). */
 const STREAM_END_WAIT_MS = 2_000;
 
 interface Seen {
@@ -38,10 +39,8 @@ export async function watchShutdown(
 ): Promise<ShutdownWatch> {
   const seen = new Map<string, Seen>();
   let armed = false;
-  let finished = false;
-  let stream: OpenStream | null = null;
   const feed = createSseParser((data) => {
-    if (!armed || finished) return;
+    if (!armed) return;
     let event: EventJson;
     try {
       event = JSON.parse(data) as EventJson;
@@ -49,20 +48,14 @@ export async function watchShutdown(
       void err; // not an event: nothing to learn from it, the other events still count
       return;
     }
-    if (event.service === null && event.kind === "daemon" && event.reason === "daemon stopped") {
-      finished = true;
-      stream?.close();
-      return;
-    }
     const before = event.service === null ? undefined : seen.get(event.service);
     if (event.kind !== "state" || event.to === null || before === undefined) return;
     before.state = event.to;
     if (DOWN_STATES.has(event.to)) before.pid = null;
   });
-  stream = await openStream(endpoint, eventsPath(undefined, 0, true), feed);
+  const stream = await openStream(endpoint, eventsPath(undefined, 0, true), feed);
   const status = await requestJson<StatusJson>(endpoint, "GET", "/api/v1/status");
   for (const s of status.services) seen.set(s.name, { state: s.state, pid: s.pid });
-  const opened = stream;
   return {
     arm: () => {
       armed = true;
@@ -70,9 +63,9 @@ export async function watchShutdown(
     results: async () => {
       let timer: NodeJS.Timeout | undefined;
       const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, STREAM_END_WAIT_MS)));
-      await Promise.race([opened.ended, waited]);
+      await Promise.race([stream.ended, waited]);
       clearTimeout(timer);
-      opened.close();
+      stream.close();
       return [...seen].map(([service, { state, pid }]) => toResult(service, state, pid, isOk(state)));
     },
   };
