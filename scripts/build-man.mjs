@@ -2,6 +2,7 @@
 // Builds the manual pages into OUTDIR: `node scripts/build-man.mjs OUTDIR`.
 //   upkeep.1            from docs/cli/README.md, with every command of the command table
 //   upkeep-COMMAND.1    from docs/cli/COMMAND.md, one per command of the table (not hidden ones)
+//   upkeep-help.1       from docs/cli/help.md (help and --version)
 //   upkeep.yaml.5       from docs/config.md
 // The markdown is turned into roff by remark-man (the unified project's man compiler); what
 // this script adds is the page's name line from the command table, and two rewrites of the
@@ -28,12 +29,12 @@ function fail(message, hint) {
   process.exit(2);
 }
 
-/** The page a docs/cli link points at, as a man page reference; null for other links. */
-function pageReference(url) {
+/** The page a docs/cli link points at, as a man page reference; null when no page is built from it. */
+function pageReference(url, built) {
   if (url === "README.md") return "upkeep(1)";
   if (url === "../config.md" || url === "config.md") return "upkeep.yaml(5)";
   const match = /^([a-z][a-z-]*)\.md$/.exec(url);
-  return match ? `upkeep-${match[1]}(1)` : null;
+  return match && built.has(`upkeep-${match[1]}`) ? `upkeep-${match[1]}(1)` : null;
 }
 
 /** A GFM table as a list: `**first cell**` (header: cell; …): last cell, one item per row. */
@@ -62,14 +63,14 @@ function tableToList(table) {
 }
 
 /** Rewrites the markdown tree for man (see the file's comment). */
-function rewriteForMan({ title, dropNameSection }) {
+function rewriteForMan({ title, dropNameSection, built }) {
   return (tree) => {
     const visit = (node) => {
       if (!node.children) return;
       node.children = node.children.map((child) => {
         const node = child.type === "table" ? tableToList(child) : child;
         if (node.type === "link") {
-          const reference = pageReference(node.url);
+          const reference = pageReference(node.url, built);
           if (reference !== null) return { type: "inlineCode", value: reference };
         }
         visit(node);
@@ -106,12 +107,22 @@ function rewriteForMan({ title, dropNameSection }) {
 }
 
 /** One page: markdown file → roff text. */
-async function renderPage({ source, name, section, description, dropNameSection, seeAlso, version, date }) {
+async function renderPage({
+  source,
+  name,
+  section,
+  description,
+  dropNameSection,
+  seeAlso,
+  version,
+  date,
+  built,
+}) {
   const markdown = readFileSync(source, "utf8");
   const file = await unified()
     .use(remarkParse)
     .use(remarkGfm)
-    .use(rewriteForMan, { title: `${name}(${section}) -- ${description}`, dropNameSection })
+    .use(rewriteForMan, { title: `${name}(${section}) -- ${description}`, dropNameSection, built })
     .use(remarkMan, { manual: MANUAL, version, date })
     .process(markdown);
   // No hyphenation and a ragged right margin, as most tools' pages do: option names, key
@@ -149,7 +160,7 @@ async function main() {
       section: 1,
       description: "keeps daemons running on Linux",
       dropNameSection: false,
-      seeAlso: [...commands.map((c) => `${pageOf(c)}(1)`), "upkeep.yaml(5)"],
+      seeAlso: [...commands.map((c) => `${pageOf(c)}(1)`), "upkeep-help(1)", "upkeep.yaml(5)"],
     },
     ...commands.map((c) => ({
       out: `${pageOf(c)}.1`,
@@ -161,6 +172,15 @@ async function main() {
       seeAlso: ["upkeep(1)", "upkeep.yaml(5)"],
     })),
     {
+      out: "upkeep-help.1",
+      source: join(ROOT, "docs/cli/help.md"),
+      name: "upkeep-help",
+      section: 1,
+      description: "help text and version",
+      dropNameSection: true,
+      seeAlso: ["upkeep(1)"],
+    },
+    {
       out: "upkeep.yaml.5",
       source: join(ROOT, "docs/config.md"),
       name: "upkeep.yaml",
@@ -170,11 +190,12 @@ async function main() {
       seeAlso: ["upkeep(1)", "upkeep-config-check(1)", "upkeep-reload-config(1)"],
     },
   ];
+  const built = new Set(pages.map((p) => p.name));
   mkdirSync(outDir, { recursive: true });
   for (const page of pages) {
     if (!existsSync(page.source))
       fail(`${page.source} does not exist`, "every command of the table has a page in docs/cli/");
-    writeFileSync(join(outDir, page.out), await renderPage({ ...page, version, date }));
+    writeFileSync(join(outDir, page.out), await renderPage({ ...page, version, date, built }));
   }
 }
 

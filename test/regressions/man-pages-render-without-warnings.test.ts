@@ -34,7 +34,12 @@ test("build-man writes upkeep.1, one page per command and upkeep.yaml.5, each re
     env: { ...process.env, SOURCE_DATE_EPOCH: "1767225600" },
   });
   assert.equal(built.status, 0, built.stderr);
-  const expected = ["upkeep.1", "upkeep.yaml.5", ...commands.map((c) => `${pageOf(c.name)}.1`)].sort();
+  const expected = [
+    "upkeep.1",
+    "upkeep-help.1",
+    "upkeep.yaml.5",
+    ...commands.map((c) => `${pageOf(c.name)}.1`),
+  ].sort();
   assert.deepEqual(readdirSync(out).sort(), expected);
 
   const overview = render(join(out, "upkeep.1"));
@@ -57,6 +62,8 @@ test("build-man writes upkeep.1, one page per command and upkeep.yaml.5, each re
     assert.ok(!/\.md\b/.test(text), `${c.name}: no pointer to a markdown file`);
   }
 
+  assert.match(render(join(out, "upkeep-help.1")), /^UPKEEP-HELP\(1\)/);
+  assert.ok(!/\.md\b/.test(overview), "upkeep(1) points at no markdown file");
   const config = render(join(out, "upkeep.yaml.5"));
   assert.match(config, /^UPKEEP\.YAML\(5\)/);
   assert.match(config, /state_dir/);
