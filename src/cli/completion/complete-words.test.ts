@@ -15,6 +15,8 @@ test("commands, groups and help come from the table; the hidden call-back is nev
   assert.deepEqual(offered("re"), ["restart", "reload", "reset", "reload-config"]);
   assert.deepEqual(offered("config", ""), ["check"]);
   assert.ok((offered("help", "sta") as string[]).includes("status"));
+  assert.deepEqual(offered("help", "config", ""), ["check"]);
+  assert.deepEqual(offered("help", "status", ""), []);
   assert.deepEqual(offered("completion", ""), ["bash", "zsh", "fish"]);
 });
 

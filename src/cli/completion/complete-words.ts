@@ -96,7 +96,11 @@ function completeAt(before: readonly string[], current: string, table: readonly 
   }
   const first = before[i] as string;
   if (first === "help") {
-    return i + 1 === before.length ? words(commandWords(visible).filter((c) => c.word !== "help")) : NOTHING;
+    if (i + 1 === before.length) return words(commandWords(visible).filter((c) => c.word !== "help"));
+    const topic = before[i + 1] as string;
+    const sub = visible.filter((c) => c.name.startsWith(`${topic} `));
+    if (i + 2 !== before.length || sub.length === 0) return NOTHING;
+    return words(sub.map((c) => ({ word: c.name.slice(topic.length + 1), description: c.summary })));
   }
   const group = visible.filter((c) => c.name.startsWith(`${first} `));
   let spec = visible.find((c) => c.name === first);
