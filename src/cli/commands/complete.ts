@@ -5,6 +5,7 @@
  * file that --config on the typed line, $UPKEEP_CONFIG or ./upkeep.yaml names; a config that
  * cannot be read offers no names, and says nothing: a completion must never print an error.
  */
+import { SERVICE_NAME_PATTERN } from "../../config/schema.js";
 import { readRegularFile } from "../../core/read-small-file.js";
 import type { ParsedCommand } from "../command-spec.js";
 import { COMMANDS } from "../command-table.js";
@@ -39,7 +40,9 @@ async function listServiceNames(globals: TypedGlobals, io: CliIo): Promise<strin
     if (s.instanceOf !== null) names.add(s.instanceOf);
     names.add(s.name);
   }
-  return [...names];
+  // The snapshot is a file in the state dir, not checked like the YAML: only words a config
+  // could declare reach the shell (no newline, no quote, nothing a shell would read as syntax).
+  return [...names].filter((name) => name.split("@").every((part) => SERVICE_NAME_PATTERN.test(part)));
 }
 
 /** One line per candidate in the form the shell's script reads. */
