@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need and a fresh Debian machine lacks: the build tools (better-sqlite3
 # and the native addon compile from source), the small programs the tests run (mkfifo, setsid),
-# Debian's nginx (the forking-service test) and redis-server (notify readiness). `npm test` runs
+# Debian's nginx (the forking-service test) and redis-server (notify readiness), man-db and
+# groff (the man pages), zsh and fish (shell completion). `npm test` runs
 # it first, so the README's test command works on a new machine; .ci/run calls it before `npm ci`.
 # Nothing is installed when all is present. Without root it names what is missing and the command.
 set -euo pipefail
@@ -16,6 +17,12 @@ for tool in make g++ python3 mkfifo setsid; do
 done
 [ -x /usr/sbin/nginx ] || packages+=(nginx-light)
 [ -x /usr/bin/redis-server ] || packages+=(redis-server)
+# The man pages are rendered with `man -l` (man-db, groff); the completion scripts are loaded in
+# each shell they are for (zsh and fish: about 8 MB together, a few seconds of a CI run).
+command -v man >/dev/null || packages+=(man-db)
+command -v groff >/dev/null || packages+=(groff-base)
+command -v zsh >/dev/null || packages+=(zsh)
+command -v fish >/dev/null || packages+=(fish)
 [ ${#packages[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" != 0 ]; then

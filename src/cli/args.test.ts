@@ -68,7 +68,11 @@ test("help and version are recognised wherever they are asked for", () => {
 });
 
 test("an unknown flag is named, with a close guess and the valid flags", () => {
-  usage(["status", "--jsn"], /status: unknown flag '--jsn' \(did you mean --json\?\)/, /--json, -h\/--help/);
+  usage(
+    ["status", "--jsn"],
+    /status: unknown flag '--jsn' \(did you mean --json\?\)/,
+    /--json, --check, -q\/--quiet, -h\/--help/,
+  );
   usage(["logs", "web", "-x"], /logs: unknown flag '-x'/, /-n\/--lines/);
   usage(["--bogus", "status"], /^unknown flag '--bogus'/, /--config, --state-dir/);
 });

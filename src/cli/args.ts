@@ -202,6 +202,14 @@ function checkPositionals(spec: CommandSpec, flags: Record<string, FlagValue>, p
     const expects = max === 0 ? "takes no arguments" : `takes at most ${max} ${name}`;
     throw usageError(`${where} ${expects}; unexpected: ${extra}`, `usage: ${command} ${spec.usage}`);
   }
+  const { choices } = spec.positionals;
+  const wrong = choices ? positionals.find((p) => !choices.includes(p)) : undefined;
+  if (choices && wrong !== undefined) {
+    throw usageError(
+      `${at(where)}${name} must be one of: ${choices.join(", ")}; got '${wrong}'`,
+      `for example: ${command} ${choices[0] ?? ""}`,
+    );
+  }
 }
 
 function findCommand(
@@ -210,7 +218,9 @@ function findCommand(
   i: number,
 ): { spec: CommandSpec; next: number } {
   const word = argv[i] as string;
-  const commandWords = [...new Set(table.map((c) => c.name.split(" ")[0] as string))];
+  const commandWords = [
+    ...new Set(table.filter((c) => c.hidden !== true).map((c) => c.name.split(" ")[0] as string)),
+  ];
   const groups = table.filter((c) => c.name.startsWith(`${word} `));
   if (groups.length > 0) {
     const sub = argv[i + 1];

@@ -30,12 +30,16 @@ export interface CommandSpec {
   usage: string; // after the command name: "[NAME…] [--json]"
   description: string;
   flags: readonly FlagSpec[];
-  /** Positional words: how many, and their name in messages. */
-  positionals: { name: string; min: number; max: number };
+  /** Positional words: how many, their name in messages, and the words allowed (completion). */
+  positionals: { name: string; min: number; max: number; choices?: readonly string[] };
   /** The exit codes line of its help, where they differ from upkeep's own (check). */
   exitCodes?: string;
   /** NAME… or --all, never both, never neither (start, stop, restart, reload, reset). */
   namesOrAll?: boolean;
+  /** Command lines shown under "Examples:" in its help (a `# comment` may follow). */
+  examples?: readonly string[];
+  /** Left out of the help, the docs and completion: the shell scripts' own call-back. */
+  hidden?: boolean;
   load: () => Promise<CommandModule>;
 }
 

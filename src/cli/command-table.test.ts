@@ -20,6 +20,7 @@ function findDocsDir(): string {
 }
 
 const DOCS = findDocsDir();
+const VISIBLE = COMMANDS.filter((c) => c.hidden !== true);
 
 function sectionsOf(text: string): string[] {
   return [...text.matchAll(/^## (.+)$/gm)].map((m) => m[1] ?? "");
@@ -33,7 +34,7 @@ function section(text: string, name: string): string {
 
 test("every command has a page in docs/cli with the same sections, in order", () => {
   const readme = readFileSync(join(DOCS, "README.md"), "utf8");
-  for (const spec of COMMANDS) {
+  for (const spec of VISIBLE) {
     const page = `${spec.name.replace(" ", "-")}.md`;
     const text = readFileSync(join(DOCS, page), "utf8");
     assert.deepEqual(sectionsOf(text), SECTIONS, `${page} has the sections ${SECTIONS.join(", ")}`);
@@ -55,7 +56,9 @@ test("every command has a page in docs/cli with the same sections, in order", ()
 
 test("the help pages show every command and each command's flags", () => {
   const overview = renderHelp(COMMANDS, undefined);
-  for (const spec of COMMANDS) {
+  for (const spec of COMMANDS.filter((c) => c.hidden === true))
+    assert.ok(!overview.includes(spec.name), `overview hides ${spec.name}`);
+  for (const spec of VISIBLE) {
     assert.ok(
       overview.includes(`  ${spec.name} `) || overview.includes(`  ${spec.name}\n`),
       `overview lists ${spec.name}`,
@@ -64,5 +67,11 @@ test("the help pages show every command and each command's flags", () => {
     for (const flag of spec.flags)
       assert.ok(page.includes(flag.long ?? flag.short ?? "?"), `${spec.name} help shows ${flag.key}`);
     assert.match(page, /--help/);
+    assert.ok((spec.examples ?? []).length > 0, `${spec.name}: the table gives examples for its help`);
+    assert.match(page, /\nExamples:\n {2}\S/, `${spec.name} help has examples`);
+    assert.ok(
+      page.includes(`See also: man upkeep-${spec.name.replace(" ", "-")}`),
+      `${spec.name} names its man page`,
+    );
   }
 });

@@ -1,7 +1,9 @@
 /**
  * Every command of this version (SPEC §4): its flags, positionals and help text, and a loader
  * that imports its module only when that command runs. docs/cli/<command>.md mirrors this
- * table; command-table.test.ts fails when a page is missing.
+ * table; command-table.test.ts fails when a page is missing. Longer than 300 lines for a reason:
+ * it is one table, an entry per command, read top to bottom like the help it produces; the
+ * help, the man pages (scripts/build-man.mjs) and shell completion are all generated from it.
  */
 import type { CommandModule, CommandSpec, FlagSpec } from "./command-spec.js";
 
@@ -11,6 +13,8 @@ const JSON_FLAG: FlagSpec = {
   kind: "boolean",
   help: "print JSON instead of a table",
 };
+/** --json of the commands that act: `{results: [{service, ok, action, state, pid, …}]}`. */
+const RESULTS_JSON_FLAG: FlagSpec = { ...JSON_FLAG, help: "print the per-service results as JSON" };
 const ALL_FLAG: FlagSpec = {
   key: "all",
   long: "--all",
@@ -48,13 +52,15 @@ function actionSpec(
   name: "start" | "stop" | "restart" | "reload",
   summary: string,
   description: string,
+  examples: readonly string[],
 ): CommandSpec {
   return {
     name,
     summary,
-    usage: "NAME…|--all [--force]",
+    examples,
+    usage: "NAME…|--all [--force] [--json]",
     description,
-    flags: [ALL_FLAG, FORCE_FLAG],
+    flags: [ALL_FLAG, FORCE_FLAG, RESULTS_JSON_FLAG],
     positionals: { name: "NAME", min: 0, max: Infinity },
     namesOrAll: true,
     load: loadAction,
@@ -80,17 +86,40 @@ export const COMMANDS: readonly CommandSpec[] = [
     ],
     positionals: { name: "", min: 0, max: 0 },
     load: () => import("./commands/daemon.js"),
+    examples: [
+      "upkeep --config /etc/upkeep.yaml daemon --detach",
+      "upkeep daemon   # in the foreground, as a systemd service runs it",
+    ],
   },
   {
     name: "status",
     summary: "show the services: state, PID, uptime, restarts, CPU, memory, ports",
-    usage: "[NAME…] [--json]",
+    usage: "[NAME…] [--json] [--check [-q]]",
     description:
       "Shows the services (all, or the NAMEs given; `web` also selects its instances `web@…`).\n" +
-      "Failed, backoff and waiting services get a line with the reason.",
-    flags: [JSON_FLAG],
+      "Failed, backoff and waiting services get a line with the reason.\n" +
+      "With --check NAME… it prints `NAME STATE` per service and exits 0 only if every one is\n" +
+      "running, else 3 (like `systemctl is-active`); `starting` is not running yet.",
+    exitCodes:
+      "0 ok (--check: every NAME is running) · 1 a NAME is not in the config · 2 usage error · " +
+      "3 the daemon is not running (--check: or a NAME is not running)",
+    flags: [
+      JSON_FLAG,
+      {
+        key: "check",
+        long: "--check",
+        kind: "boolean",
+        help: "exit 0 only if every NAME is running, else 3",
+      },
+      { key: "quiet", long: "--quiet", short: "-q", kind: "boolean", help: "with --check: print nothing" },
+    ],
     positionals: { name: "NAME", min: 0, max: Infinity },
     load: () => import("./commands/status.js"),
+    examples: [
+      "upkeep status",
+      "upkeep status web --json | jq '.services[].state'",
+      'upkeep status --check --quiet web db || echo "not all running"',
+    ],
   },
   {
     name: "ps",
@@ -102,6 +131,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     flags: [JSON_FLAG],
     positionals: { name: "NAME", min: 1, max: 1 },
     load: () => import("./commands/ps.js"),
+    examples: ["upkeep ps web", "upkeep ps web@hostA --json"],
   },
   {
     name: "check",
@@ -128,21 +158,29 @@ export const COMMANDS: readonly CommandSpec[] = [
     ],
     positionals: { name: "", min: 0, max: 0 },
     load: () => import("./commands/check.js"),
+    examples: ["upkeep check", "upkeep check --json -t 10"],
   },
   actionSpec(
     "start",
     "start services and wait for the result",
     "Starts the services and waits until each one is running, or says why not.",
+    [
+      "upkeep start web",
+      "upkeep start web@hostA db",
+      "upkeep start --all --json | jq '.results[] | select(.ok | not)'",
+    ],
   ),
   actionSpec(
     "stop",
     "stop services and wait until they are down",
     "Stops the services; they stay stopped until started again.",
+    ["upkeep stop web", "upkeep stop --all"],
   ),
   actionSpec(
     "restart",
     "stop then start services",
     "Restarts the services and waits until each one is running again.",
+    ["upkeep restart web", "upkeep restart web --json"],
   ),
   actionSpec(
     "reload",
@@ -150,16 +188,18 @@ export const COMMANDS: readonly CommandSpec[] = [
     "Sends each service its reload_signal, or runs its reload.command, and watches it for a second:\n" +
       "a service that dies on its reload is a failed reload. A service that declares neither is\n" +
       "refused (use restart); --all reloads only the running services that declare one.",
+    ["upkeep reload nginx", "upkeep reload --all"],
   ),
   {
     name: "reset",
     summary: "clear failed and the attempt counter, then start",
-    usage: "NAME…|--all",
+    usage: "NAME…|--all [--json]",
     description: "Clears `failed` and the attempt counter of the services, then starts them again.",
-    flags: [ALL_FLAG],
+    flags: [ALL_FLAG, RESULTS_JSON_FLAG],
     positionals: { name: "NAME", min: 0, max: Infinity },
     namesOrAll: true,
     load: loadAction,
+    examples: ["upkeep reset db", "upkeep reset --all --json"],
   },
   {
     name: "logs",
@@ -188,6 +228,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     ],
     positionals: { name: "NAME", min: 1, max: 1 },
     load: () => import("./commands/logs.js"),
+    examples: ["upkeep logs web -n 100", "upkeep logs web -f --timestamps", "upkeep logs web --stream err"],
   },
   {
     name: "events",
@@ -197,6 +238,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     flags: [lines("lines", 20, "events"), FOLLOW_FLAG, { ...JSON_FLAG, help: "one JSON object per line" }],
     positionals: { name: "NAME", min: 0, max: 1 },
     load: () => import("./commands/events.js"),
+    examples: ["upkeep events", "upkeep events web -f", "upkeep events -n 100 --json"],
   },
   {
     name: "config check",
@@ -206,6 +248,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     flags: [],
     positionals: { name: "", min: 0, max: 0 },
     load: () => import("./commands/config-check.js"),
+    examples: ["upkeep --config ./upkeep.yaml config check"],
   },
   {
     name: "reload-config",
@@ -221,14 +264,42 @@ export const COMMANDS: readonly CommandSpec[] = [
     ],
     positionals: { name: "", min: 0, max: 0 },
     load: () => import("./commands/reload-config.js"),
+    examples: ["upkeep reload-config --dry-run", "upkeep reload-config"],
   },
   {
     name: "shutdown",
     summary: "stop all services (reverse dependency order), then the daemon",
-    usage: "",
+    usage: "[--json]",
     description: "Stops every service in reverse dependency order, then the daemon; waits until it is gone.",
-    flags: [],
+    flags: [RESULTS_JSON_FLAG],
     positionals: { name: "", min: 0, max: 0 },
     load: () => import("./commands/shutdown.js"),
+    examples: ["upkeep shutdown", "upkeep shutdown --json | jq '.results[] | select(.ok | not)'"],
+  },
+  {
+    name: "completion",
+    summary: "print the shell completion script for bash, zsh or fish",
+    usage: "bash|zsh|fish",
+    description:
+      "Prints a script that completes upkeep's commands, flags and service names in the shell.\n" +
+      "Service names are read from the config file (the one --config on the line names, else\n" +
+      "$UPKEEP_CONFIG, else ./upkeep.yaml), so they complete with the daemon down too.",
+    flags: [],
+    positionals: { name: "SHELL", min: 1, max: 1, choices: ["bash", "zsh", "fish"] },
+    load: () => import("./commands/completion.js"),
+    examples: [
+      "source <(upkeep completion bash)   # in ~/.bashrc",
+      "upkeep completion fish > ~/.config/fish/completions/upkeep.fish",
+    ],
+  },
+  {
+    name: "__complete",
+    summary: "the completion scripts' call-back: candidates for the typed words",
+    usage: "SHELL -- WORDS…",
+    description: "Prints one candidate per line for the last of WORDS (used by `upkeep completion`).",
+    flags: [],
+    positionals: { name: "WORD", min: 1, max: Infinity },
+    hidden: true,
+    load: () => import("./commands/complete.js"),
   },
 ];

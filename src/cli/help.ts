@@ -2,9 +2,6 @@
  * The help text of `upkeep --help` and `upkeep help COMMAND`, built from the command table so
  * that the flags shown are exactly the flags parsed.
  */
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { globalFlags, helpFlag } from "./args.js";
 import type { CommandSpec, FlagSpec } from "./command-spec.js";
 
@@ -20,21 +17,27 @@ function twoColumns(rows: readonly [string, string][]): string {
 
 const EXIT_CODES = "0 ok · 1 the action failed · 2 usage or config error · 3 the daemon is not running";
 
-/** The docs folder shipped beside the bundle (dist/bundle/cli/ → docs/cli/), if it is there. */
-const DOCS_DIR = fileURLToPath(new URL("../../../docs/cli/", import.meta.url));
-
-/** Where the page is: its path in the installed package, else its place in the source. */
-function docsLine(page: string): string {
-  const path = join(DOCS_DIR, page);
-  return existsSync(path) ? `Docs: ${path}\n` : `Docs: docs/cli/${page} in upkeep's source\n`;
+/** The manual page of a command (`upkeep-config-check`), as the package installs it. */
+export function manPageName(spec: CommandSpec): string {
+  return `upkeep-${spec.name.replaceAll(" ", "-")}`;
 }
 
-function footer(exitCodes: string, page: string): string {
-  return `Exit codes: ${exitCodes}\n${docsLine(page)}`;
+/**
+ * Points only at what a package ships: the man pages built from docs/cli (scripts/build-man.mjs)
+ * and this help, never at a file of the source tree.
+ */
+function footer(exitCodes: string, seeAlso: string): string {
+  return `Exit codes: ${exitCodes}\nSee also: ${seeAlso}\n`;
+}
+
+function renderExamples(spec: CommandSpec): string {
+  if (!spec.examples || spec.examples.length === 0) return "";
+  return `Examples:\n${spec.examples.map((e) => `  ${e}\n`).join("")}\n`;
 }
 
 function renderOverview(table: readonly CommandSpec[]): string {
-  const commands = twoColumns(table.map((c) => [`${c.name} ${c.usage}`.trimEnd(), c.summary]));
+  const visible = table.filter((c) => c.hidden !== true);
+  const commands = twoColumns(visible.map((c) => [`${c.name} ${c.usage}`.trimEnd(), c.summary]));
   const globals = twoColumns(
     globalFlags().map((f) => [
       flagColumn(f),
@@ -44,7 +47,12 @@ function renderOverview(table: readonly CommandSpec[]): string {
   return (
     "upkeep: keeps daemons running on Linux\n\n" +
     "Usage: upkeep [--config FILE] [--state-dir DIR] COMMAND [ARGS…]\n\n" +
-    `Commands:\n${commands}\nGlobal options (before the command):\n${globals}\n${footer(EXIT_CODES, "README.md")}`
+    `Commands:\n${commands}\nGlobal options (before the command):\n${globals}\n` +
+    "Examples:\n" +
+    "  upkeep --config /etc/upkeep.yaml daemon --detach\n" +
+    "  upkeep status\n" +
+    "  upkeep help start\n\n" +
+    footer(EXIT_CODES, "upkeep help COMMAND, man upkeep, man upkeep-COMMAND, man 5 upkeep.yaml")
   );
 }
 
@@ -55,8 +63,11 @@ function renderCommand(spec: CommandSpec): string {
     .split("\n")
     .map((line) => `  ${line}\n`)
     .join("");
-  const docName = spec.name.replace(" ", "-");
-  return `Usage: ${usage}\n\n${description}\nOptions:\n${options}\n${footer(spec.exitCodes ?? EXIT_CODES, `${docName}.md`)}`;
+  const seeAlso = `man ${manPageName(spec)}, man upkeep`;
+  return (
+    `Usage: ${usage}\n\n${description}\nOptions:\n${options}\n${renderExamples(spec)}` +
+    footer(spec.exitCodes ?? EXIT_CODES, seeAlso)
+  );
 }
 
 /** The overview (no topic) or one command's help. */

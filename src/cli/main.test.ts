@@ -23,7 +23,7 @@ test("usage errors exit 2 with the message and hint on stderr", () => {
   assert.equal(result.stdout, "");
   assert.equal(
     result.stderr,
-    "upkeep: status: unknown flag '--jsn' (did you mean --json?)\n  hint: valid flags here: --json, -h/--help\n",
+    "upkeep: status: unknown flag '--jsn' (did you mean --json?)\n  hint: valid flags here: --json, --check, -q/--quiet, -h/--help\n",
   );
 });
 

@@ -95,6 +95,11 @@ async function runLocked(
         removeFile(join(config.stateDir, "upkeep.pid"));
         await store.close();
         lock.close();
+        // The last events went to event followers with res.write, which Node's HTTP layer
+        // corks until the next tick; the exit that follows within the same run of promise jobs
+        // would drop them (`upkeep events -f` never saw "daemon stopped"). One turn of the
+        // event loop lets those writes reach the sockets.
+        await new Promise((resolveTurn) => setImmediate(resolveTurn));
         return code;
       })();
       stopping.then(

@@ -116,6 +116,32 @@ test("status --json prints the daemon's body exactly; names filter web and web@*
   }
 });
 
+test("status --check counts only running: starting and exited are not running (exit 3)", async () => {
+  const body: StatusJson = {
+    ...STATUS,
+    services: [service("db", "running"), service("web", "starting"), service("job", "exited")],
+  };
+  const daemon = await startCannedDaemon((_req, res) => sendJson(res, 200, body));
+  try {
+    const run = async (...args: string[]): Promise<[number, string]> => {
+      const capture = captureIo(daemon.dir);
+      const code = await runCommand(["--config", daemon.configFile, "status", "--check", ...args], capture);
+      return [code, capture.out()];
+    };
+    assert.deepEqual(await run("db"), [0, "db running\n"]);
+    assert.deepEqual(await run("db", "web"), [3, "db running\nweb starting\n"]);
+    assert.deepEqual(await run("job", "--quiet"), [3, ""]);
+    const [code, out] = await run("db", "--json");
+    assert.equal(code, 0);
+    assert.deepEqual(
+      (JSON.parse(out) as StatusJson).services.map((s) => s.name),
+      ["db"],
+    );
+  } finally {
+    await daemon.close();
+  }
+});
+
 test("the daemon not running is exit 3 with the exact start command for this config", async () => {
   const { dir, configFile, stateDir } = makeTempConfig();
   try {

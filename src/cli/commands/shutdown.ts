@@ -1,13 +1,15 @@
 /**
- * `upkeep shutdown`: the daemon stops every service in reverse dependency order, then exits;
- * this command waits until the socket stops answering (at most 60 s) and says so.
+ * `upkeep shutdown [--json]`: the daemon stops every service in reverse dependency order, then
+ * exits; this command waits until the socket stops answering (at most 60 s) and says so, or
+ * with --json prints each service's final state (shutdown-results.ts).
  */
 import { UpkeepError } from "../../core/errors.js";
 import type { ParsedCommand } from "../command-spec.js";
 import { requestJson, type Endpoint } from "../client.js";
 import { writeLine, type CliIo } from "../io.js";
 import { pollUntil } from "../poll.js";
-import { endpointFor, resolveTarget } from "../target.js";
+import { writeFailedRequestJson, writeResultsJson } from "../render/action-results.js";
+import { endpointFor, resolveTarget, type Target } from "../target.js";
 
 const SHUTDOWN_DEADLINE_MS = 60_000;
 const PROBE_TIMEOUT_MS = 2000;
@@ -25,9 +27,7 @@ export async function daemonGone(endpoint: Endpoint): Promise<boolean> {
 }
 
 /** Asks the daemon to shut down and waits until it is gone. */
-export async function run(command: ParsedCommand, io: CliIo): Promise<number> {
-  const target = resolveTarget(command.globals, io.env, io.cwd);
-  const endpoint = endpointFor(target);
+async function shutDown(target: Target, endpoint: Endpoint): Promise<void> {
   await requestJson<{ ok: boolean }>(endpoint, "POST", "/api/v1/shutdown", {});
   const gone = await pollUntil(async () => ((await daemonGone(endpoint)) ? true : undefined), {
     deadlineMs: SHUTDOWN_DEADLINE_MS,
@@ -42,6 +42,27 @@ export async function run(command: ParsedCommand, io: CliIo): Promise<number> {
       },
     );
   }
-  writeLine(io.stdout, "upkeep daemon stopped");
-  return 0;
+}
+
+/** Shuts the daemon down and says so; --json: each service's final state, exit 1 if one runs. */
+export async function run(command: ParsedCommand, io: CliIo): Promise<number> {
+  const target = resolveTarget(command.globals, io.env, io.cwd);
+  const endpoint = endpointFor(target);
+  if (command.flags.json !== true) {
+    await shutDown(target, endpoint);
+    writeLine(io.stdout, "upkeep daemon stopped");
+    return 0;
+  }
+  const { watchShutdown } = await import("./shutdown-results.js");
+  try {
+    const watch = await watchShutdown(endpoint);
+    watch.arm();
+    await shutDown(target, endpoint);
+    const results = await watch.results();
+    writeResultsJson(io.stdout, { results });
+    return results.every((r) => r.ok) ? 0 : 1;
+  } catch (err) {
+    writeFailedRequestJson(io.stdout, err);
+    throw err;
+  }
 }

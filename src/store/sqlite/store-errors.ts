@@ -18,7 +18,7 @@ export function storeCorruptError(file: string, sqliteMessage: string, cause?: u
   return new UpkeepError("STORE_CORRUPT", `state store ${file} is corrupt: ${sqliteMessage}`, {
     hint:
       `stop upkeep, move it aside and start again: ${move} ` +
-      `(upkeep will then treat every running service as unknown; see docs/store.md)`,
+      `(upkeep will then treat every running service as unknown)`,
     details: { file },
     cause,
   });
