@@ -4,13 +4,14 @@
  * services' cgroups are made inside it (`<unit>/upkeep/<state id>/<service>`), never at the top
  * of the hierarchy, where systemd owns every directory. The daemon itself moves into a leaf,
  * `<unit>/supervisor`: cgroup v2's no-internal-process rule lets a cgroup with processes in it
- * hand no controller to its children, and systemd ≥ 254 names the same leaf (DelegateSubgroup=).
+ * hand no controller to its children (a unit with systemd ≥ 254's DelegateSubgroup=supervisor
+ * starts the daemon in that leaf already, which is recognised).
  *
  * A delegated cgroup is told by the `trusted.delegate` extended attribute systemd sets on it
  * (`user.delegate` for a user manager's units): read, never guessed from a name. Without the
  * native addon no attribute can be read, and upkeep's cgroups stay at the top as before.
  */
-import { accessSync, constants, mkdirSync, writeFileSync } from "node:fs";
+import { accessSync, constants, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { errnoOf } from "../core/errors.js";
 import { native } from "../core/native.js";
@@ -29,9 +30,20 @@ export interface DelegatedCgroup {
   inLeaf: boolean;
 }
 
-/** True when systemd marked the cgroup directory as delegated (never throws: unreadable is "no"). */
+/**
+ * True when systemd marked the cgroup directory as delegated and it is this process's user's
+ * (systemd chowns a delegated cgroup to the unit's User=): a root daemon that a user's own
+ * delegated subtree (user@UID.service, also marked) got hold of does not put its services'
+ * cgroups where that user could move or remove them. Never throws: unreadable is "no".
+ */
 export function isDelegatedCgroup(dir: string): boolean {
   if (native === null || typeof native.getXattr !== "function") return false;
+  try {
+    if (statSync(dir).uid !== process.geteuid?.()) return false;
+  } catch (err) {
+    if (errnoOf(err) === undefined) throw err;
+    return false; // gone, or not ours to look at
+  }
   for (const name of DELEGATE_ATTRIBUTES) {
     try {
       if (native.getXattr(dir, name) === "1") return true;
