@@ -61,6 +61,8 @@ export class SystemdNotifier {
   private watchdog: NodeJS.Timeout | null = null;
   private failed = false;
   private closed = false;
+  /** STOPPING=1 was sent: a start-up that finishes after a SIGTERM must not say READY=1. */
+  private stopped = false;
 
   constructor(
     private readonly target: NotifyTarget,
@@ -71,6 +73,7 @@ export class SystemdNotifier {
 
   /** READY=1 with the first STATUS=, and the watchdog's pings from now on. */
   ready(): void {
+    if (this.stopped) return;
     this.lastStatus = this.summary();
     this.send(`READY=1\nSTATUS=${this.lastStatus}`);
     const usec = this.target.watchdogUsec;
@@ -84,7 +87,7 @@ export class SystemdNotifier {
 
   /** Something changed: STATUS= is sent shortly (changes within STATUS_COALESCE_MS make one). */
   statusChanged(): void {
-    if (this.closed || this.lastStatus === null || this.statusTimer !== null) return;
+    if (this.stopped || this.lastStatus === null || this.statusTimer !== null) return;
     this.statusTimer = setTimeout(() => {
       this.statusTimer = null;
       const status = this.summary();
@@ -101,6 +104,7 @@ export class SystemdNotifier {
    * systemd then waits that long instead of killing the daemon mid-stop.
    */
   stopping(worstMs: number): void {
+    this.stopped = true;
     this.clearTimers();
     this.send(`STOPPING=1\nSTATUS=stopping all services\nEXTEND_TIMEOUT_USEC=${Math.ceil(worstMs) * 1000}`);
   }
