@@ -90,7 +90,7 @@ const skip = systemdBootUnavailable();
 test(
   "under systemd: READY and STATUS, services' cgroups inside the unit, a SIGKILLed daemon restarted and adopting every service, reload, stop",
   { skip, timeout: 180_000 },
-  () =>
+  (t) =>
     withTestEnv(async (env) => {
       env.writeConfig(SERVICES.join("\n") + "\n");
       const systemd = new BootedSystemd(env.dir, writeUnits(env));
@@ -98,12 +98,14 @@ test(
       const serviceCgroup = (name: string): string =>
         join(unitCgroup, "upkeep", stateDirId(env.stateDir), name);
       try {
+        const booting = Date.now();
         await systemd.boot();
         // Type=notify: active only after READY=1, which comes once the socket answers.
         await waitFor(() => systemd.property("upkeep.service", "ActiveState") === "active", {
           what: "upkeep.service to be active (READY=1)",
           timeout: 60_000,
         });
+        t.diagnostic(`systemd booted and upkeep.service active (READY=1) in ${Date.now() - booting} ms`);
         assert.equal((await env.api("GET", "/api/v1/status")).status, 200, "the socket answers once active");
         assert.equal(systemd.systemctl("start", "quoting.service").code, 0);
         assert.equal(
@@ -132,6 +134,7 @@ test(
         );
 
         // SIGKILL the daemon: systemd starts another (Restart=always), which adopts a and b.
+        const killed = Date.now();
         process.kill(daemonPid, "SIGKILL");
         const successor = await waitFor(
           () => {
@@ -140,6 +143,9 @@ test(
             return pid !== undefined && pid !== daemonPid && active ? pid : null;
           },
           { what: "systemd to restart the daemon and the new one to be READY", timeout: 60_000 },
+        );
+        t.diagnostic(
+          `SIGKILL to the restarted daemon's READY=1: ${Date.now() - killed} ms (RestartSec=1s included)`,
         );
         assert.equal(systemd.property("upkeep.service", "NRestarts"), "1");
         assert.deepEqual(
