@@ -64,6 +64,8 @@ export class BootedSystemd {
   private unshare: ChildProcess | null = null;
   /** systemd's PID on the host. */
   initPid = 0;
+  /** What enter.sh and unshare printed (a failed mount, unshare's own complaints). */
+  output = "";
 
   constructor(
     /** The test's dir: the only path writable inside (same path). */
@@ -89,12 +91,14 @@ export class BootedSystemd {
         this.dir,
         this.unitsDir,
       ],
-      { stdio: ["ignore", "inherit", "inherit"] },
+      { stdio: ["ignore", "pipe", "pipe"] },
     );
     const unshare = this.unshare;
+    unshare.stdout?.on("data", (d: Buffer) => (this.output += d.toString()));
+    unshare.stderr?.on("data", (d: Buffer) => (this.output += d.toString()));
     this.initPid = await waitFor(
       () => {
-        if (unshare.exitCode !== null) throw new Error(`unshare exited ${unshare.exitCode}`);
+        if (unshare.exitCode !== null) throw new Error(`unshare exited ${unshare.exitCode}: ${this.output}`);
         const children = readFileSync(`/proc/${unshare.pid}/task/${unshare.pid}/children`, "utf8").trim();
         return children === "" ? null : Number(children.split(" ")[0]);
       },

@@ -184,9 +184,12 @@ test(
             encoding: "utf8",
           },
         ).stdout;
-        throw new Error(`${err instanceof Error ? err.message : String(err)}\n--- logs ---\n${log}`, {
-          cause: err,
-        });
+        throw new Error(
+          `${err instanceof Error ? err.message : String(err)}\n--- logs ---\n${log}\n--- enter.sh ---\n${systemd.output}`,
+          {
+            cause: err,
+          },
+        );
       } finally {
         await systemd.stop();
       }
