@@ -34,7 +34,7 @@ export interface DelegatedCgroup {
  * True when systemd marked the cgroup directory as delegated and it is this process's user's
  * (systemd chowns a delegated cgroup to the unit's User=): a root daemon that a user's own
  * delegated subtree (user@UID.service, also marked) got hold of does not put its services'
- * cgroups where that user could move or remove them. Never throws: unreadable is "no".
+ * cgroups where that user could move or remove them. A system error reading it counts as "no".
  */
 export function isDelegatedCgroup(dir: string): boolean {
   if (native === null || typeof native.getXattr !== "function") return false;
