@@ -538,6 +538,7 @@ NAPI_MODULE_INIT() {
   register_pidfd_functions(env, exports);
   register_notify_functions(env, exports);
   register_fifo_functions(env, exports);
+  register_sd_notify_functions(env, exports);
 #ifdef HAVE_CLONE3_STUB
   napi_get_boolean(env, true, &supported);
 #else

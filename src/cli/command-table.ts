@@ -302,4 +302,44 @@ export const COMMANDS: readonly CommandSpec[] = [
     hidden: true,
     load: () => import("./commands/complete.js"),
   },
+  {
+    name: "systemd-unit",
+    summary: "print (or install) the systemd unit that runs this daemon",
+    usage: "[--install [--force] [--unit-dir DIR]] [--exec PATH]",
+    description:
+      "Prints a systemd unit (Type=notify, Restart=always, KillMode=process, Delegate=yes) that runs\n" +
+      "the daemon for this config with absolute paths; no daemon is needed. With --install it writes\n" +
+      "/etc/systemd/system/upkeep.service (a different existing file only with --force) and prints\n" +
+      "the next step: systemctl daemon-reload && systemctl enable --now upkeep.",
+    flags: [
+      {
+        key: "install",
+        long: "--install",
+        kind: "boolean",
+        help: "write the unit file instead of printing it",
+      },
+      {
+        key: "force",
+        long: "--force",
+        kind: "boolean",
+        help: "with --install: replace a unit file whose content differs",
+      },
+      {
+        key: "unit-dir",
+        long: "--unit-dir",
+        kind: "string",
+        valueName: "DIR",
+        help: "with --install: write into DIR instead of /etc/systemd/system",
+      },
+      {
+        key: "exec",
+        long: "--exec",
+        kind: "string",
+        valueName: "PATH",
+        help: "run the daemon as PATH (an upkeep launcher, e.g. /usr/bin/upkeep) instead of this node and CLI",
+      },
+    ],
+    positionals: { name: "", min: 0, max: 0 },
+    load: () => import("./commands/systemd-unit.js"),
+  },
 ];

@@ -36,6 +36,12 @@ export const ERROR_CATALOGUE = {
   API_NOT_FOUND: { exit: 1, http: 404, summary: "no such API route" },
   API_BAD_REQUEST: { exit: 2, http: 400, summary: "a request field is missing or not valid" },
   API_UNAUTHORIZED: { exit: 1, http: 401, summary: "the request has no valid bearer token" },
+  SYSTEMD_UNIT_EXISTS: {
+    exit: 1,
+    http: 409,
+    summary: "a different systemd unit file is already installed (systemd-unit --install)",
+  },
+  SYSTEMD_UNIT_NOT_WRITTEN: { exit: 1, http: 500, summary: "the systemd unit file could not be written" },
   INTERNAL: { exit: 1, http: 500, summary: "an unexpected internal error (a bug: please report it)" },
 } as const satisfies Record<string, { exit: 1 | 2 | 3; http: number; summary: string }>;
 

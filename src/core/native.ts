@@ -3,8 +3,8 @@
  * neither forks the daemon's memory nor moves the daemon between cgroups nor waits for the
  * child's execve, renameat2(RENAME_EXCHANGE) for PID files, splice(2) from a log FIFO
  * into its file (native/pipe.c), pidfds for processes that are not our children
- * (native/pidfd.c), the datagram socket of $NOTIFY_SOCKET (native/notify.c) and mknod for log
- * FIFOs (native/fifo.c). Loaded once;
+ * (native/pidfd.c), the datagram socket of $NOTIFY_SOCKET (native/notify.c), mknod for log
+ * FIFOs (native/fifo.c), and the daemon's own sd_notify and cgroup xattrs (native/sd-notify.c). Loaded once;
  * when it is missing (not built) callers fall back to Node's own child_process, to a temp file
  * renamed into place and to reading the FIFO (notify readiness has no fallback), and
  * `nativeLoadError` says why. `nativeSpawn` is null where the clone3 stub is not built.
@@ -101,6 +101,17 @@ export interface NativeAddon {
    * per path on the loop thread (0: made, EEXIST: something was there).
    */
   mkfifos(paths: readonly string[], mode: number, done: (errnos: number[]) => void): void;
+  /**
+   * One datagram to a notify socket as sd_notify(3) sends it (native/sd-notify.c): `address`
+   * is NOTIFY_SOCKET's value, a path or an abstract name starting with '@'. Never blocks
+   * (MSG_DONTWAIT). Throws (errno, syscall, path): ECONNREFUSED when nothing is bound there,
+   * EAGAIN when the receiver's queue is full, EINVAL for any other form of address.
+   */
+  notifySend(address: string, text: string): void;
+  /** An extended attribute of a file (not following a symlink), null when it is not set. Throws (errno, syscall, path). */
+  getXattr(path: string, name: string): string | null;
+  /** Sets an extended attribute of a file (not following a symlink). Throws (errno, syscall, path). */
+  setXattr(path: string, name: string, value: string): void;
 }
 
 /** One datagram received on a notify socket. */

@@ -18,6 +18,9 @@ import { MemorySettler } from "./settle-memory.js";
 import { prepareTrustedStateDir, resolveSocketGroup } from "./state-dir-trust.js";
 import { answerStatusSignal } from "./status-dump.js";
 import { closeStrayDescriptors } from "./stray-descriptors.js";
+import { worstShutdownMs } from "../config/shutdown-time.js";
+import { joinSupervisorLeaf } from "./cgroup-leaf.js";
+import { SystemdNotifier, summarizeStates, takeNotifyTarget, type NotifyTarget } from "./systemd-notify.js";
 import { DaemonTerminal } from "./terminal.js";
 
 export interface DaemonOptions {
@@ -33,6 +36,8 @@ export interface DaemonOptions {
 export async function runDaemon(options: DaemonOptions): Promise<number> {
   // Before anything is opened: a pipe of the caller held here would never reach end of file.
   closeStrayDescriptors();
+  // systemd's notify socket is the daemon's alone: read and removed before anything is spawned.
+  const notifyTarget = takeNotifyTarget();
   const stateDirOverride = options.stateDirFlag ?? process.env["UPKEEP_STATE_DIR"];
   const loaded = loadConfig(options.configFile, stateDirOverride ? { stateDirOverride } : {});
   if (!loaded.ok) {
@@ -48,7 +53,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   try {
     const socketGid = prepareStateDir(config);
     const lock = await acquireInstanceLock(config.stateDir, { warn: (line) => say(line) });
-    return await runLocked(config, lock, options.force, socketGid);
+    return await runLocked(config, lock, options.force, socketGid, notifyTarget);
   } catch (err) {
     if (!(err instanceof UpkeepError)) throw err;
     console.error(`upkeep: ${err.message}`);
@@ -62,12 +67,16 @@ async function runLocked(
   lock: NetServer,
   force: boolean,
   socketGid: number | null,
+  notifyTarget: NotifyTarget | null,
 ): Promise<number> {
   // Keeps the newest `events_kept` events, pruning as they come (sqlite-store.ts).
   const store = openSqliteStore(config.stateDir, { eventsKept: config.eventsKept });
   writeFileAtomic(join(config.stateDir, "upkeep.pid"), String(process.pid));
   writeConfigSnapshot(config);
+  joinSupervisorLeaf(say); // under systemd's Delegate=yes: before the supervisor makes any cgroup
   const supervisor = new Supervisor(config, store);
+  const systemd = notifyTarget && new SystemdNotifier(notifyTarget, say, () => summarizeServices(supervisor));
+  if (systemd) supervisor.bus.subscribe(() => systemd.statusChanged());
   terminal = new DaemonTerminal((why) => {
     const reason = `stderr is gone (${why}): the daemon's messages are no longer printed; supervision goes on, and every event is in the store (upkeep events -f)`;
     supervisor.emit({ service: null, kind: "daemon", reason }).catch((err: unknown) => say("upkeep:", err));
@@ -83,6 +92,7 @@ async function runLocked(
     const shutdown = (why: string, code = 0): void => {
       if (stopping) return;
       say(`upkeep: ${why}: stopping all services`);
+      systemd?.stopping(worstShutdownMs(supervisor.config.services));
       memory.stop();
       stopping = (async () => {
         await supervisor.shutdown();
@@ -104,10 +114,12 @@ async function runLocked(
       })();
       stopping.then(
         (code) => {
+          systemd?.close();
           flushEventLines(); // the last events, before the process exits
           resolve(code);
         },
         (err: unknown) => {
+          systemd?.close();
           flushEventLines();
           say("upkeep: shutdown failed:", err);
           resolve(1);
@@ -133,6 +145,7 @@ async function runLocked(
         { supervisor, requestShutdown: () => shutdown("shutdown requested") },
         socketGid,
       );
+      systemd?.ready(); // the socket answers now: what Type=notify waits for
       say(
         `upkeep: daemon running (PID ${process.pid}), ${supervisor.runners.size} services, socket ${socketPath}`,
       );
@@ -145,6 +158,11 @@ async function runLocked(
     });
   });
   return done;
+}
+
+/** STATUS= for systemd: how many services are in which state. */
+function summarizeServices(supervisor: Supervisor): string {
+  return summarizeStates([...supervisor.runners.values()].map((r) => r.state));
 }
 
 /** Creates and checks the state dir (state-dir-trust.ts); returns socket_group's gid or null. */

@@ -3,7 +3,7 @@
  * ("/upkeep/ab12/web") map to directories (/sys/fs/cgroup/unified/upkeep/ab12/web). Hybrid
  * hosts mount v2 at /sys/fs/cgroup/unified, pure-v2 hosts at /sys/fs/cgroup: read, never assume.
  */
-import { accessSync, constants, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { errnoOf } from "../core/errors.js";
 
@@ -37,22 +37,6 @@ export function findCgroup2Mount(): Cgroup2Mount | null {
     break;
   }
   return cachedMount;
-}
-
-/** The writable cgroup2 mount point, or null (not root, UPKEEP_CGROUPS=0, no cgroup2, or mounted read-only). */
-export function detectCgroupRoot(): string | null {
-  if (process.getuid?.() !== 0) return null;
-  if (process.env["UPKEEP_CGROUPS"] === "0") return null; // the operator's choice (and the tests')
-  const mount = findCgroup2Mount();
-  if (mount === null) return null;
-  try {
-    accessSync(join(mount.mountPoint, "cgroup.procs"), constants.W_OK);
-  } catch (err) {
-    // EROFS (read-only mount, as in many containers) or EACCES: run without cgroups.
-    if (errnoOf(err) === "EROFS" || errnoOf(err) === "EACCES") return null;
-    throw err;
-  }
-  return mount.mountPoint;
 }
 
 /** The cgroup v2 path of a process as /proc/PID/cgroup shows it ("/upkeep/ab12/web"), or null. */

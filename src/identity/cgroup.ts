@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { UpkeepError, errnoOf } from "../core/errors.js";
 import { cgroupFsPath, findCgroup2Mount, readProcCgroup } from "./cgroup-mount.js";
 
-export { cgroupFsPath, cgroupRecordPath, detectCgroupRoot, readProcCgroup } from "./cgroup-mount.js";
+export { cgroupFsPath, cgroupRecordPath, readProcCgroup } from "./cgroup-mount.js";
+export { detectCgroupRoot } from "./cgroup-delegation.js";
 
 /** Creates (mkdir -p) `<root>/upkeep/<group>/<service>` and returns its path. */
 export function createServiceCgroup(root: string, group: string, service: string): string {

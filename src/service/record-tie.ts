@@ -18,7 +18,7 @@ import type { ServiceConfig } from "../config/model.js";
 import { STATE_ID_ENV, stateDirId } from "../config/state-dir-id.js";
 import { UpkeepError, errnoOf } from "../core/errors.js";
 import { cgroupFsPath, readProcCgroup } from "../identity/cgroup.js";
-import { findCgroup2Mount } from "../identity/cgroup-mount.js";
+import { findCgroupTop } from "../identity/cgroup-delegation.js";
 import {
   environContains,
   environValue,
@@ -39,14 +39,17 @@ export const SERVICE_ENV = "UPKEEP_SERVICE";
 /** This state dir's marks: its id, and the cgroup subtree its services are started in. */
 export interface StateDirScope {
   stateId: string;
-  /** `<cgroup2 mount>/upkeep/<stateId>`, or null without a cgroup v2 mount. */
+  /**
+   * `<top>/upkeep/<stateId>`, where top is the delegated cgroup the daemon runs in (under
+   * systemd) or else the cgroup2 mount point; null without a cgroup v2 mount.
+   */
   cgroupBase: string | null;
 }
 
 export function scopeOfStateDir(stateDir: string): StateDirScope {
   const stateId = stateDirId(stateDir);
-  const mount = findCgroup2Mount();
-  return { stateId, cgroupBase: mount === null ? null : join(mount.mountPoint, "upkeep", stateId) };
+  const top = findCgroupTop();
+  return { stateId, cgroupBase: top === null ? null : join(top, "upkeep", stateId) };
 }
 
 /** The environment entries every process upkeep spawned for `service` from this state dir carries. */

@@ -7,6 +7,7 @@ import {
 } from "./port-preflight.js";
 import type { ServiceConfig } from "../config/model.js";
 import { processShapeOf } from "../config/process-shape.js";
+import { stopWaitMs } from "../config/shutdown-time.js";
 import type { EventRecord, NewEvent, ProcessRecord, ServiceRecord, StateStore } from "../store/store.js";
 import { initialContext, transition, type MachineContext } from "./machine.js";
 import { restoreAttempts } from "./start-limit.js";
@@ -148,8 +149,7 @@ export class ServiceRunner {
    * services also a start in progress, which the stop waits behind (at most start_timeout).
    */
   get stopWaitMs(): number {
-    const { type, stop, startTimeoutMs } = this.config;
-    return stop.timeoutMs + (type === "forking" || type === "external" ? startTimeoutMs : 0);
+    return stopWaitMs(this.config);
   }
 
   /**

@@ -1,10 +1,8 @@
+import { KILL_WAIT_MS } from "../config/shutdown-time.js";
 import { killTreeAndWait, signalTree } from "../identity/kill-tree.js";
 import type { TreeSelector } from "../identity/process-tree.js";
 import type { ProcessRecord } from "../store/store.js";
 import type { Effect, MachineEvent } from "./states.js";
-
-/** How long a SIGKILL of a tree may take before the survivors are reported. */
-const KILL_WAIT_MS = 5_000;
 
 /** The selector that finds every process of a recorded service start. */
 export function selectorOf(record: ProcessRecord): TreeSelector {
