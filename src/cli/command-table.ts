@@ -340,6 +340,11 @@ export const COMMANDS: readonly CommandSpec[] = [
       },
     ],
     positionals: { name: "", min: 0, max: 0 },
+    examples: [
+      "upkeep --config /etc/upkeep/upkeep.yaml systemd-unit",
+      "upkeep --config /etc/upkeep/upkeep.yaml systemd-unit --install --exec /usr/bin/upkeep",
+      "systemctl daemon-reload && systemctl enable --now upkeep",
+    ],
     load: () => import("./commands/systemd-unit.js"),
   },
 ];
