@@ -135,6 +135,15 @@ export const nativeSpawnError: string | null =
   (nativeSpawn ? null : `the clone3 stub is for x86_64 and arm64 only; this is ${process.arch}`);
 
 /**
+ * One line for the daemon's start when the addon was wanted but did not load: what runs instead
+ * (docs/install.md, "Fallbacks"). Null when it loaded or UPKEEP_NATIVE=0 turned it off on purpose.
+ */
+export const nativeFallbackNotice: string | null =
+  loaded.error === null || process.env["UPKEEP_NATIVE"] === "0"
+    ? null
+    : `the native addon is not loaded, so services start through Node's child_process, log FIFOs are read without splice(2) and notify readiness is unavailable (docs/install.md, "Fallbacks"): ${loaded.error}`;
+
+/**
  * The FIFO holder program (native/fifo-holder.c), built beside the addon: the one in the
  * addon's folder, else the first found; null when there is none or the addon is turned off.
  */
