@@ -96,11 +96,12 @@ export function runningPrograms(name: string): string[] {
 }
 
 /**
- * Starts `launcher --config <env's config> daemon` with `path` as PATH, records it in `env`
+ * Starts `...command --config <env's config> daemon` with `path` as PATH, records it in `env`
  * (whose teardown stops it), and waits for its socket to answer.
  */
-export async function startInstalledDaemon(env: TestEnv, launcher: string, path: string): Promise<void> {
-  const child = spawn(launcher, ["--config", env.configFile, "daemon"], {
+export async function startDaemonWith(env: TestEnv, command: string[], path: string): Promise<void> {
+  const [launcher = "", ...args] = command;
+  const child = spawn(launcher, [...args, "--config", env.configFile, "daemon"], {
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
     env: { ...process.env, PATH: path, UPKEEP_TEST_MARKER: env.marker },

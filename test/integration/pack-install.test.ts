@@ -23,7 +23,7 @@ import {
   packCheckout,
   runOk,
   runningPrograms,
-  startInstalledDaemon,
+  startDaemonWith,
 } from "../helpers/package.js";
 
 const ARCH = process.arch;
@@ -142,7 +142,7 @@ test("installed with no compiler on PATH, the CLI and daemon run on the prebuilt
 
   await withTestEnv(async (env) => {
     env.writeConfig(SERVICE);
-    await startInstalledDaemon(env, launcher, noCompilerPath);
+    await startDaemonWith(env, [launcher], noCompilerPath);
     await env.waitForService("sleeper", "running", "the service of the installed daemon to run");
     const prebuilt = join(pkg, "prebuilds", `linux-${ARCH}`);
     assert.deepEqual(mappedNativeFiles(env.daemon!.pid!), [
@@ -178,7 +178,7 @@ test("without a prebuilt addon and no compiler, the install succeeds and says in
 
   await withTestEnv(async (env) => {
     env.writeConfig(SERVICE);
-    await startInstalledDaemon(env, join(prefix, "bin/upkeep"), noCompilerPath);
+    await startDaemonWith(env, [join(prefix, "bin/upkeep")], noCompilerPath);
     await env.waitForService("sleeper", "running", "the service to run through child_process");
     const notice = env.daemonOutput.split("\n").filter((line) => line.includes("native addon is not loaded"));
     assert.equal(notice.length, 1, env.daemonOutput);
@@ -199,7 +199,7 @@ test("without a prebuilt addon but with a tool chain, the install builds the add
   const pkg = join(prefix, "lib/node_modules/upkeep");
   await withTestEnv(async (env) => {
     env.writeConfig(SERVICE);
-    await startInstalledDaemon(env, join(prefix, "bin/upkeep"), noCompilerPath);
+    await startDaemonWith(env, [join(prefix, "bin/upkeep")], noCompilerPath);
     await env.waitForService("sleeper", "running", "the service of the source-built daemon to run");
     assert.ok(mappedNativeFiles(env.daemon!.pid!).includes(join(pkg, "build/Release/upkeep_native.node")));
     assert.ok(runningPrograms("upkeep-fifo-holder").includes(join(pkg, "build/Release/upkeep-fifo-holder")));
