@@ -8,8 +8,9 @@
 //
 // upkeep's own C is compiled directly (a few files, no generated code): 2 s per target. SQLite
 // is compiled through better-sqlite3's binding.gyp with node-gyp, for its defines; for a
-// foreign target that takes about a minute here, so the result is kept in
-// node_modules/.cache/upkeep-prebuilds/ under better-sqlite3's version, the target and the ABI.
+// foreign target that takes one to two minutes here, so the result is kept in
+// ~/.cache/upkeep-prebuilds/ (or $XDG_CACHE_HOME's) under better-sqlite3's version, the target
+// and the ABI, where `npm ci` does not remove it.
 import { spawnSync } from "node:child_process";
 import {
   copyFileSync,
@@ -23,6 +24,7 @@ import {
   rmSync,
 } from "node:fs";
 import { createRequire } from "node:module";
+import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 
 const ROOT = resolve(dirname(new URL(import.meta.url).pathname), "..");
@@ -128,7 +130,7 @@ function buildSqlite(arch, target, outDir, nodeDir) {
   const require = createRequire(join(ROOT, "package.json"));
   const source = dirname(require.resolve("better-sqlite3/package.json"));
   const { version } = JSON.parse(readFileSync(join(source, "package.json"), "utf8"));
-  const cacheDir = join(ROOT, "node_modules/.cache/upkeep-prebuilds");
+  const cacheDir = join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "upkeep-prebuilds");
   const cached = join(cacheDir, `better-sqlite3-${version}-linux-${arch}-abi${ABI}.node`);
   if (!existsSync(cached)) {
     const local = join(source, "build/Release/better_sqlite3.node");
