@@ -88,6 +88,22 @@ static inline long raw4(long n, long a, long b, long c, long d) {
   __asm__ volatile("syscall" : "=a"(ret) : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10) : "rcx", "r11", "memory");
   return ret;
 }
+#define HAVE_RAW_SYSCALLS 1
+#elif defined(__aarch64__)
+/* arm64: number in x8, arguments in x0-x3, result in x0; svc preserves every other register. */
+static inline long raw4(long n, long a, long b, long c, long d) {
+  register long x8 __asm__("x8") = n;
+  register long x0 __asm__("x0") = a;
+  register long x1 __asm__("x1") = b;
+  register long x2 __asm__("x2") = c;
+  register long x3 __asm__("x3") = d;
+  __asm__ volatile("svc #0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3) : "memory");
+  return x0;
+}
+#define HAVE_RAW_SYSCALLS 1
+#endif
+
+#ifdef HAVE_RAW_SYSCALLS
 #define raw0(n) raw4((n), 0, 0, 0, 0)
 #define raw1(n, a) raw4((n), (long)(a), 0, 0, 0)
 #define raw2(n, a, b) raw4((n), (long)(a), (long)(b), 0, 0)
@@ -141,7 +157,8 @@ struct child_dirent {
  */
 __attribute__((no_stack_protector)) static void child_mark_cloexec(void) {
   if (raw3(SYS_CLOSE_RANGE, 3, (long)~0U, CLOSE_RANGE_CLOEXEC) == 0) return;
-  long dir = raw3(SYS_open, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+  /* openat, not open: arm64 has no open system call. */
+  long dir = raw4(SYS_openat, AT_FDCWD, (long)"/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
   if (dir >= 0) {
     char buffer[2048] __attribute__((aligned(8)));
     long got;
@@ -196,9 +213,11 @@ __attribute__((no_stack_protector)) static int child_main(void *arg) {
 }
 
 /* clone3 with a function to run on the new stack, as glibc's clone3.S does: the child returns
- * from the syscall on its own stack, so it must not return into C. fn and arg travel in r8/r9,
- * which the syscall preserves in both processes. Returns the PID, or -errno. */
+ * from the syscall on its own stack, so it must not return into C. fn and arg travel in
+ * registers the syscall preserves in both processes (r8/r9 on x86_64, x11/x12 on arm64).
+ * Returns the PID, or -errno. */
 long upkeep_clone3(struct clone_args *args, size_t size, int (*fn)(void *), void *arg);
+#if defined(__x86_64__)
 __asm__(".text\n"
         ".globl upkeep_clone3\n"
         ".type upkeep_clone3,@function\n"
@@ -218,6 +237,27 @@ __asm__(".text\n"
         "  hlt\n"
         "1: ret\n"
         ".size upkeep_clone3, .-upkeep_clone3\n");
+#elif defined(__aarch64__)
+__asm__(".text\n"
+        ".globl upkeep_clone3\n"
+        ".type upkeep_clone3,%function\n"
+        ".p2align 2\n"
+        "upkeep_clone3:\n"
+        "  mov x11, x2\n"
+        "  mov x12, x3\n"
+        "  mov x8, #435\n" /* SYS_clone3 */
+        "  svc #0\n"
+        "  cbnz x0, 1f\n"
+        "  mov x29, #0\n"
+        "  mov x30, #0\n"
+        "  mov x0, x12\n"
+        "  blr x11\n"
+        "  mov x8, #94\n" /* SYS_exit_group; x0 holds fn's result */
+        "  svc #0\n"
+        "  brk #0\n"
+        "1: ret\n"
+        ".size upkeep_clone3, .-upkeep_clone3\n");
+#endif
 #define HAVE_CLONE3_STUB 1
 #endif
 

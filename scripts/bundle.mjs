@@ -6,9 +6,11 @@
 // services: first line of the daemon's code at 270–290 ms unbundled, 190 ms bundled). The
 // CLI's short commands gain nothing measurable; they use the same bundle.
 //
-// Kept outside the bundle: better-sqlite3 (a native addon with its own loader). The output
-// folder sits at the same depth as dist/src/cli/, so the relative path to the native addon
-// (build/Release/) in src/core/native.ts holds in both.
+// better-sqlite3's JavaScript is bundled too: the npm package of upkeep ships its compiled part
+// in prebuilds/ and passes it as `nativeBinding` (src/store/sqlite/binding.ts), so an install
+// needs neither better-sqlite3's download of a binary nor a compiler (docs/install.md). Only
+// `.node` files stay outside. The output folder sits at the same depth as dist/src/core/, so
+// the relative paths to build/Release/ and prebuilds/ in src/core/native-files.ts hold in both.
 import { rmSync } from "node:fs";
 import { build } from "esbuild";
 
@@ -23,7 +25,7 @@ await build({
   format: "esm",
   platform: "node",
   target: "node20",
-  external: ["better-sqlite3", "*.node"],
+  external: ["*.node"],
   // ES modules have no `require`; the bundled CommonJS packages (yaml, shell-quote) need one.
   banner: {
     js: 'import { createRequire as __upkeepRequire } from "node:module"; const require = __upkeepRequire(import.meta.url);',

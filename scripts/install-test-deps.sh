@@ -4,9 +4,16 @@
 # Debian's nginx (the forking-service test) and redis-server (notify readiness), man-db and
 # groff (the man pages), zsh and fish (shell completion). `npm test` runs
 # it first, so the README's test command works on a new machine; .ci/run calls it before `npm ci`.
+# For the package tests (docs/install.md): Debian's arm64 cross tool chain (`npm pack` builds the
+# linux-arm64 prebuilds with it), qemu-user (the arm64 binaries run under qemu-aarch64) and an
+# arm64 Node from the npm registry (scripts/fetch-arm64-node.sh).
 # Nothing is installed when all is present. Without root it names what is missing and the command.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
+
+if ! bash "$(dirname "$0")/fetch-arm64-node.sh" >/dev/null; then
+  echo "upkeep tests: could not fetch an arm64 Node from the npm registry; test/integration/arm64-qemu skips" >&2
+fi
 
 packages=()
 for tool in make g++ python3 mkfifo setsid; do
@@ -15,6 +22,8 @@ for tool in make g++ python3 mkfifo setsid; do
     break
   fi
 done
+command -v aarch64-linux-gnu-g++ >/dev/null || packages+=(gcc-aarch64-linux-gnu g++-aarch64-linux-gnu)
+command -v qemu-aarch64 >/dev/null || packages+=(qemu-user)
 [ -x /usr/sbin/nginx ] || packages+=(nginx-light)
 [ -x /usr/bin/redis-server ] || packages+=(redis-server)
 # The man pages are rendered with `man -l` (man-db, groff); the completion scripts are loaded in

@@ -27,6 +27,7 @@ export const ERROR_CATALOGUE = {
   IDENTITY_UNPROVEN: { exit: 1, http: 409, summary: "a live process cannot be tied to the service" },
   STORE_CORRUPT: { exit: 1, http: 500, summary: "the state store is corrupt or unreadable" },
   STORE_LOCKED: { exit: 1, http: 503, summary: "the state store is locked by another process" },
+  STORE_UNAVAILABLE: { exit: 1, http: 500, summary: "no SQLite binding loads for this Node version and CPU" },
   STATE_DIR_UNUSABLE: {
     exit: 1,
     http: 500,

@@ -4,21 +4,20 @@
  * child's execve, renameat2(RENAME_EXCHANGE) for PID files, splice(2) from a log FIFO
  * into its file (native/pipe.c), pidfds for processes that are not our children
  * (native/pidfd.c), the datagram socket of $NOTIFY_SOCKET (native/notify.c), mknod for log
- * FIFOs (native/fifo.c), and the daemon's own sd_notify and cgroup xattrs (native/sd-notify.c). Loaded once;
- * when it is missing (not built) callers fall back to Node's own child_process, to a temp file
+ * FIFOs (native/fifo.c), and the daemon's own sd_notify and cgroup xattrs (native/sd-notify.c).
+ * Loaded once, from a local build or the package's prebuilt binaries (native-files.ts); when it
+ * is missing callers fall back to Node's own child_process, to a temp file
  * renamed into place and to reading the FIFO (notify readiness has no fallback), and
  * `nativeLoadError` says why. `nativeSpawn` is null where the clone3 stub is not built.
  */
-import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
 import { constants } from "node:os";
+import { findNativeFiles, loadFirstNative } from "./native-files.js";
 
 /** How a child ended: an exit code, or the number of the signal that killed it. */
 export type NativeExit = (code: number | null, signal: number | null) => void;
 
 export interface NativeAddon {
-  /** False where the clone3 stub is not built (it is x86_64 assembly). */
+  /** False where the clone3 stub is not built (it is x86_64 and arm64 assembly). */
   supported: boolean;
   /**
    * clone3 + execve, returns the PID at once; throws (errno, syscall) when the clone fails.
@@ -124,15 +123,14 @@ export interface NotifyDatagram {
 /** An opaque poll handle of the addon. */
 export type PollHandle = { readonly __poll: unique symbol };
 
-function load(): { addon: NativeAddon | null; error: string | null } {
-  if (process.env["UPKEEP_NATIVE"] === "0") return { addon: null, error: "UPKEEP_NATIVE=0 turns it off" };
+function load(): { addon: NativeAddon | null; error: string | null; dir: string | null } {
+  if (process.env["UPKEEP_NATIVE"] === "0")
+    return { addon: null, error: "UPKEEP_NATIVE=0 turns it off", dir: null };
   try {
-    // dist/src/core/native.js → <repo>/build/Release (node-gyp's output folder).
-    const require = createRequire(import.meta.url);
-    const addon = require("../../../build/Release/upkeep_native.node") as NativeAddon;
-    return { addon, error: null };
+    const loaded = loadFirstNative<NativeAddon>(findNativeFiles("upkeep_native.node"), "native addon");
+    return { addon: loaded.module, error: null, dir: loaded.dir };
   } catch (err) {
-    return { addon: null, error: err instanceof Error ? err.message : String(err) };
+    return { addon: null, error: err instanceof Error ? err.message : String(err), dir: null };
   }
 }
 
@@ -145,16 +143,26 @@ export const nativeLoadError: string | null = loaded.error;
 /** The addon's spawn, or null with the reason in `nativeSpawnError`. */
 export const nativeSpawn: NativeAddon["spawn"] | null = loaded.addon?.supported ? loaded.addon.spawn : null;
 export const nativeSpawnError: string | null =
-  loaded.error ?? (nativeSpawn ? null : `the clone3 stub is x86_64 only; this is ${process.arch}`);
+  loaded.error ??
+  (nativeSpawn ? null : `the clone3 stub is for x86_64 and arm64 only; this is ${process.arch}`);
 
 /**
- * The FIFO holder program (native/fifo-holder.c), built beside the addon; null when it is not
- * there or the addon is turned off.
+ * One line for the daemon's start when the addon was wanted but did not load: what runs instead
+ * (docs/install.md, "Fallbacks"). Null when it loaded or UPKEEP_NATIVE=0 turned it off on purpose.
+ */
+export const nativeFallbackNotice: string | null =
+  loaded.error === null || process.env["UPKEEP_NATIVE"] === "0"
+    ? null
+    : `the native addon is not loaded, so services start through Node's child_process, log FIFOs are read without splice(2) and notify readiness is unavailable (docs/install.md, "Fallbacks"): ${loaded.error}`;
+
+/**
+ * The FIFO holder program (native/fifo-holder.c), built beside the addon: the one in the
+ * addon's folder, else the first found; null when there is none or the addon is turned off.
  */
 export const fifoHolderProgram: string | null = ((): string | null => {
   if (process.env["UPKEEP_NATIVE"] === "0") return null;
-  const path = fileURLToPath(new URL("../../../build/Release/upkeep-fifo-holder", import.meta.url));
-  return existsSync(path) ? path : null;
+  const found = findNativeFiles("upkeep-fifo-holder");
+  return found.find((path) => loaded.dir !== null && path.startsWith(`${loaded.dir}/`)) ?? found[0] ?? null;
 })();
 
 const ERRNO_NAMES = new Map(Object.entries(constants.errno).map(([name, number]) => [number, name]));

@@ -7,6 +7,7 @@ import type { Config } from "../config/model.js";
 import { loadConfig } from "../config/load.js";
 import { writeFileAtomic } from "../core/atomic-write.js";
 import { isErrno, UpkeepError } from "../core/errors.js";
+import { nativeFallbackNotice } from "../core/native.js";
 import { openSqliteStore } from "../store/sqlite/open.js";
 import type { EventRecord } from "../store/store.js";
 import { reloadConfig } from "../supervisor/apply-config.js";
@@ -50,6 +51,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   const { config } = loaded;
   // Keys accepted but not acted on (e.g. `http:`) are said at start, not only by `config check`.
   for (const note of loaded.notes) console.error(`upkeep: ${formatNote(note)}`);
+  if (nativeFallbackNotice !== null) console.error(`upkeep: ${nativeFallbackNotice}`);
   try {
     const socketGid = prepareStateDir(config);
     const lock = await acquireInstanceLock(config.stateDir, { warn: (line) => say(line) });

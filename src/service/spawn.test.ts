@@ -58,9 +58,11 @@ function fileOutput(): ServiceOutput & { read(): { out: string; err: string } } 
 }
 
 test(
-  "the native spawner is built and loaded on x86_64 Linux (npm ci builds it)",
+  "the native spawner is built and loaded on x86_64 and arm64 Linux (npm ci builds it)",
   {
-    skip: process.arch === "x64" ? false : `the clone3 stub is x86_64 only; this is ${process.arch}`,
+    skip: ["x64", "arm64"].includes(process.arch)
+      ? false
+      : `the clone3 stub is for x86_64 and arm64; this is ${process.arch}`,
   },
   () => {
     assert.equal(nativeSpawnError, null);

@@ -198,7 +198,12 @@ function spawnNative(
     // The cgroup refused the child (removed, or gained controllers): start it outside and
     // place it at once, as the child_process path does when the daemon cannot move itself.
     if (cgroupPath === null || error.syscall !== "clone3") throw describeSpawnError(error, request);
-    pid = start(null);
+    try {
+      pid = start(null);
+    } catch (again) {
+      // As Node's error (code, syscall): spawnService tells "no clone3 here" by them.
+      throw describeSpawnError(nativeError(again), request);
+    }
     placeInCgroup(cgroupPath, pid);
   }
   // Outside the try: the process exists now, whatever the marker does.

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, statSync } from "node:fs";
 import { readHostId } from "../../core/host-id.js";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import { loadSqliteBinding } from "./binding.js";
 import { UpkeepError } from "../../core/errors.js";
 import { prepareQueries } from "./queries.js";
 import { SCHEMA_VERSION, migrateSchema, readSchemaVersion } from "./schema.js";
@@ -63,16 +64,21 @@ export function openSqliteStore(stateDir: string, options: OpenSqliteStoreOption
   let db: Database.Database | undefined;
   try {
     if (readOnly) {
-      db = new Database(file, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
+      db = new Database(file, {
+        readonly: true,
+        fileMustExist: true,
+        timeout: BUSY_TIMEOUT_MS,
+        nativeBinding: loadSqliteBinding(),
+      });
       requireVersion(file, inspect(db, file, options.tables), "read");
     } else {
       if (exists && statSync(file).size > 0) requireVersion(file, inspectReadOnly(file), "write");
-      db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
+      db = new Database(file, { timeout: BUSY_TIMEOUT_MS, nativeBinding: loadSqliteBinding() });
       configureWriter(db, file);
       migrateSchema(db);
     }
     const reopen = (path: string): Database.Database => {
-      const fresh = new Database(path, { timeout: BUSY_TIMEOUT_MS });
+      const fresh = new Database(path, { timeout: BUSY_TIMEOUT_MS, nativeBinding: loadSqliteBinding() });
       configureWriter(fresh, path);
       return fresh;
     };
@@ -116,7 +122,12 @@ function ensureStateDir(stateDir: string, file: string): void {
 
 // Checks an existing file through a connection that cannot write it; returns its schema version.
 function inspectReadOnly(file: string): number {
-  const probe = new Database(file, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
+  const probe = new Database(file, {
+    readonly: true,
+    fileMustExist: true,
+    timeout: BUSY_TIMEOUT_MS,
+    nativeBinding: loadSqliteBinding(),
+  });
   try {
     return inspect(probe, file);
   } finally {
