@@ -21,4 +21,6 @@ void register_pidfd_functions(napi_env env, napi_value exports);
 void register_notify_functions(napi_env env, napi_value exports);
 /* Adds mkfifo and mkfifos (fifo.c) to the exports. */
 void register_fifo_functions(napi_env env, napi_value exports);
+/* Adds setChildSubreaper, peekZombieChild and reapChild (reap.c) to the exports. */
+void register_reap_functions(napi_env env, napi_value exports);
 #endif

@@ -3,7 +3,7 @@
  * (checked: `posix_spawn` on npm runs /bin/sh and has no exit watch); plus renameat2's
  * RENAME_EXCHANGE for PID files (native_exchange, at the end); pipe.c moves captured output;
  * pidfd.c opens pidfds for processes that are not our children; notify.c receives sd_notify
- * datagrams; fifo.c makes log FIFOs.
+ * datagrams; fifo.c makes log FIFOs; reap.c makes the daemon a subreaper and reaps orphans.
  *
  *   spawn(file, argv, envp, cwd, fds, uid, gid, cgroupDir, onExec, onExit) -> pid
  *
@@ -538,6 +538,7 @@ NAPI_MODULE_INIT() {
   register_pidfd_functions(env, exports);
   register_notify_functions(env, exports);
   register_fifo_functions(env, exports);
+  register_reap_functions(env, exports);
 #ifdef HAVE_CLONE3_STUB
   napi_get_boolean(env, true, &supported);
 #else

@@ -4,7 +4,7 @@
  * child's execve, renameat2(RENAME_EXCHANGE) for PID files, splice(2) from a log FIFO
  * into its file (native/pipe.c), pidfds for processes that are not our children
  * (native/pidfd.c), the datagram socket of $NOTIFY_SOCKET (native/notify.c) and mknod for log
- * FIFOs (native/fifo.c). Loaded once;
+ * FIFOs (native/fifo.c), reaping orphaned children (native/reap.c). Loaded once;
  * when it is missing (not built) callers fall back to Node's own child_process, to a temp file
  * renamed into place and to reading the FIFO (notify readiness has no fallback), and
  * `nativeLoadError` says why. `nativeSpawn` is null where the clone3 stub is not built.
@@ -13,6 +13,7 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { constants } from "node:os";
+import { claimNativeChild, releaseNativeChild } from "./child-claims.js";
 
 /** How a child ended: an exit code, or the number of the signal that killed it. */
 export type NativeExit = (code: number | null, signal: number | null) => void;
@@ -101,6 +102,18 @@ export interface NativeAddon {
    * per path on the loop thread (0: made, EEXIST: something was there).
    */
   mkfifos(paths: readonly string[], mode: number, done: (errnos: number[]) => void): void;
+  /** prctl(PR_SET_CHILD_SUBREAPER, 1) (native/reap.c); throws (errno, syscall). */
+  setChildSubreaper?(this: void): void;
+  /**
+   * waitid(P_ALL, WNOHANG | WNOWAIT): the PID of a child that has exited and is not reaped
+   * yet (it stays unreaped), 0 when there is none.
+   */
+  peekZombieChild?(this: void): number;
+  /**
+   * waitid(P_PID, WNOHANG): reaps the child `pid` if it has exited (its code, or the number of
+   * the signal that ended it); null while it runs. Throws ECHILD when it is not our child.
+   */
+  reapChild?(this: void, pid: number): { code: number | null; signal: number | null } | null;
 }
 
 /** One datagram received on a notify socket. */
@@ -132,9 +145,42 @@ export const native: NativeAddon | null = loaded.addon;
 /** Why the addon is not there (null when it is). */
 export const nativeLoadError: string | null = loaded.error;
 /** The addon's spawn, or null with the reason in `nativeSpawnError`. */
-export const nativeSpawn: NativeAddon["spawn"] | null = loaded.addon?.supported ? loaded.addon.spawn : null;
+export const nativeSpawn: NativeAddon["spawn"] | null = loaded.addon?.supported
+  ? claimingSpawn(loaded.addon.spawn)
+  : null;
 export const nativeSpawnError: string | null =
   loaded.error ?? (nativeSpawn ? null : `the clone3 stub is x86_64 only; this is ${process.arch}`);
+
+/**
+ * The addon's spawn, with each child claimed from its clone until the spawner has reaped it
+ * (child-claims.ts): the daemon's orphan reaper must never take its exit status first.
+ */
+function claimingSpawn(spawn: NativeAddon["spawn"]): NativeAddon["spawn"] {
+  return (file, argv, envp, cwd, fds, uid, gid, cgroupDir, onExec, onExit) => {
+    let pid = 0;
+    pid = spawn(
+      file,
+      argv,
+      envp,
+      cwd,
+      fds,
+      uid,
+      gid,
+      cgroupDir,
+      (error) => {
+        if (error) releaseNativeChild(pid); // reaped by the spawner before this call
+        onExec(error);
+      },
+      (code, signal) => {
+        releaseNativeChild(pid);
+        onExit(code, signal);
+      },
+    );
+    // Both callbacks run on a later turn of the loop: the claim is in place before either.
+    claimNativeChild(pid);
+    return pid;
+  };
+}
 
 /**
  * The FIFO holder program (native/fifo-holder.c), built beside the addon; null when it is not

@@ -17,6 +17,7 @@ import { acquireInstanceLock } from "./instance-lock.js";
 import { MemorySettler } from "./settle-memory.js";
 import { prepareTrustedStateDir, resolveSocketGroup } from "./state-dir-trust.js";
 import { answerStatusSignal } from "./status-dump.js";
+import { becomeParentOfOrphans } from "./reaper.js";
 import { closeStrayDescriptors } from "./stray-descriptors.js";
 import { DaemonTerminal } from "./terminal.js";
 
@@ -63,6 +64,8 @@ async function runLocked(
   force: boolean,
   socketGid: number | null,
 ): Promise<number> {
+  // Before any spawn: orphans come to the daemon, and none of its children's statuses is taken.
+  becomeParentOfOrphans(say);
   // Keeps the newest `events_kept` events, pruning as they come (sqlite-store.ts).
   const store = openSqliteStore(config.stateDir, { eventsKept: config.eventsKept });
   writeFileAtomic(join(config.stateDir, "upkeep.pid"), String(process.pid));

@@ -22,6 +22,7 @@ import { runStopCommand } from "./stop-command.js";
 import { randomUUID } from "node:crypto";
 import type { Effect, MachineEvent, ServiceState } from "./states.js";
 import type { PreparedReadiness } from "./readiness.js";
+import type { ReapedStatus } from "../core/child-claims.js";
 
 /** After a gate that failed to check, how soon it looks again. */
 const GATE_RETRY_MS = 5000;
@@ -174,8 +175,8 @@ export class ServiceRunner {
   /** Take over a live recorded process (its identity was proven by the caller). */
   adopt(record: ProcessRecord): Promise<void> {
     this.record = record;
-    this.unwatch = this.deps.watcher.watch(record, () => {
-      void this.send({ type: "exited", code: null, signal: null, statusKnown: false });
+    this.unwatch = this.deps.watcher.watch(record, (_why, status) => {
+      void this.send(exitedEvent(status));
     });
     return this.send({ type: "adopted", pid: record.pid, startedAt: record.startedAt });
   }
@@ -508,9 +509,9 @@ export class ServiceRunner {
       cgroup: launch?.cgroup ?? null,
     });
     const record = this.record;
-    this.unwatch = this.deps.watcher.watch(record, () => {
+    this.unwatch = this.deps.watcher.watch(record, (_why, status) => {
       if (this.record !== record) return;
-      void this.send({ type: "exited", code: null, signal: null, statusKnown: false });
+      void this.send(exitedEvent(status));
     });
     this.output.marker(`main process PID ${stat.pid} from ${started.main.source}: ${started.main.tie ?? ""}`);
     this.unsavedRecord = record; // stored with the `adopted` or `spawned` change (persist)
@@ -645,4 +646,13 @@ export class ServiceRunner {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }
+}
+
+/**
+ * The exit of a main process that was not spawned by the runner: its status when the daemon's
+ * reaper took it (a forking master re-parented to the daemon), else unknown.
+ */
+function exitedEvent(status: ReapedStatus | null): MachineEvent {
+  if (status === null) return { type: "exited", code: null, signal: null, statusKnown: false };
+  return { type: "exited", code: status.code, signal: status.signal, statusKnown: true };
 }
