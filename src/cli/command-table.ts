@@ -225,9 +225,19 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: "shutdown",
     summary: "stop all services (reverse dependency order), then the daemon",
-    usage: "",
-    description: "Stops every service in reverse dependency order, then the daemon; waits until it is gone.",
-    flags: [],
+    usage: "[--leave-running]",
+    description:
+      "Stops every service in reverse dependency order, then the daemon; waits until it is gone.\n" +
+      "With --leave-running only the daemon exits: every service keeps running, and the next\n" +
+      "daemon (a newer version) adopts them with the same PIDs and no lost output (docs/upgrade.md).",
+    flags: [
+      {
+        key: "leaveRunning",
+        long: "--leave-running",
+        kind: "boolean",
+        help: "exit the daemon only; the next daemon adopts every service (upgrades)",
+      },
+    ],
     positionals: { name: "", min: 0, max: 0 },
     load: () => import("./commands/shutdown.js"),
   },

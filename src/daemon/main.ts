@@ -83,12 +83,14 @@ async function runLocked(
   let control: Server | null = null;
   const socketPath = join(config.stateDir, "upkeep.sock");
   const done = new Promise<number>((resolve) => {
-    const shutdown = (why: string, code = 0): void => {
+    const shutdown = (why: string, code = 0, leaveRunning = false): void => {
       if (stopping) return;
-      say(`upkeep: ${why}: stopping all services`);
+      say(
+        `upkeep: ${why}: ${leaveRunning ? "leaving every service running for the next daemon" : "stopping all services"}`,
+      );
       memory.stop();
       stopping = (async () => {
-        await supervisor.shutdown();
+        await (leaveRunning ? supervisor.leaveRunning() : supervisor.shutdown());
         if (terminal?.gone) {
           const reason = `${terminal.unwritten} lines of the daemon's messages were not printed: stderr was gone (${terminal.gone})`;
           await supervisor.emit({ service: null, kind: "daemon", reason });
@@ -128,7 +130,10 @@ async function runLocked(
       memory.startupDone();
       control = await listenControlSocket(
         socketPath,
-        { supervisor, requestShutdown: () => shutdown("shutdown requested") },
+        {
+          supervisor,
+          requestShutdown: (options) => shutdown("shutdown requested", 0, options?.leaveRunning === true),
+        },
         socketGid,
       );
       say(

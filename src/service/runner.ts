@@ -83,6 +83,8 @@ export class ServiceRunner {
   /** `guard`: a wait's controller; its result is dropped if the wait was given up meanwhile. */
   private readonly queue: { event: MachineEvent; done: () => void; guard?: AbortController }[] = [];
   private busy = false;
+  /** Set when the daemon leaves its services running (leaveRunning): no event is handled again. */
+  private left = false;
   private readonly listeners = new Set<() => void>();
   /** The wait for dependencies and condition while `waiting`. */
   private gateAbort: AbortController | null = null;
@@ -205,6 +207,18 @@ export class ServiceRunner {
     });
   }
 
+  /**
+   * The daemon leaves for an upgrade (`shutdown --leave-running`): stop acting on anything,
+   * but leave the process and its record as they are. The event being handled finishes (at
+   * most `settleMs`: a record it writes must not be lost); events after it are dropped.
+   */
+  async leaveRunning(settleMs: number): Promise<void> {
+    this.left = true;
+    this.dispose();
+    const deadline = Date.now() + settleMs;
+    while (this.busy && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+
   /** Stop listening to timers and watchers (daemon shutdown or service removed). */
   dispose(): void {
     this.cancelTimer();
@@ -219,7 +233,7 @@ export class ServiceRunner {
     this.busy = true;
     try {
       for (let item = this.queue.shift(); item; item = this.queue.shift()) {
-        if (!item.guard?.signal.aborted) await this.handle(item.event);
+        if (!item.guard?.signal.aborted && !this.left) await this.handle(item.event);
         item.done();
       }
     } finally {

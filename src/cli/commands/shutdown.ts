@@ -1,6 +1,7 @@
 /**
- * `upkeep shutdown`: the daemon stops every service in reverse dependency order, then exits;
- * this command waits until the socket stops answering (at most 60 s) and says so.
+ * `upkeep shutdown [--leave-running]`: the daemon stops every service in reverse dependency
+ * order, then exits (with --leave-running it exits only, leaving every service to the next
+ * daemon: docs/upgrade.md); this command waits until the socket stops answering (at most 60 s).
  */
 import { UpkeepError } from "../../core/errors.js";
 import type { ParsedCommand } from "../command-spec.js";
@@ -24,11 +25,12 @@ export async function daemonGone(endpoint: Endpoint): Promise<boolean> {
   }
 }
 
-/** Asks the daemon to shut down and waits until it is gone. */
+/** Asks the daemon to shut down (or, with --leave-running, to exit only) and waits until it is gone. */
 export async function run(command: ParsedCommand, io: CliIo): Promise<number> {
   const target = resolveTarget(command.globals, io.env, io.cwd);
   const endpoint = endpointFor(target);
-  await requestJson<{ ok: boolean }>(endpoint, "POST", "/api/v1/shutdown", {});
+  const leaveRunning = command.flags.leaveRunning === true;
+  await requestJson<{ ok: boolean }>(endpoint, "POST", "/api/v1/shutdown", { leave_running: leaveRunning });
   const gone = await pollUntil(async () => ((await daemonGone(endpoint)) ? true : undefined), {
     deadlineMs: SHUTDOWN_DEADLINE_MS,
     intervalMs: 100,
@@ -42,6 +44,11 @@ export async function run(command: ParsedCommand, io: CliIo): Promise<number> {
       },
     );
   }
-  writeLine(io.stdout, "upkeep daemon stopped");
+  writeLine(
+    io.stdout,
+    leaveRunning
+      ? "upkeep daemon stopped; its services are left running for the next daemon to adopt"
+      : "upkeep daemon stopped",
+  );
   return 0;
 }
