@@ -3,6 +3,7 @@
  * that imports its module only when that command runs. docs/cli/<command>.md mirrors this
  * table; command-table.test.ts fails when a page is missing.
  */
+import { LOG_FORMATS } from "../daemon/log-format.js";
 import type { CommandModule, CommandSpec, FlagSpec } from "./command-spec.js";
 
 const JSON_FLAG: FlagSpec = {
@@ -65,7 +66,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: "daemon",
     summary: "run the supervisor",
-    usage: "[--detach] [--force]",
+    usage: "[--detach] [--force] [--log-format auto|text|json|journal]",
     description:
       "Runs the supervisor in the foreground until SIGTERM, SIGINT or `upkeep shutdown`.\n" +
       "With --detach it starts in the background, waits until its socket answers, and returns.",
@@ -77,6 +78,14 @@ export const COMMANDS: readonly CommandSpec[] = [
         help: "run in the background; return once the socket answers",
       },
       FORCE_FLAG,
+      {
+        key: "logFormat",
+        long: "--log-format",
+        kind: "string",
+        choices: LOG_FORMATS,
+        valueName: "auto|text|json|journal",
+        help: "the daemon's own log lines (default auto: journal under systemd, else text; $UPKEEP_LOG_FORMAT)",
+      },
     ],
     positionals: { name: "", min: 0, max: 0 },
     load: () => import("./commands/daemon.js"),

@@ -114,6 +114,8 @@ export interface NativeAddon {
    * the signal that ended it); null while it runs. Throws ECHILD when it is not our child.
    */
   reapChild?(this: void, pid: number): { code: number | null; signal: number | null } | null;
+  /** dup3(fd, target, 0) (native/dup.c): `target` names what `fd` names; throws (errno, syscall). */
+  dupOnto?(this: void, fd: number, target: number): void;
 }
 
 /** One datagram received on a notify socket. */

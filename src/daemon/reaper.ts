@@ -78,13 +78,17 @@ export function startReaper(warn: (line: string) => void): Reaper | string {
  * The daemon's start: the reaper, and a word when it cannot run or the daemon is PID 1 (whose
  * signals without a handler the kernel drops: SIGTERM, SIGINT, SIGHUP and SIGUSR1 all have one).
  */
-export function becomeParentOfOrphans(say: (line: string) => void): Reaper | null {
-  const reaper = startReaper((line) => say(`upkeep: ${line}`));
+export function becomeParentOfOrphans(say: {
+  info: (line: string) => void;
+  warn: (line: string) => void;
+}): Reaper | null {
+  const reaper = startReaper((line) => say.warn(`upkeep: ${line}`));
   if (typeof reaper === "string") {
-    say(`upkeep: orphaned processes are not reaped by the daemon: ${reaper}`);
+    say.warn(`upkeep: orphaned processes are not reaped by the daemon: ${reaper}`);
     return null;
   }
-  if (process.pid === 1) say("upkeep: running as PID 1: every orphan of this PID namespace is reaped here");
+  if (process.pid === 1)
+    say.info("upkeep: running as PID 1: every orphan of this PID namespace is reaped here");
   return reaper;
 }
 

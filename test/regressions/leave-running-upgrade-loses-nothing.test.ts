@@ -53,7 +53,7 @@ function readStream(env: TestEnv, file: string): string {
   const logs = join(env.stateDir, "logs");
   let text = "";
   for (let k = 9; k >= 1; k--)
-    if (existsSync(join(logs, `${file}.${k}`))) text += readFileSync(join(logs, `${file}.${k}`));
+    if (existsSync(join(logs, `${file}.${k}`))) text += readFileSync(join(logs, `${file}.${k}`), "utf8");
   return text + (existsSync(join(logs, file)) ? readFileSync(join(logs, file), "utf8") : "");
 }
 
