@@ -50,26 +50,32 @@ export function trackNodeChildren(): void {
   tracking = true;
   subscribe("child_process", (message) => {
     const child = (message as { process?: ChildProcess }).process;
-    if (child !== undefined) nodeChildren.add(child);
+    if (child === undefined) return;
+    nodeChildren.add(child);
+    // Emitted once libuv has reaped it. (Only listened to: an 'error' listener would change
+    // what an unhandled spawn error does.)
+    child.once("exit", () => nodeChildren.delete(child));
   });
 }
 
 /**
  * True when `pid` is a child someone else reaps: the native spawner's, or a `child_process`
  * child libuv has not reaped yet. A ChildProcess without a PID by now failed to spawn (its PID
- * is set within spawn(), and this is never called within a spawn): it is dropped.
+ * is set within spawn(), and this is never called within a spawn).
  */
 export function isClaimedChild(pid: number): boolean {
   if (nativeChildren.has(pid)) return true;
-  let claimed = false;
-  for (const child of nodeChildren) {
-    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) {
-      nodeChildren.delete(child);
-    } else if (child.pid === pid) {
-      claimed = true;
-    }
-  }
-  return claimed;
+  for (const child of nodeChildren) if (child.pid === pid && isUnreaped(child)) return true;
+  return false;
+}
+
+/** Forgets the ChildProcesses that failed to spawn or were reaped (each sweep calls it). */
+export function pruneNodeChildren(): void {
+  for (const child of nodeChildren) if (!isUnreaped(child)) nodeChildren.delete(child);
+}
+
+function isUnreaped(child: ChildProcess): boolean {
+  return child.pid !== undefined && child.exitCode === null && child.signalCode === null;
 }
 
 /** The reaper: `sweep` reaps every unclaimed exited child now (called before a status lookup). */

@@ -40,10 +40,14 @@ export function sayWarning(...parts: unknown[]): void {
   log.warn(...parts);
 }
 
-/** An error as the operator should read it: the message, then the hint; a stack only for bugs. */
-export function sayError(what: string, err: unknown): void {
-  if (!(err instanceof UpkeepError)) return log.error(`upkeep: ${what}:`, err);
-  log.error(`upkeep: ${what}: ${err.message}${err.hint ? `\n  hint: ${err.hint}` : ""}`);
+/**
+ * An error as the operator should read it: what failed (null: the message says it all), the
+ * message, then the hint; a stack only for bugs.
+ */
+export function sayError(what: string | null, err: unknown): void {
+  const lead = what === null ? "upkeep:" : `upkeep: ${what}:`;
+  if (!(err instanceof UpkeepError)) return log.error(lead, err);
+  log.error(`${lead} ${err.message}${err.hint ? `\n  hint: ${err.hint}` : ""}`);
 }
 
 /** One line per event, so `npm start` and the journal show what happens. */

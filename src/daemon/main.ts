@@ -66,7 +66,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     return await runLocked(config, lock, options.force, socketGid);
   } catch (err) {
     if (!(err instanceof UpkeepError)) throw err;
-    sayError("the daemon cannot run", err);
+    sayError(null, err);
     return err.exitCode;
   }
 }

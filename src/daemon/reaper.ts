@@ -13,7 +13,13 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { errnoOf } from "../core/errors.js";
-import { keepReapedStatus, isClaimedChild, setReaper, trackNodeChildren } from "../core/child-claims.js";
+import {
+  keepReapedStatus,
+  isClaimedChild,
+  pruneNodeChildren,
+  setReaper,
+  trackNodeChildren,
+} from "../core/child-claims.js";
 import { native, nativeError, signalName, type NativeAddon } from "../core/native.js";
 import { readProcStat } from "../identity/proc-stat.js";
 
@@ -94,6 +100,7 @@ export function becomeParentOfOrphans(say: {
 
 /** One sweep: reaps each exited child nobody else reaps; returns how many. */
 function reapOrphans(addon: Required<NativeAddon>): number {
+  pruneNodeChildren();
   if (addon.peekZombieChild() === 0) return 0; // the common case: one waitid, no /proc read
   let count = 0;
   for (const pid of listChildren()) {
