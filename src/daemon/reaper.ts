@@ -20,7 +20,7 @@ import {
   setReaper,
   trackNodeChildren,
 } from "../core/child-claims.js";
-import { native, nativeError, signalName, type NativeAddon } from "../core/native.js";
+import { native, nativeError, nativeLoadError, signalName, type NativeAddon } from "../core/native.js";
 import { readProcStat } from "../identity/proc-stat.js";
 
 /** The reaper of one daemon; `stop` removes its SIGCHLD listener. */
@@ -40,7 +40,7 @@ export interface Reaper {
  */
 export function startReaper(warn: (line: string) => void): Reaper | string {
   const addon = native;
-  if (addon === null) return "the native addon is not loaded";
+  if (addon === null) return `the native addon is not loaded (${nativeLoadError ?? "unknown reason"})`;
   const { setChildSubreaper, peekZombieChild, reapChild } = addon;
   if (!setChildSubreaper || !peekZombieChild || !reapChild)
     return "the native addon was built before native/reap.c (rebuild it: npm rebuild)";

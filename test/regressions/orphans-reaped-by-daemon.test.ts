@@ -105,6 +105,12 @@ services:
               env.marker,
             ),
           );
+          // Leaving the services running would let the kernel kill them with PID 1: refused.
+          const leave = env.cli("shutdown", "--leave-running");
+          assert.equal(leave.code, 1, leave.stdout + leave.stderr);
+          assert.match(leave.stderr, /PID 1 of its PID namespace/);
+          assert.equal((await env.status("parent")).state, "running", "the daemon runs on");
+
           process.kill(daemonPid, "SIGHUP");
           await env.waitForService("second", "running", "the service added by SIGHUP's reload running");
 
