@@ -11,7 +11,7 @@
  * a time) is reaped by PID; a zombie's PID cannot be reused until it is reaped, so the PID
  * checked is the PID reaped. Its status is kept for the IdentityWatcher.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { errnoOf } from "../core/errors.js";
 import {
   keepReapedStatus,
@@ -44,6 +44,11 @@ export function startReaper(warn: (line: string) => void): Reaper | string {
   const { setChildSubreaper, peekZombieChild, reapChild } = addon;
   if (!setChildSubreaper || !peekZombieChild || !reapChild)
     return "the native addon was built before native/reap.c (rebuild it: npm rebuild)";
+  // /proc of another PID namespace (`unshare --pid --fork` without --mount-proc) numbers
+  // processes otherwise than the kernel does for us: no PID read there may be reaped.
+  const seen = procPid();
+  if (seen !== process.pid)
+    return `/proc shows this process as PID ${seen}, not ${process.pid}: it is another PID namespace's (mount this one's: unshare --mount-proc)`;
   trackNodeChildren();
   try {
     setChildSubreaper();
@@ -121,6 +126,11 @@ function reapOrphans(addon: Required<NativeAddon>): number {
     keepReapedStatus(pid, stat.startTime, { code: status.code, signal });
   }
   return count;
+}
+
+/** This process's PID as the mounted /proc numbers it. */
+function procPid(): number {
+  return Number(readlinkSync("/proc/self"));
 }
 
 /**
