@@ -23,4 +23,9 @@ void register_notify_functions(napi_env env, napi_value exports);
 void register_fifo_functions(napi_env env, napi_value exports);
 /* Adds notifySend, getXattr and setXattr (sd-notify.c) to the exports. */
 void register_sd_notify_functions(napi_env env, napi_value exports);
+
+/* Adds setChildSubreaper, peekZombieChild and reapChild (reap.c) to the exports. */
+void register_reap_functions(napi_env env, napi_value exports);
+/* Adds dupOnto (dup.c) to the exports. */
+void register_dup_functions(napi_env env, napi_value exports);
 #endif

@@ -3,7 +3,8 @@
  * (checked: `posix_spawn` on npm runs /bin/sh and has no exit watch); plus renameat2's
  * RENAME_EXCHANGE for PID files (native_exchange, at the end); pipe.c moves captured output;
  * pidfd.c opens pidfds for processes that are not our children; notify.c receives sd_notify
- * datagrams; fifo.c makes log FIFOs.
+ * datagrams; fifo.c makes log FIFOs; reap.c makes the daemon a subreaper and reaps orphans;
+ * dup.c re-points the daemon's stderr when daemon.log rotates.
  *
  *   spawn(file, argv, envp, cwd, fds, uid, gid, cgroupDir, onExec, onExit) -> pid
  *
@@ -579,6 +580,9 @@ NAPI_MODULE_INIT() {
   register_notify_functions(env, exports);
   register_fifo_functions(env, exports);
   register_sd_notify_functions(env, exports);
+
+  register_reap_functions(env, exports);
+  register_dup_functions(env, exports);
 #ifdef HAVE_CLONE3_STUB
   napi_get_boolean(env, true, &supported);
 #else

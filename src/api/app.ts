@@ -12,8 +12,11 @@ import { handleServiceTree } from "./routes/tree.js";
 /** What the routes need: the supervisor and the daemon's own controls. */
 export interface ApiContext {
   supervisor: Supervisor;
-  /** Stop all services and exit (SPEC `shutdown`). */
-  requestShutdown(): void;
+  /**
+   * Stop all services and exit (SPEC `shutdown`); with leaveRunning, exit only and leave every
+   * service to the next daemon (`shutdown --leave-running`, docs/upgrade.md).
+   */
+  requestShutdown(options?: { leaveRunning: boolean }): void;
 }
 
 type Handler = (

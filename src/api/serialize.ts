@@ -1,4 +1,5 @@
 import { readProcStat, CLOCK_TICKS, PAGE_SIZE } from "../identity/proc-stat.js";
+import { readVersion } from "../core/version.js";
 import type { MachineContext } from "../service/machine.js";
 import type { ServiceRunner } from "../service/runner.js";
 import { describeStartedWith } from "../service/started-with.js";
@@ -81,7 +82,7 @@ function healthOf(supervisor: Supervisor, name: string): HealthJson | null {
 export function serializeDaemon(supervisor: Supervisor): DaemonStatusJson {
   return {
     pid: process.pid,
-    version: "0.1.0",
+    version: readVersion(),
     started_at: new Date(supervisor.startedAt).toISOString(),
     state_dir: supervisor.config.stateDir,
     config_file: supervisor.config.file,

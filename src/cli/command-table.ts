@@ -5,6 +5,7 @@
  * it is one table, an entry per command, read top to bottom like the help it produces; the
  * help, the man pages (scripts/build-man.mjs) and shell completion are all generated from it.
  */
+import { LOG_FORMATS } from "../daemon/log-format.js";
 import type { CommandModule, CommandSpec, FlagSpec } from "./command-spec.js";
 
 const JSON_FLAG: FlagSpec = {
@@ -71,7 +72,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: "daemon",
     summary: "run the supervisor",
-    usage: "[--detach] [--force]",
+    usage: "[--detach] [--force] [--log-format auto|text|json|journal]",
     description:
       "Runs the supervisor in the foreground until SIGTERM, SIGINT or `upkeep shutdown`.\n" +
       "With --detach it starts in the background, waits until its socket answers, and returns.",
@@ -83,6 +84,14 @@ export const COMMANDS: readonly CommandSpec[] = [
         help: "run in the background; return once the socket answers",
       },
       FORCE_FLAG,
+      {
+        key: "logFormat",
+        long: "--log-format",
+        kind: "string",
+        choices: LOG_FORMATS,
+        valueName: "auto|text|json|journal",
+        help: "the daemon's own log lines (default auto: journal under systemd, else text; $UPKEEP_LOG_FORMAT)",
+      },
     ],
     positionals: { name: "", min: 0, max: 0 },
     load: () => import("./commands/daemon.js"),
@@ -269,9 +278,20 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: "shutdown",
     summary: "stop all services (reverse dependency order), then the daemon",
-    usage: "[--json]",
-    description: "Stops every service in reverse dependency order, then the daemon; waits until it is gone.",
-    flags: [RESULTS_JSON_FLAG],
+    usage: "[--leave-running] [--json]",
+    description:
+      "Stops every service in reverse dependency order, then the daemon; waits until it is gone.\n" +
+      "With --leave-running only the daemon exits: every service keeps running, and the next\n" +
+      "daemon (a newer version) adopts them with the same PIDs and no lost output (man upkeep-shutdown).",
+    flags: [
+      {
+        key: "leaveRunning",
+        long: "--leave-running",
+        kind: "boolean",
+        help: "exit the daemon only; the next daemon adopts every service (upgrades)",
+      },
+      RESULTS_JSON_FLAG,
+    ],
     positionals: { name: "", min: 0, max: 0 },
     load: () => import("./commands/shutdown.js"),
     examples: ["upkeep shutdown", "upkeep shutdown --json | jq '.results[] | select(.ok | not)'"],

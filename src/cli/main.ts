@@ -104,7 +104,7 @@ async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
     const parsed = parseArgv(argv, COMMANDS);
     switch (parsed.kind) {
       case "version": {
-        const { readVersion } = await import("./version.js");
+        const { readVersion } = await import("../core/version.js");
         io.stdout.write(`upkeep ${readVersion()}\n`);
         return 0;
       }

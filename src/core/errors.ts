@@ -16,6 +16,11 @@ export const ERROR_CATALOGUE = {
   DAEMON_ALREADY_RUNNING: { exit: 1, http: 409, summary: "another daemon holds the state dir's lock" },
   DAEMON_START_FAILED: { exit: 1, http: 500, summary: "the daemon could not start" },
   DAEMON_SHUTTING_DOWN: { exit: 1, http: 503, summary: "the daemon is shutting down and takes no actions" },
+  DAEMON_CANNOT_LEAVE_RUNNING: {
+    exit: 1,
+    http: 409,
+    summary: "services cannot outlive this daemon (it is PID 1 of its PID namespace)",
+  },
   SERVICE_UNKNOWN: { exit: 1, http: 404, summary: "no service of that name in the config" },
   SERVICE_ACTION_FAILED: {
     exit: 1,

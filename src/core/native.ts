@@ -4,14 +4,15 @@
  * child's execve, renameat2(RENAME_EXCHANGE) for PID files, splice(2) from a log FIFO
  * into its file (native/pipe.c), pidfds for processes that are not our children
  * (native/pidfd.c), the datagram socket of $NOTIFY_SOCKET (native/notify.c), mknod for log
- * FIFOs (native/fifo.c), and the daemon's own sd_notify and cgroup xattrs (native/sd-notify.c).
- * Loaded once, from a local build or the package's prebuilt binaries (native-files.ts); when it
+ * FIFOs (native/fifo.c), the daemon's own sd_notify and cgroup xattrs (native/sd-notify.c),
+ * reaping orphaned children (native/reap.c). Loaded once, from a local build or the package's prebuilt binaries (native-files.ts); when it
  * is missing callers fall back to Node's own child_process, to a temp file
  * renamed into place and to reading the FIFO (notify readiness has no fallback), and
  * `nativeLoadError` says why. `nativeSpawn` is null where the clone3 stub is not built.
  */
 import { constants } from "node:os";
 import { findNativeFiles, loadFirstNative } from "./native-files.js";
+import { claimNativeChild, releaseNativeChild } from "./child-claims.js";
 
 /** How a child ended: an exit code, or the number of the signal that killed it. */
 export type NativeExit = (code: number | null, signal: number | null) => void;
@@ -111,6 +112,21 @@ export interface NativeAddon {
   getXattr(path: string, name: string): string | null;
   /** Sets an extended attribute of a file (not following a symlink). Throws (errno, syscall, path). */
   setXattr(path: string, name: string, value: string): void;
+
+  /** prctl(PR_SET_CHILD_SUBREAPER, 1) (native/reap.c); throws (errno, syscall). */
+  setChildSubreaper?(this: void): void;
+  /**
+   * waitid(P_ALL, WNOHANG | WNOWAIT): the PID of a child that has exited and is not reaped
+   * yet (it stays unreaped), 0 when there is none.
+   */
+  peekZombieChild?(this: void): number;
+  /**
+   * waitid(P_PID, WNOHANG): reaps the child `pid` if it has exited (its code, or the number of
+   * the signal that ended it); null while it runs. Throws ECHILD when it is not our child.
+   */
+  reapChild?(this: void, pid: number): { code: number | null; signal: number | null } | null;
+  /** dup3(fd, target, 0) (native/dup.c): `target` names what `fd` names; throws (errno, syscall). */
+  dupOnto?(this: void, fd: number, target: number): void;
 }
 
 /** One datagram received on a notify socket. */
@@ -141,7 +157,9 @@ export const native: NativeAddon | null = loaded.addon;
 /** Why the addon is not there (null when it is). */
 export const nativeLoadError: string | null = loaded.error;
 /** The addon's spawn, or null with the reason in `nativeSpawnError`. */
-export const nativeSpawn: NativeAddon["spawn"] | null = loaded.addon?.supported ? loaded.addon.spawn : null;
+export const nativeSpawn: NativeAddon["spawn"] | null = loaded.addon?.supported
+  ? claimingSpawn(loaded.addon.spawn)
+  : null;
 export const nativeSpawnError: string | null =
   loaded.error ??
   (nativeSpawn ? null : `the clone3 stub is for x86_64 and arm64 only; this is ${process.arch}`);
@@ -154,6 +172,37 @@ export const nativeFallbackNotice: string | null =
   loaded.error === null || process.env["UPKEEP_NATIVE"] === "0"
     ? null
     : `the native addon is not loaded, so services start through Node's child_process, log FIFOs are read without splice(2) and notify readiness is unavailable (docs/install.md, "Fallbacks"): ${loaded.error}`;
+
+/**
+ * The addon's spawn, with each child claimed from its clone until the spawner has reaped it
+ * (child-claims.ts): the daemon's orphan reaper must never take its exit status first.
+ */
+function claimingSpawn(spawn: NativeAddon["spawn"]): NativeAddon["spawn"] {
+  return (file, argv, envp, cwd, fds, uid, gid, cgroupDir, onExec, onExit) => {
+    let pid = 0;
+    pid = spawn(
+      file,
+      argv,
+      envp,
+      cwd,
+      fds,
+      uid,
+      gid,
+      cgroupDir,
+      (error) => {
+        if (error) releaseNativeChild(pid); // reaped by the spawner before this call
+        onExec(error);
+      },
+      (code, signal) => {
+        releaseNativeChild(pid);
+        onExit(code, signal);
+      },
+    );
+    // Both callbacks run on a later turn of the loop: the claim is in place before either.
+    claimNativeChild(pid);
+    return pid;
+  };
+}
 
 /**
  * The FIFO holder program (native/fifo-holder.c), built beside the addon: the one in the

@@ -9,7 +9,6 @@ import { writeFileAtomic } from "../core/atomic-write.js";
 import { isErrno, UpkeepError } from "../core/errors.js";
 import { nativeFallbackNotice } from "../core/native.js";
 import { openSqliteStore } from "../store/sqlite/open.js";
-import type { EventRecord } from "../store/store.js";
 import { reloadConfig } from "../supervisor/apply-config.js";
 import { Supervisor } from "../supervisor/supervisor.js";
 import { listenControlSocket } from "./control-socket.js";
@@ -18,16 +17,30 @@ import { acquireInstanceLock } from "./instance-lock.js";
 import { MemorySettler } from "./settle-memory.js";
 import { prepareTrustedStateDir, resolveSocketGroup } from "./state-dir-trust.js";
 import { answerStatusSignal } from "./status-dump.js";
+import { becomeParentOfOrphans } from "./reaper.js";
 import { closeStrayDescriptors } from "./stray-descriptors.js";
 import { worstShutdownMs } from "../config/shutdown-time.js";
 import { joinSupervisorLeaf } from "./cgroup-leaf.js";
 import { SystemdNotifier, summarizeStates, takeNotifyTarget, type NotifyTarget } from "./systemd-notify.js";
 import { DaemonTerminal } from "./terminal.js";
+import {
+  flushEventLines,
+  guardStderr,
+  printEvent,
+  rotateDaemonLog,
+  say,
+  sayError,
+  sayWarning,
+  startDaemonOutput,
+} from "./daemon-output.js";
+import type { LogFormat } from "./log-format.js";
 
 export interface DaemonOptions {
   configFile: string;
   stateDirFlag?: string;
   force: boolean;
+  /** The daemon's own log lines: auto (journal under systemd, else text), text, json, journal. */
+  logFormat?: LogFormat;
 }
 
 /**
@@ -37,6 +50,7 @@ export interface DaemonOptions {
 export async function runDaemon(options: DaemonOptions): Promise<number> {
   // Before anything is opened: a pipe of the caller held here would never reach end of file.
   closeStrayDescriptors();
+  startDaemonOutput(options.logFormat ?? "auto");
   // systemd's notify socket is the daemon's alone: read and removed before anything is spawned.
   const notifyTarget = takeNotifyTarget();
   const stateDirOverride = options.stateDirFlag ?? process.env["UPKEEP_STATE_DIR"];
@@ -50,16 +64,16 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   }
   const { config } = loaded;
   // Keys accepted but not acted on (e.g. `http:`) are said at start, not only by `config check`.
-  for (const note of loaded.notes) console.error(`upkeep: ${formatNote(note)}`);
-  if (nativeFallbackNotice !== null) console.error(`upkeep: ${nativeFallbackNotice}`);
+  for (const note of loaded.notes) sayWarning(`upkeep: ${formatNote(note)}`);
+  if (nativeFallbackNotice !== null) sayWarning(`upkeep: ${nativeFallbackNotice}`);
   try {
     const socketGid = prepareStateDir(config);
-    const lock = await acquireInstanceLock(config.stateDir, { warn: (line) => say(line) });
+    rotateDaemonLog(config.stateDir);
+    const lock = await acquireInstanceLock(config.stateDir, { warn: (line) => sayWarning(line) });
     return await runLocked(config, lock, options.force, socketGid, notifyTarget);
   } catch (err) {
     if (!(err instanceof UpkeepError)) throw err;
-    console.error(`upkeep: ${err.message}`);
-    if (err.hint) console.error(`  hint: ${err.hint}`);
+    sayError(null, err);
     return err.exitCode;
   }
 }
@@ -71,6 +85,8 @@ async function runLocked(
   socketGid: number | null,
   notifyTarget: NotifyTarget | null,
 ): Promise<number> {
+  // Before any spawn: orphans come to the daemon, and none of its children's statuses is taken.
+  becomeParentOfOrphans({ info: say, warn: sayWarning });
   // Keeps the newest `events_kept` events, pruning as they come (sqlite-store.ts).
   const store = openSqliteStore(config.stateDir, { eventsKept: config.eventsKept });
   writeFileAtomic(join(config.stateDir, "upkeep.pid"), String(process.pid));
@@ -79,10 +95,13 @@ async function runLocked(
   const supervisor = new Supervisor(config, store);
   const systemd = notifyTarget && new SystemdNotifier(notifyTarget, say, () => summarizeServices(supervisor));
   if (systemd) supervisor.bus.subscribe(() => systemd.statusChanged());
-  terminal = new DaemonTerminal((why) => {
+  const terminal = new DaemonTerminal((why) => {
     const reason = `stderr is gone (${why}): the daemon's messages are no longer printed; supervision goes on, and every event is in the store (upkeep events -f)`;
-    supervisor.emit({ service: null, kind: "daemon", reason }).catch((err: unknown) => say("upkeep:", err));
+    supervisor
+      .emit({ service: null, kind: "daemon", reason })
+      .catch((err: unknown) => sayError("stderr", err));
   });
+  guardStderr(terminal);
   supervisor.watchStore(() => store.checkFiles());
   supervisor.bus.subscribe(printEvent);
   const memory = new MemorySettler();
@@ -91,14 +110,16 @@ async function runLocked(
   let control: Server | null = null;
   const socketPath = join(config.stateDir, "upkeep.sock");
   const done = new Promise<number>((resolve) => {
-    const shutdown = (why: string, code = 0): void => {
+    const shutdown = (why: string, code = 0, leaveRunning = false): void => {
       if (stopping) return;
-      say(`upkeep: ${why}: stopping all services`);
-      systemd?.stopping(worstShutdownMs(supervisor.config.services));
+      say(
+        `upkeep: ${why}: ${leaveRunning ? "leaving every service running for the next daemon" : "stopping all services"}`,
+      );
+      systemd?.stopping(leaveRunning ? 0 : worstShutdownMs(supervisor.config.services));
       memory.stop();
       stopping = (async () => {
-        await supervisor.shutdown();
-        if (terminal?.gone) {
+        await (leaveRunning ? supervisor.leaveRunning() : supervisor.shutdown());
+        if (terminal.gone) {
           const reason = `${terminal.unwritten} lines of the daemon's messages were not printed: stderr was gone (${terminal.gone})`;
           await supervisor.emit({ service: null, kind: "daemon", reason });
         }
@@ -123,7 +144,7 @@ async function runLocked(
         (err: unknown) => {
           systemd?.close();
           flushEventLines();
-          say("upkeep: shutdown failed:", err);
+          sayError("shutdown failed", err);
           resolve(1);
         },
       );
@@ -133,7 +154,7 @@ async function runLocked(
     process.on("SIGHUP", () => {
       reloadConfig(supervisor, { dryRun: false }).catch((err: unknown) => {
         const message = err instanceof Error ? err.message : String(err);
-        say(`upkeep: SIGHUP: ${message}`);
+        sayWarning(`upkeep: SIGHUP: ${message}`);
       });
     });
     // A dump that cannot be written (full disk, something in the way) is an event, never fatal.
@@ -144,7 +165,10 @@ async function runLocked(
       memory.startupDone();
       control = await listenControlSocket(
         socketPath,
-        { supervisor, requestShutdown: () => shutdown("shutdown requested") },
+        {
+          supervisor,
+          requestShutdown: (options) => shutdown("shutdown requested", 0, options?.leaveRunning === true),
+        },
         socketGid,
       );
       systemd?.ready(); // the socket answers now: what Type=notify waits for
@@ -154,8 +178,7 @@ async function runLocked(
     })().catch((err: unknown) => {
       // Refused files in the state dir and the like: said plainly, and the exit is not 0, even
       // though the stop that follows is clean.
-      if (err instanceof UpkeepError) sayError("start-up failed", err);
-      else say("upkeep: start-up failed:", err);
+      sayError("start-up failed", err);
       shutdown("start-up failed", err instanceof UpkeepError ? err.exitCode : 1);
     });
   });
@@ -178,45 +201,6 @@ function removeFile(path: string): void {
   try {
     unlinkSync(path);
   } catch (err) {
-    if (!isErrno(err, "ENOENT")) console.error(`upkeep: could not remove ${path}: ${(err as Error).message}`);
+    if (!isErrno(err, "ENOENT")) sayWarning(`upkeep: could not remove ${path}: ${(err as Error).message}`);
   }
-}
-
-/**
- * Foreground output: one line per event, so `npm start` shows what happens. Lines of one turn
- * of the event loop go out in one write (a cold start of 1000 services prints 4000 lines;
- * one synchronous write each cost ≈0.15 ms per service). The events themselves are in the
- * store already; only this echo waits for the end of the turn.
- */
-function printEvent(e: EventRecord): void {
-  const time = new Date(e.ts).toISOString().slice(11, 23);
-  const change = e.kind === "state" && e.from !== e.to ? `${e.from} → ${e.to}: ` : `${e.kind}: `;
-  if (pendingLines.length === 0) setImmediate(flushEventLines);
-  pendingLines.push(`${time} ${e.service ?? "daemon"} ${change}${e.reason}\n`);
-}
-
-const pendingLines: string[] = [];
-/** stderr, guarded once the daemon runs: a reader that goes away must not end it (terminal.ts). */
-let terminal: DaemonTerminal | null = null;
-
-/** An error as the operator should read it: the message, then the hint; a stack only for bugs. */
-function sayError(what: string, err: unknown): void {
-  if (!(err instanceof UpkeepError)) return say(`upkeep: ${what}:`, err);
-  say(`upkeep: ${what}: ${err.message}`);
-  if (err.hint) console.error(`  hint: ${err.hint}`);
-}
-
-/** The daemon's own messages: after the event lines printed so far, so the order stays true. */
-function say(...parts: unknown[]): void {
-  flushEventLines();
-  if (terminal) terminal.say(...parts);
-  else console.error(...parts);
-}
-
-function flushEventLines(): void {
-  if (pendingLines.length === 0) return;
-  const text = pendingLines.join("");
-  pendingLines.length = 0;
-  if (terminal) terminal.write(text);
-  else process.stderr.write(text);
 }

@@ -10,6 +10,7 @@
  * (200 processes at 250 ms: ≈1.6 s of CPU per minute), and a death noticed within one interval.
  */
 import { closeSync } from "node:fs";
+import { takeReapedStatus, type ReapedStatus } from "../core/child-claims.js";
 import { native, type NativeAddon, type PollHandle } from "../core/native.js";
 import { checkIdentity, type IdentityCheck, type ProcessIdentity } from "./process-identity.js";
 
@@ -28,9 +29,16 @@ export interface IdentityWatcherOptions {
   pidfd?: boolean;
 }
 
+/**
+ * Told once when the watched process is gone: why, and its exit status when it was the daemon's
+ * own child (a forking master re-parented to the subreaper daemon) and the daemon's reaper took
+ * it (core/child-claims.ts); null otherwise.
+ */
+export type OnGone = (why: GoneReason, status: ReapedStatus | null) => void;
+
 interface Watch {
   id: ProcessIdentity;
-  onGone: (why: GoneReason) => void;
+  onGone: OnGone;
   /** The process's pidfd and its poll; null on the timer path (or once removed). */
   pidfd: { fd: number; poll: PollHandle } | null;
 }
@@ -60,7 +68,7 @@ export class IdentityWatcher {
   }
 
   /** Calls onGone once when the process dies or its PID names another process; returns unwatch. */
-  watch(id: ProcessIdentity, onGone: (why: GoneReason) => void): () => void {
+  watch(id: ProcessIdentity, onGone: OnGone): () => void {
     const entry: Watch = { id, onGone, pidfd: null };
     this.watches.add(entry);
     // The pidfd first, the check second: a pidfd opened after the check could name a process
@@ -179,8 +187,9 @@ export class IdentityWatcher {
     for (const [entry, why] of gone) {
       if (!this.watches.has(entry)) continue; // unwatched, or already told (by checkNow)
       this.remove(entry);
+      const status = why === "gone" ? takeReapedStatus(entry.id.pid, entry.id.startTime) : null;
       try {
-        entry.onGone(why);
+        entry.onGone(why, status);
       } catch (err) {
         errors.push(err); // one failing callback must not keep the others from being told
       }

@@ -23,6 +23,7 @@ import { runStopCommand } from "./stop-command.js";
 import { randomUUID } from "node:crypto";
 import type { Effect, MachineEvent, ServiceState } from "./states.js";
 import type { PreparedReadiness } from "./readiness.js";
+import type { ReapedStatus } from "../core/child-claims.js";
 
 /** After a gate that failed to check, how soon it looks again. */
 const GATE_RETRY_MS = 5000;
@@ -83,6 +84,8 @@ export class ServiceRunner {
   /** `guard`: a wait's controller; its result is dropped if the wait was given up meanwhile. */
   private readonly queue: { event: MachineEvent; done: () => void; guard?: AbortController }[] = [];
   private busy = false;
+  /** Set when the daemon leaves its services running (leaveRunning): no event is handled again. */
+  private left = false;
   private readonly listeners = new Set<() => void>();
   /** The wait for dependencies and condition while `waiting`. */
   private gateAbort: AbortController | null = null;
@@ -174,8 +177,8 @@ export class ServiceRunner {
   /** Take over a live recorded process (its identity was proven by the caller). */
   adopt(record: ProcessRecord): Promise<void> {
     this.record = record;
-    this.unwatch = this.deps.watcher.watch(record, () => {
-      void this.send({ type: "exited", code: null, signal: null, statusKnown: false });
+    this.unwatch = this.deps.watcher.watch(record, (_why, status) => {
+      void this.send(exitedEvent(status));
     });
     return this.send({ type: "adopted", pid: record.pid, startedAt: record.startedAt });
   }
@@ -204,6 +207,18 @@ export class ServiceRunner {
     });
   }
 
+  /**
+   * The daemon leaves for an upgrade (`shutdown --leave-running`): stop acting on anything,
+   * but leave the process and its record as they are. The event being handled finishes (at
+   * most `settleMs`: a record it writes must not be lost); events after it are dropped.
+   */
+  async leaveRunning(settleMs: number): Promise<void> {
+    this.left = true;
+    this.dispose();
+    const deadline = Date.now() + settleMs;
+    while (this.busy && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+
   /** Stop listening to timers and watchers (daemon shutdown or service removed). */
   dispose(): void {
     this.cancelTimer();
@@ -218,7 +233,7 @@ export class ServiceRunner {
     this.busy = true;
     try {
       for (let item = this.queue.shift(); item; item = this.queue.shift()) {
-        if (!item.guard?.signal.aborted) await this.handle(item.event);
+        if (!item.guard?.signal.aborted && !this.left) await this.handle(item.event);
         item.done();
       }
     } finally {
@@ -508,9 +523,9 @@ export class ServiceRunner {
       cgroup: launch?.cgroup ?? null,
     });
     const record = this.record;
-    this.unwatch = this.deps.watcher.watch(record, () => {
+    this.unwatch = this.deps.watcher.watch(record, (_why, status) => {
       if (this.record !== record) return;
-      void this.send({ type: "exited", code: null, signal: null, statusKnown: false });
+      void this.send(exitedEvent(status));
     });
     this.output.marker(`main process PID ${stat.pid} from ${started.main.source}: ${started.main.tie ?? ""}`);
     this.unsavedRecord = record; // stored with the `adopted` or `spawned` change (persist)
@@ -645,4 +660,13 @@ export class ServiceRunner {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }
+}
+
+/**
+ * The exit of a main process that was not spawned by the runner: its status when the daemon's
+ * reaper took it (a forking master re-parented to the daemon), else unknown.
+ */
+function exitedEvent(status: ReapedStatus | null): MachineEvent {
+  if (status === null) return { type: "exited", code: null, signal: null, statusKnown: false };
+  return { type: "exited", code: status.code, signal: status.signal, statusKnown: true };
 }

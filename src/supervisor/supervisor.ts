@@ -25,6 +25,7 @@ import { waitForGate } from "./gate.js";
 import { HealthWatch } from "./health-watch.js";
 import { LimitsWatch } from "./limits-watch.js";
 import { Readiness } from "./readiness.js";
+import { describeLeftRunning, freezeRunners } from "./leave-running.js";
 
 /** How often the FIFO holder is checked for life. */
 const HOLDER_CHECK_MS = 60_000;
@@ -285,6 +286,28 @@ export class Supervisor {
     this.treeWatch.close();
     this.watcher.close();
     await this.emit({ service: null, kind: "daemon", reason: "daemon stopped" });
+    const unsaved = await this.store.settle();
+    if (unsaved !== null) console.error(`upkeep: the state store could not be written: ${unsaved}`);
+  }
+
+  /**
+   * Exit for an upgrade (`shutdown --leave-running`, leave-running.ts): every service process,
+   * record, PID file, cgroup and the FIFO holder stay for the next daemon to adopt; only this
+   * daemon's watching ends, and the output it has read is written first.
+   */
+  async leaveRunning(): Promise<void> {
+    this.shuttingDown = true;
+    this.storeHealth?.refresh();
+    this.storeHealth?.close();
+    const left = await freezeRunners([...this.runners.values()]);
+    this.healthWatch.close();
+    this.limitsWatch.close();
+    this.readiness.close();
+    if (this.holderCheck) clearInterval(this.holderCheck);
+    this.treeWatch.close();
+    this.watcher.close();
+    for (const log of this.logs.values()) log.close();
+    await this.emit({ service: null, kind: "daemon", reason: describeLeftRunning(left), details: { left } });
     const unsaved = await this.store.settle();
     if (unsaved !== null) console.error(`upkeep: the state store could not be written: ${unsaved}`);
   }

@@ -109,7 +109,12 @@ services:
     assert.deepEqual(pidsNamed(name), [again.pid], "exactly one copy");
     assert.equal(countInLogs(env, "ext", "ran start command"), 2, "the start command ran again");
     const events = env.cli("events", "ext", "--json");
-    assert.match(events.stdout, /status unknown: not a child of this daemon/);
+    // Its start command exited, so the daemon (a child subreaper) became its parent: the
+    // status is known (docs/daemon.md, "PID 1 and orphans").
+    assert.match(
+      events.stdout,
+      /"reason":"killed by SIGKILL","details":\{"code":null,"signal":"SIGKILL","status_known":true\}/,
+    );
 
     const stop = env.cli("stop", "ext");
     assert.equal(stop.code, 0, stop.stdout + stop.stderr);

@@ -101,7 +101,12 @@ services:
     );
     assert.match(okAgain.stdout, /^UPKEEP OK/);
     const events = env.cli("events", "seonrd", "--json");
-    assert.match(events.stdout, /status unknown: not a child of this daemon/);
+    // Its start command exited, so the daemon (a child subreaper) became its parent: the
+    // status is known (docs/daemon.md, "PID 1 and orphans").
+    assert.match(
+      events.stdout,
+      /"reason":"killed by SIGKILL","details":\{"code":null,"signal":"SIGKILL","status_known":true\}/,
+    );
 
     assert.equal(env.cli("stop", "seonrd").code, 0);
     await waitFor(() => env.markedPids().filter((p) => p !== env.daemon!.pid).length === 0, {

@@ -8,6 +8,7 @@ import { spawn } from "node:child_process";
 import { closeSync, constants, fstatSync, readSync } from "node:fs";
 import { join } from "node:path";
 import type { StatusJson } from "../../api/wire.js";
+import type { LogFormat } from "../../daemon/log-format.js";
 import { UpkeepError } from "../../core/errors.js";
 import { openOwnFile } from "../../core/open-own-file.js";
 import { prepareTrustedStateDir } from "../../daemon/state-dir-trust.js";
@@ -26,7 +27,8 @@ function readLogTail(file: string, fromOffset: number): string[] {
   const { fd } = openOwnFile(file, constants.O_RDONLY);
   try {
     const size = fstatSync(fd).size;
-    const start = Math.max(fromOffset, size - TAIL_BYTES);
+    // A file smaller than where this start began was rotated since (daemon-log-file.ts).
+    const start = Math.max(size < fromOffset ? 0 : fromOffset, size - TAIL_BYTES);
     const buffer = Buffer.alloc(size - start);
     const read = readSync(fd, buffer, 0, buffer.length, start);
     const lines = buffer.subarray(0, read).toString("utf8").split("\n");
@@ -41,7 +43,7 @@ function readLogTail(file: string, fromOffset: number): string[] {
  * The argv of the detached daemon: the script this CLI was started as (bin/upkeep, the
  * bundle or dist/src/cli/main.js) with the same target.
  */
-function daemonArgv(target: Target, force: boolean, env: NodeJS.ProcessEnv): string[] {
+function daemonArgv(target: Target, options: DetachOptions, env: NodeJS.ProcessEnv): string[] {
   // A state dir from $UPKEEP_STATE_DIR may be relative to the caller's directory, which the
   // daemon does not run in: it gets the resolved path as a flag.
   const stateDirChosen = target.stateDirFromFlag || (env["UPKEEP_STATE_DIR"] ?? "") !== "";
@@ -55,12 +57,19 @@ function daemonArgv(target: Target, force: boolean, env: NodeJS.ProcessEnv): str
     target.configFile,
     ...(stateDirChosen ? ["--state-dir", target.stateDir] : []),
     "daemon",
-    ...(force ? ["--force"] : []),
+    ...(options.force ? ["--force"] : []),
+    "--log-format",
+    options.logFormat,
   ];
 }
 
+export interface DetachOptions {
+  force: boolean;
+  logFormat: LogFormat;
+}
+
 /** Starts the daemon in the background and waits until it answers (or exits). */
-export async function startDetached(target: Target, options: { force: boolean }, io: CliIo): Promise<number> {
+export async function startDetached(target: Target, options: DetachOptions, io: CliIo): Promise<number> {
   // The log goes into the state dir: checked first, like the daemon does (state-dir-trust.ts),
   // and opened without following a symlink.
   prepareTrustedStateDir(target.stateDir);
@@ -79,7 +88,7 @@ export async function startDetached(target: Target, options: { force: boolean },
   // through Node's spawn (libuv closes none): this CLI, which exits soon, closes its own copies
   // first, and the daemon closes any it still gets (stray-descriptors.ts).
   closeStrayDescriptors();
-  const child = spawn(process.execPath, daemonArgv(target, options.force, io.env), {
+  const child = spawn(process.execPath, daemonArgv(target, options, io.env), {
     detached: true,
     stdio: ["ignore", fd, fd],
     env: io.env,

@@ -1,7 +1,8 @@
 /**
- * `upkeep shutdown [--json]`: the daemon stops every service in reverse dependency order, then
- * exits; this command waits until the socket stops answering (at most 60 s) and says so, or
- * with --json prints each service's final state (shutdown-results.ts).
+ * `upkeep shutdown [--leave-running] [--json]`: the daemon stops every service in reverse
+ * dependency order, then exits (with --leave-running it exits only, leaving every service to the
+ * next daemon: docs/upgrade.md); this command waits until the socket stops answering (at most
+ * 60 s) and says so, or with --json prints each service's final state (shutdown-results.ts).
  */
 import { UpkeepError } from "../../core/errors.js";
 import type { ParsedCommand } from "../command-spec.js";
@@ -26,9 +27,9 @@ export async function daemonGone(endpoint: Endpoint): Promise<boolean> {
   }
 }
 
-/** Asks the daemon to shut down and waits until it is gone. */
-async function shutDown(target: Target, endpoint: Endpoint): Promise<void> {
-  await requestJson<{ ok: boolean }>(endpoint, "POST", "/api/v1/shutdown", {});
+/** Asks the daemon to shut down (or, with --leave-running, to exit only) and waits until it is gone. */
+async function shutDown(target: Target, endpoint: Endpoint, leaveRunning: boolean): Promise<void> {
+  await requestJson<{ ok: boolean }>(endpoint, "POST", "/api/v1/shutdown", { leave_running: leaveRunning });
   const gone = await pollUntil(async () => ((await daemonGone(endpoint)) ? true : undefined), {
     deadlineMs: SHUTDOWN_DEADLINE_MS,
     intervalMs: 100,
@@ -44,20 +45,29 @@ async function shutDown(target: Target, endpoint: Endpoint): Promise<void> {
   }
 }
 
-/** Shuts the daemon down and says so; --json: each service's final state, exit 1 if one runs. */
+/**
+ * Shuts the daemon down and says so; --json: each service's final state, exit 1 if one is not
+ * as asked (still running after a shutdown; not running after --leave-running).
+ */
 export async function run(command: ParsedCommand, io: CliIo): Promise<number> {
   const target = resolveTarget(command.globals, io.env, io.cwd);
   const endpoint = endpointFor(target);
+  const leaveRunning = command.flags.leaveRunning === true;
   if (command.flags.json !== true) {
-    await shutDown(target, endpoint);
-    writeLine(io.stdout, "upkeep daemon stopped");
+    await shutDown(target, endpoint, leaveRunning);
+    writeLine(
+      io.stdout,
+      leaveRunning
+        ? "upkeep daemon stopped; its services are left running for the next daemon to adopt"
+        : "upkeep daemon stopped",
+    );
     return 0;
   }
   const { watchShutdown } = await import("./shutdown-results.js");
   try {
-    const watch = await watchShutdown(endpoint);
+    const watch = await watchShutdown(endpoint, leaveRunning ? (state) => state !== "stopping" : undefined);
     watch.arm();
-    await shutDown(target, endpoint);
+    await shutDown(target, endpoint, leaveRunning);
     const results = await watch.results();
     writeResultsJson(io.stdout, { results });
     return results.every((r) => r.ok) ? 0 : 1;

@@ -1,15 +1,24 @@
 /**
- * The version printed by `upkeep --version`: package.json's, read only when asked so that
- * other commands do not pay for the file read.
+ * upkeep's version: package.json's, read only when asked (`upkeep --version`, the daemon's
+ * status) so that other commands do not pay for the file read. The daemon reports the version
+ * of the build it runs from, which after an upgrade (docs/upgrade.md) is not the one that
+ * started its services.
  */
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { UpkeepError, isErrno } from "../core/errors.js";
+import { UpkeepError, isErrno } from "./errors.js";
 
-/** Reads the version from the nearest package.json named "upkeep" above this file. */
+let known: string | null = null;
+
+/** Reads the version from the nearest package.json named "upkeep" above this file (once). */
 export function readVersion(): string {
-  // Usually dist/src/cli/ → the repository root, but any build dir works.
+  known ??= findVersion();
+  return known;
+}
+
+function findVersion(): string {
+  // dist/src/core/ or dist/bundle/cli/ → the repository root, but any build dir works.
   const here = dirname(fileURLToPath(import.meta.url));
   for (let dir = here; ; dir = dirname(dir)) {
     try {
