@@ -11,7 +11,6 @@
 #   /usr/lib/systemd/system/upkeep.service       from `upkeep systemd-unit`
 #   /usr/share/man/man{1,5}/                      from `node scripts/build-man.mjs OUTDIR`
 #   bash, zsh and fish completion                 from `upkeep completion bash|zsh|fish`
-# A generator that this checkout does not have yet is skipped with a warning.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,7 +30,7 @@ case "$arch" in
   arm64) node_arch=arm64; elf_tool=readelf ;;
   *) echo "build-deb: no prebuilt binaries for Debian architecture $arch" >&2; echo "  hint: use --arch amd64 or --arch arm64" >&2; exit 2 ;;
 esac
-warn() { echo "build-deb: warning: $*" >&2; }
+die() { echo "build-deb: $*" >&2; exit 1; }
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -56,7 +55,7 @@ find "$lib/prebuilds" -mindepth 1 -maxdepth 1 ! -name "linux-$node_arch" -exec r
 install -m 755 packaging/deb/upkeep "$root/usr/bin/upkeep"
 install -m 644 packaging/deb/upkeep.yaml "$root/etc/upkeep/upkeep.yaml"
 mkdir -p "$root/usr/share/doc/upkeep"
-cp README.md "$root/usr/share/doc/upkeep/README.md"
+cp README.md docs/upgrade.md docs/systemd.md docs/install.md "$root/usr/share/doc/upkeep/"
 printf 'upkeep\nLicense: MIT (see /usr/lib/upkeep/package.json)\n' >"$root/usr/share/doc/upkeep/copyright"
 
 # The generators run through the staged launcher and config (this machine's Node), with their
@@ -64,24 +63,20 @@ printf 'upkeep\nLicense: MIT (see /usr/lib/upkeep/package.json)\n' >"$root/usr/s
 staged() { UPKEEP_LIB="$lib" "$root/usr/bin/upkeep" --config "$root/etc/upkeep/upkeep.yaml" "$@"; }
 unstage() { sed "s|$lib|/usr/lib/upkeep|g; s|$root||g"; }
 
-if unit=$(staged systemd-unit 2>"$work/err"); then
+if unit=$(staged systemd-unit --exec /usr/bin/upkeep 2>"$work/err"); then
   mkdir -p "$root/usr/lib/systemd/system"
   printf '%s\n' "$unit" | unstage >"$root/usr/lib/systemd/system/upkeep.service"
 else
-  warn "no systemd unit: \`upkeep systemd-unit\` failed: $(head -n 1 "$work/err")"
+  die "\`upkeep systemd-unit\` failed: $(head -n 1 "$work/err")"
 fi
 
-if [ -f scripts/build-man.mjs ]; then
-  node scripts/build-man.mjs "$work/man" >&2
-  for page in "$work"/man/*.[1-8]; do
-    [ -e "$page" ] || continue
-    section=${page##*.}
-    mkdir -p "$root/usr/share/man/man$section"
-    gzip -9n <"$page" >"$root/usr/share/man/man$section/${page##*/}.gz"
-  done
-else
-  warn "no man pages: scripts/build-man.mjs is not in this checkout"
-fi
+node scripts/build-man.mjs "$work/man" >&2
+for page in "$work"/man/*.[1-8]; do
+  [ -e "$page" ] || die "scripts/build-man.mjs wrote no man page"
+  section=${page##*.}
+  mkdir -p "$root/usr/share/man/man$section"
+  gzip -9n <"$page" >"$root/usr/share/man/man$section/${page##*/}.gz"
+done
 
 declare -A completion_paths=(
   [bash]=usr/share/bash-completion/completions/upkeep
@@ -93,7 +88,7 @@ for shell in bash zsh fish; do
     mkdir -p "$(dirname "$root/${completion_paths[$shell]}")"
     printf '%s\n' "$script" | unstage >"$root/${completion_paths[$shell]}"
   else
-    warn "no $shell completion: \`upkeep completion $shell\` failed: $(head -n 1 "$work/err")"
+    die "\`upkeep completion $shell\` failed: $(head -n 1 "$work/err")"
   fi
 done
 

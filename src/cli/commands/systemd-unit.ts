@@ -17,7 +17,7 @@ import type { ParsedCommand } from "../command-spec.js";
 import { writeLine, type CliIo } from "../io.js";
 import { renderSystemdUnit } from "../systemd-unit-text.js";
 import { locateConfig, quoteForShell, stateDirOverride } from "../target.js";
-import { readVersion } from "../version.js";
+import { readVersion } from "../../core/version.js";
 
 /** Where `--install` writes by default: the administrator's own units. */
 export const DEFAULT_UNIT_DIR = "/etc/systemd/system";
