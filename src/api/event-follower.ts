@@ -19,6 +19,9 @@ export const STALL_LIMIT_MS = 10_000;
 const DROP_FLUSH_MS = 60_000;
 const PAGE_EVENTS = 200;
 
+/** Event streams open now, and dropped since the daemon started (for /metrics). */
+export const followerFigures = { open: 0, dropped: 0 };
+
 export interface FollowOptions {
   store: StateStore;
   bus: EventBus;
@@ -57,7 +60,9 @@ export async function followEvents(res: ServerResponse, options: FollowOptions):
       waitAndCatchUp().catch(fail);
     }
   });
+  followerFigures.open += 1;
   res.on("close", () => {
+    followerFigures.open -= 1;
     mode = "closed";
     unsubscribe();
   });
@@ -108,6 +113,7 @@ export async function followEvents(res: ServerResponse, options: FollowOptions):
     if (await drained()) await catchUp();
   };
   const drop = (): void => {
+    followerFigures.dropped += 1;
     mode = "closed";
     unsubscribe();
     console.error(

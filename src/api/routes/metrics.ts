@@ -1,0 +1,15 @@
+/**
+ * GET /metrics and GET /api/v1/metrics: the Prometheus text exposition of the daemon and its
+ * services (docs/metrics.md). The same text `upkeep metrics` prints for node_exporter's
+ * textfile collector.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ApiContext } from "../app.js";
+import { renderMetrics } from "../metrics/collect-metrics.js";
+import { EXPOSITION_CONTENT_TYPE } from "../metrics/exposition.js";
+
+export function handleMetrics(ctx: ApiContext, _req: IncomingMessage, res: ServerResponse): void {
+  const text = renderMetrics(ctx.supervisor);
+  res.writeHead(200, { "content-type": EXPOSITION_CONTENT_TYPE, "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
