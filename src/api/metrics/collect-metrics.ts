@@ -9,7 +9,7 @@ import { SERVICE_STATES } from "../../service/states.js";
 import type { ServiceRunner } from "../../service/runner.js";
 import type { Supervisor } from "../../supervisor/supervisor.js";
 import { followerFigures } from "../event-follower.js";
-import { Exposition } from "./exposition.js";
+import { Exposition, renderLabels } from "./exposition.js";
 import { TreeUsageMeter, type TreeUsage } from "./tree-usage.js";
 
 const meters = new WeakMap<Supervisor, TreeUsageMeter>();
@@ -32,6 +32,8 @@ function writeServices(
   runners: readonly ServiceRunner[],
   usage: Map<string, TreeUsage>,
 ): void {
+  // `{service="NAME"}` escaped once per service, not once per sample.
+  const labelled = new Map(runners.map((r) => [r, renderLabels({ service: r.name })]));
   const each = (
     name: string,
     type: "counter" | "gauge",
@@ -41,7 +43,7 @@ function writeServices(
     out.family(name, type, help);
     for (const r of runners) {
       const v = value(r);
-      if (v !== null) out.sample({ service: r.name }, v);
+      if (v !== null) out.sampleLabelled(labelled.get(r)!, v);
     }
   };
   out.family(
@@ -60,7 +62,9 @@ function writeServices(
   );
   out.family("upkeep_service_state", "gauge", "1 for the service's current state, 0 for the seven others.");
   for (const r of runners) {
-    for (const state of SERVICE_STATES) out.sample({ service: r.name, state }, r.state === state ? 1 : 0);
+    const service = labelled.get(r)!.slice(0, -1); // without its `}`; the state words need no escaping
+    for (const state of SERVICE_STATES)
+      out.sampleLabelled(`${service},state="${state}"}`, r.state === state ? 1 : 0);
   }
   each(
     "upkeep_service_desired_up",
@@ -100,13 +104,13 @@ function writeServices(
     "1 while the service's health probe passes or has failed fewer times in a row than its threshold; absent without a probe result.",
   );
   for (const { r, probe } of probed)
-    out.sample({ service: r.name }, probe!.failures >= probe!.threshold ? 0 : 1);
+    out.sampleLabelled(labelled.get(r)!, probe!.failures >= probe!.threshold ? 0 : 1);
   out.family(
     "upkeep_service_health_failures",
     "gauge",
     "Failures in a row of the service's health probe (0 after a pass).",
   );
-  for (const { r, probe } of probed) out.sample({ service: r.name }, probe!.failures);
+  for (const { r, probe } of probed) out.sampleLabelled(labelled.get(r)!, probe!.failures);
 }
 
 function writeDaemon(out: Exposition, supervisor: Supervisor): void {

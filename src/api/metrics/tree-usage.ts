@@ -6,17 +6,13 @@
  * (a Prometheus pair, a textfile cron job) do not double the cost: docs/benchmarks.md,
  * "metrics scrape, 1000 services", has the figures.
  */
-import { existsSync } from "node:fs";
-import { cgroupCpuUsec, cgroupMemoryBytes } from "../../identity/cgroup.js";
-import { CLOCK_TICKS, PAGE_SIZE, type ProcStat } from "../../identity/proc-stat.js";
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { errnoOf } from "../../core/errors.js";
+import { cgroupCpuUsec, cgroupMemoryBytes, cgroupPids } from "../../identity/cgroup.js";
+import { CLOCK_TICKS, PAGE_SIZE, readProcStat, type ProcStat } from "../../identity/proc-stat.js";
 import { scanProcesses } from "../../identity/process-table.js";
-import {
-  IndexedTable,
-  cgroupMembers,
-  findTreeMembers,
-  isCgroupUsable,
-  type TreeSelector,
-} from "../../identity/process-tree.js";
+import { IndexedTable, findTreeMembers } from "../../identity/process-tree.js";
 import type { ServiceRunner } from "../../service/runner.js";
 import { selectorOf } from "../../service/tree-effects.js";
 import { TreeCpuCounter } from "./tree-cpu.js";
@@ -41,12 +37,21 @@ export class TreeUsageMeter {
   read(runners: Iterable<ServiceRunner>, now: number): Map<string, TreeUsage> {
     if (this.reading !== null && now - this.reading.at < READING_TTL_MS) return this.reading.usage;
     let table: IndexedTable | null = null;
-    const recentTable = (): IndexedTable => (table ??= new IndexedTable(scanProcesses()));
+    const memoryParents = new Map<string, boolean>();
+    const scope: ReadingScope = {
+      table: () => (table ??= new IndexedTable(scanProcesses())),
+      hasMemoryFile: (cgroup) => {
+        const parent = dirname(cgroup);
+        let enabled = memoryParents.get(parent);
+        if (enabled === undefined) memoryParents.set(parent, (enabled = parentEnablesMemory(parent)));
+        return enabled;
+      },
+    };
     const usage = new Map<string, TreeUsage>();
     for (const runner of runners) {
       let counter = this.counters.get(runner.name);
       if (counter === undefined) this.counters.set(runner.name, (counter = new TreeCpuCounter()));
-      const memoryBytes = readTree(runner, counter, recentTable);
+      const memoryBytes = readTree(runner, counter, scope);
       usage.set(runner.name, { cpuSeconds: counter.totalSeconds, memoryBytes });
     }
     this.reading = { at: now, usage };
@@ -54,31 +59,45 @@ export class TreeUsageMeter {
   }
 }
 
+/** What one reading shares across services: the /proc table, and which parents give memory.current. */
+interface ReadingScope {
+  table(): IndexedTable;
+  hasMemoryFile(cgroup: string): boolean;
+}
+
 /** Feeds the counter with the tree's CPU and returns its memory in bytes. */
-function readTree(runner: ServiceRunner, counter: TreeCpuCounter, recentTable: () => IndexedTable): number {
+function readTree(runner: ServiceRunner, counter: TreeCpuCounter, scope: ReadingScope): number {
   const sel = runner.record === null ? null : selectorOf(runner.record);
-  const cgroup = cgroupOf(runner, sel);
-  if (cgroup !== null) {
-    const usec = cgroupCpuUsec(cgroup);
-    if (usec !== null) {
-      counter.addCgroupReading(cgroup, usec);
-      if (sel === null) return 0; // stopped: nothing lives in it
-      return cgroupMemoryBytes(cgroup) ?? rssOf(cgroupMembers(sel) ?? findTreeMembers(sel, recentTable()));
-    }
+  // The recorded start's cgroup, or, with no process, the one the daemon made for the service
+  // (its cpu.stat still counts what earlier starts used). A missing one reads as null.
+  const cgroup = sel === null ? runner.cgroupPath : sel.cgroup;
+  const usec = cgroup === null ? null : cgroupCpuUsec(cgroup);
+  if (cgroup !== null && usec !== null) {
+    counter.addCgroupReading(cgroup, usec);
+    if (sel === null) return 0; // no process: nothing of it lives in the cgroup
+    const memory = scope.hasMemoryFile(cgroup) ? cgroupMemoryBytes(cgroup) : null;
+    if (memory !== null) return memory;
+    const pids = cgroupPids(cgroup);
+    if (pids.includes(sel.pid)) return rssOf(pids.map((pid) => readProcStat(pid)).filter((s) => s !== null));
+    return rssOf(findTreeMembers(sel, scope.table())); // the main process was not placed in it
   }
-  const members = sel === null ? [] : findTreeMembers(sel, recentTable());
+  const members = sel === null ? [] : findTreeMembers(sel, scope.table());
   counter.addProcReading(members, CLOCK_TICKS);
   return rssOf(members);
 }
 
 /**
- * The cgroup that holds the tree: the recorded start's, or, for a service with no process, the
- * one the daemon made for it (its cpu.stat still counts what earlier starts used).
+ * Whether the cgroups under `parent` have memory.current: only where the parent enables the
+ * memory controller for its children. Read once per reading for all the services below it,
+ * instead of a failed open per service on hosts without it (hybrid cgroup v1/v2).
  */
-function cgroupOf(runner: ServiceRunner, sel: TreeSelector | null): string | null {
-  if (sel !== null) return isCgroupUsable(sel) ? sel.cgroup : null;
-  const path = runner.cgroupPath;
-  return path !== null && existsSync(path) ? path : null;
+function parentEnablesMemory(parent: string): boolean {
+  try {
+    return /(^|\s)memory(\s|$)/.test(readFileSync(join(parent, "cgroup.subtree_control"), "utf8"));
+  } catch (err) {
+    if (errnoOf(err) === undefined) throw err;
+    return false; // gone or unreadable: the members' RSS serves instead
+  }
 }
 
 function rssOf(members: readonly ProcStat[]): number {
