@@ -5,11 +5,10 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ApiContext } from "../app.js";
+import { sendText } from "../http-io.js";
 import { renderMetrics } from "../metrics/collect-metrics.js";
 import { EXPOSITION_CONTENT_TYPE } from "../metrics/exposition.js";
 
 export function handleMetrics(ctx: ApiContext, _req: IncomingMessage, res: ServerResponse): void {
-  const text = renderMetrics(ctx.supervisor);
-  res.writeHead(200, { "content-type": EXPOSITION_CONTENT_TYPE, "content-length": Buffer.byteLength(text) });
-  res.end(text);
+  sendText(res, 200, EXPOSITION_CONTENT_TYPE, renderMetrics(ctx.supervisor));
 }
