@@ -5,7 +5,7 @@ import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { TestEnv } from "../helpers/daemon.js";
+import { REPO_ROOT, TestEnv } from "../helpers/daemon.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 const PROMTOOL = "/usr/bin/promtool";
@@ -88,6 +88,17 @@ services:
     const checked = promtoolCheck(answer.body);
     assert.equal(checked.code, 0, `promtool check metrics: ${checked.output}\n${answer.body}`);
     assert.equal((await getText(env, "/api/v1/metrics")).status, 200, "also under /api/v1");
+  });
+
+  test("docs/metrics.md lists every family the daemon writes, with its type, and no other", async () => {
+    const written = [...(await metrics(env)).matchAll(/^# TYPE (\S+) (\S+)$/gm)].map(
+      (m) => `${m[1]} ${m[2]}`,
+    );
+    const docs = readFileSync(join(REPO_ROOT, "docs/metrics.md"), "utf8");
+    const listed = [...docs.matchAll(/^\| `(upkeep_[a-z_]+)` \| (counter|gauge) \|/gm)].map(
+      (m) => `${m[1]} ${m[2]}`,
+    );
+    assert.deepEqual([...listed].sort(), [...written].sort());
   });
 
   test("the values say what the daemon knows: up, state, desired, instances, restarts, health", async () => {

@@ -1,7 +1,8 @@
 /**
  * The text of /metrics (and of `upkeep metrics`): every service's state, restarts, start time,
  * tree CPU and memory and health, then the daemon's own figures. docs/metrics.md lists every
- * family; a test checks that list against this output and runs `promtool check metrics` on it.
+ * family; test/integration/metrics.test.ts checks that list against this output and runs
+ * `promtool check metrics` on it.
  * Labels: `service` (the full name, `web@eu` for an instance); the rest of what describes a
  * service (type, instance_of) is on `upkeep_service_info` only, so each series stays small.
  */
@@ -15,11 +16,11 @@ import { TreeUsageMeter, type TreeUsage } from "./tree-usage.js";
 const meters = new WeakMap<Supervisor, TreeUsageMeter>();
 
 /** The exposition text for the daemon and its services now. */
-export function renderMetrics(supervisor: Supervisor, now = Date.now()): string {
+export async function renderMetrics(supervisor: Supervisor, now = Date.now()): Promise<string> {
   let meter = meters.get(supervisor);
   if (meter === undefined) meters.set(supervisor, (meter = new TreeUsageMeter()));
   const runners = [...supervisor.runners.values()];
-  const usage = meter.read(runners, now);
+  const usage = await meter.read(runners, now);
   const out = new Exposition();
   writeServices(out, supervisor, runners, usage);
   writeDaemon(out, supervisor);

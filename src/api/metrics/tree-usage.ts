@@ -8,6 +8,7 @@
  */
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { setImmediate as setImmediatePromise } from "node:timers/promises";
 import { errnoOf } from "../../core/errors.js";
 import { cgroupCpuUsec, cgroupMemoryBytes, cgroupPids } from "../../identity/cgroup.js";
 import { CLOCK_TICKS, PAGE_SIZE, readProcStat, type ProcStat } from "../../identity/proc-stat.js";
@@ -19,6 +20,7 @@ import { TreeCpuCounter } from "./tree-cpu.js";
 
 /** How long one reading of every tree serves later scrapes. */
 export const READING_TTL_MS = 1000;
+const YIELD_EVERY = 100;
 
 export interface TreeUsage {
   /** CPU seconds of the tree since the daemon started following it; never goes down. */
@@ -32,10 +34,23 @@ export class TreeUsageMeter {
   /** Kept for services removed from the config too: one re-added continues its counter. */
   private readonly counters = new Map<string, TreeCpuCounter>();
   private reading: { at: number; usage: Map<string, TreeUsage> } | null = null;
+  /** The reading under way: scrapes meanwhile wait for it, since two would count growth twice. */
+  private inFlight: Promise<Map<string, TreeUsage>> | null = null;
 
   /** The usage of each runner's tree, read now or at most READING_TTL_MS ago. */
-  read(runners: Iterable<ServiceRunner>, now: number): Map<string, TreeUsage> {
-    if (this.reading !== null && now - this.reading.at < READING_TTL_MS) return this.reading.usage;
+  read(runners: readonly ServiceRunner[], now: number): Promise<Map<string, TreeUsage>> {
+    if (this.reading !== null && now - this.reading.at < READING_TTL_MS)
+      return Promise.resolve(this.reading.usage);
+    this.inFlight ??= this.readAll(runners, now).finally(() => (this.inFlight = null));
+    return this.inFlight;
+  }
+
+  /**
+   * Reads every tree, giving the event loop back every YIELD_EVERY services: at 1000 services a
+   * reading takes tens of ms (docs/benchmarks.md, "metrics scrape, 1000 services"), which a
+   * restart or a probe should not wait behind.
+   */
+  private async readAll(runners: readonly ServiceRunner[], now: number): Promise<Map<string, TreeUsage>> {
     let table: IndexedTable | null = null;
     const memoryParents = new Map<string, boolean>();
     const scope: ReadingScope = {
@@ -48,7 +63,8 @@ export class TreeUsageMeter {
       },
     };
     const usage = new Map<string, TreeUsage>();
-    for (const runner of runners) {
+    for (const [i, runner] of runners.entries()) {
+      if (i > 0 && i % YIELD_EVERY === 0) await setImmediatePromise();
       let counter = this.counters.get(runner.name);
       if (counter === undefined) this.counters.set(runner.name, (counter = new TreeCpuCounter()));
       const memoryBytes = readTree(runner, counter, scope);

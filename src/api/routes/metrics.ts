@@ -9,6 +9,10 @@ import { sendText } from "../http-io.js";
 import { renderMetrics } from "../metrics/collect-metrics.js";
 import { EXPOSITION_CONTENT_TYPE } from "../metrics/exposition.js";
 
-export function handleMetrics(ctx: ApiContext, _req: IncomingMessage, res: ServerResponse): void {
-  sendText(res, 200, EXPOSITION_CONTENT_TYPE, renderMetrics(ctx.supervisor));
+export async function handleMetrics(
+  ctx: ApiContext,
+  _req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  sendText(res, 200, EXPOSITION_CONTENT_TYPE, await renderMetrics(ctx.supervisor));
 }
