@@ -1,13 +1,14 @@
 /**
  * Measure 11: the event stream's fan-out to 10 open dashboards during a crash loop, with one
  * more follower that never reads (a paused tab). The crash loop of measure 1b (`/bin/true`,
- * backoff 0) runs; 10 followers (`events?follow=1`, each parsing every event as a dashboard
- * does) and the paused one connect 2 s after start-up; for BENCH_FANOUT_SECONDS (default 20)
- * the bench reads the daemon's RSS every 250 ms. Reported: the delay from an event's own
- * timestamp to its arrival at each follower (p50 / p95, 1 ms resolution), whether every
- * follower got every event, the daemon's CPU per restart (against measure 1b without
- * followers), its RSS before and at peak, and whether the paused follower was cut off (read
- * from /metrics, `upkeep_event_followers_dropped_total`).
+ * backoff 0) runs alone for half of BENCH_FANOUT_SECONDS (default 20), for the daemon's CPU per
+ * restart without followers; then 10 followers (`events?follow=1`, each parsing every event
+ * as a dashboard does) and the paused one connect, and for BENCH_FANOUT_SECONDS the bench
+ * reads the daemon's RSS every 250 ms. Reported: the delay from an event's own timestamp to
+ * its arrival at each follower (p50 / p95, 1 ms resolution), whether every follower got every
+ * event, the daemon's CPU per restart with and without followers, its RSS before and at peak,
+ * and whether the paused follower was cut off (`upkeep_event_followers_dropped_total` of
+ * /metrics).
  */
 import { request } from "node:http";
 import { connect, type Socket } from "node:net";
@@ -49,6 +50,12 @@ export async function measureEventFanout(): Promise<Row[]> {
     const pid = bench.pid;
     const restarts = async (): Promise<number> =>
       Number((await bench.api("GET", "/api/v1/status")).json.services[0].restarts);
+    // The same crash loop without followers first, for the CPU per restart they add.
+    const quietCpu0 = readCpuSeconds(pid);
+    const quietCount0 = await restarts();
+    await sleep((seconds * 1000) / 2);
+    const quietPerRestart =
+      ((readCpuSeconds(pid) - quietCpu0) * 1000) / Math.max(1, (await restarts()) - quietCount0);
     const baseline = readRssBytes(pid);
     const received: Received[] = [];
     for (let i = 0; i < FOLLOWERS; i++) {
@@ -84,7 +91,7 @@ export async function measureEventFanout(): Promise<Row[]> {
     return [
       {
         measure: `event fan-out to ${FOLLOWERS} followers during a crash loop (${seconds} s), event → arrival`,
-        result: `p50 ${formatMs(median(delays))}, p95 ${formatMs(percentile(delays, 0.95))}; ≥ ${events} events each, ${complete ? "none missed" : "GAPS"}; daemon CPU ${perRestart.toFixed(2)} ms per restart (${made} restarts)`,
+        result: `p50 ${formatMs(median(delays))}, p95 ${formatMs(percentile(delays, 0.95))}; ≥ ${events} events each, ${complete ? "none missed" : "GAPS"}; daemon CPU ${perRestart.toFixed(2)} ms per restart (${made} restarts; ${quietPerRestart.toFixed(2)} ms without followers, ${seconds / 2} s before)`,
         target: "every event to every follower",
         met: complete,
         peer: "",
