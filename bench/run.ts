@@ -3,7 +3,7 @@
  * table (measure | result | target | status | peer figure) with the machine it ran on. Missed
  * targets are reported as MISSED and the exit code stays 0; only a measurement that could not
  * be taken (an error) makes it 1. Every daemon, service, cgroup and temp dir is removed at the
- * end, also after Ctrl-C. BENCH_ONLY=restart,logs,fleet,watch,probes (comma list) runs a subset.
+ * end, also after Ctrl-C. BENCH_ONLY=restart,logs,fleet,watch,probes,api,fanout (comma list) runs a subset.
  */
 import { teardownAll } from "./bench-daemon.js";
 import { measureFleets } from "./fleet-measures.js";
@@ -14,6 +14,8 @@ import { measureRestartLatency } from "./restart-latency.js";
 import { measureCrashLoopCost } from "./crash-loop-cost.js";
 import { measureWatchLatency } from "./watch-latency.js";
 import { measureProbeCost } from "./probe-cost.js";
+import { measureApiLatency } from "./api-latency.js";
+import { measureEventFanout } from "./event-fanout.js";
 
 const KILLS = 200;
 
@@ -30,6 +32,8 @@ const PARTS: Part[] = [
   { key: "fleet", title: "fleets of 1, 200, 1000 services", run: measureFleets },
   { key: "watch", title: "watching non-child processes", run: measureWatchLatency },
   { key: "probes", title: "health probes and limits", run: measureProbeCost },
+  { key: "api", title: "API list and metrics scrape at 1000 services", run: measureApiLatency },
+  { key: "fanout", title: "event fan-out during a crash loop", run: measureEventFanout },
 ];
 
 async function main(): Promise<number> {

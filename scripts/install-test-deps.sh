@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what the tests need and a fresh Debian machine lacks: the build tools (better-sqlite3
 # and the native addon compile from source), the small programs the tests run (mkfifo, setsid),
-# Debian's nginx (the forking-service test) and redis-server (notify readiness), man-db and
-# groff (the man pages), zsh and fish (shell completion). `npm test` runs
+# Debian's nginx (the forking-service test), redis-server (notify readiness), promtool (from
+# the package prometheus, 19 MB, without its recommended node exporter: the metrics test checks
+# the daemon's /metrics text with `promtool check metrics`), man-db and groff (the man pages),
+# zsh and fish (shell completion). `npm test` runs
 # it first, so the README's test command works on a new machine; .ci/run calls it before `npm ci`.
 # For the package tests (docs/install.md): Debian's arm64 cross tool chain (`npm pack` builds the
 # linux-arm64 prebuilds with it), qemu-user (the arm64 binaries run under qemu-aarch64) and an
@@ -32,15 +34,17 @@ command -v man >/dev/null || packages+=(man-db)
 command -v groff >/dev/null || packages+=(groff-base)
 command -v zsh >/dev/null || packages+=(zsh)
 command -v fish >/dev/null || packages+=(fish)
-[ ${#packages[@]} -eq 0 ] && exit 0
+lean=() # installed without their Recommends
+[ -x /usr/bin/promtool ] || lean+=(prometheus)
+[ $((${#packages[@]} + ${#lean[@]})) -eq 0 ] && exit 0
 
 if [ "$(id -u)" != 0 ]; then
-  echo "upkeep tests: missing Debian packages: ${packages[*]}" >&2
-  echo "  hint: sudo apt-get update && sudo apt-get install -y ${packages[*]}   (or run \`npm test\` as root)" >&2
+  echo "upkeep tests: missing Debian packages: ${packages[*]} ${lean[*]}" >&2
+  echo "  hint: sudo apt-get update && sudo apt-get install -y --no-install-recommends ${packages[*]} ${lean[*]}   (or run \`npm test\` as root)" >&2
   exit 1
 fi
 
-# Installing nginx or redis would start (and enable) its system service: policy-rc.d exiting
+# Installing nginx, redis or prometheus would start (and enable) its system service: policy-rc.d exiting
 # 101 tells invoke-rc.d that no service may be started while we install.
 policy=/usr/sbin/policy-rc.d
 own_policy=0
@@ -51,6 +55,7 @@ if [ ! -e "$policy" ]; then
 fi
 cleanup_policy() { if [ "$own_policy" = 1 ]; then rm -f "$policy"; fi; }
 trap cleanup_policy EXIT
-echo "upkeep tests: installing ${packages[*]}" >&2
+echo "upkeep tests: installing ${packages[*]} ${lean[*]}" >&2
 apt-get update -qq
-apt-get install -y -qq "${packages[@]}" >/dev/null
+[ ${#packages[@]} -eq 0 ] || apt-get install -y -qq "${packages[@]}" >/dev/null
+[ ${#lean[@]} -eq 0 ] || apt-get install -y -qq --no-install-recommends "${lean[@]}" >/dev/null

@@ -6,6 +6,7 @@ import { handleActions } from "./routes/actions.js";
 import { handleCheck } from "./routes/check.js";
 import { handleEvents } from "./routes/events.js";
 import { handleReloadConfig, handleShutdown } from "./routes/daemon.js";
+import { handleMetrics } from "./routes/metrics.js";
 import { handleService, handleStatus } from "./routes/services.js";
 import { handleServiceTree } from "./routes/tree.js";
 
@@ -37,6 +38,9 @@ const ROUTES: { method: string; pattern: RegExp; handler: Handler }[] = [
   { method: "GET", pattern: /^\/api\/v1\/events$/, handler: handleEvents },
   { method: "POST", pattern: /^\/api\/v1\/reload-config$/, handler: handleReloadConfig },
   { method: "POST", pattern: /^\/api\/v1\/shutdown$/, handler: handleShutdown },
+  { method: "GET", pattern: /^\/api\/v1\/metrics$/, handler: handleMetrics },
+  // Where Prometheus looks by default (its scrape config's metrics_path).
+  { method: "GET", pattern: /^\/metrics$/, handler: handleMetrics },
 ];
 
 /**

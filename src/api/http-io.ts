@@ -28,9 +28,33 @@ export async function readJsonBody(req: IncomingMessage): Promise<Record<string,
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  sendText(res, status, "application/json", JSON.stringify(body));
+}
+
+/**
+ * How long a client may leave an answer unread. An answer is written in one piece; what the
+ * kernel's socket buffer cannot take stays in the daemon's memory until the client reads it
+ * (the event list after a crash loop, /metrics or the status of 1000 services: hundreds of KiB
+ * to MBs). A client that never reads had it held for as long as its connection lived.
+ */
+export const UNREAD_ANSWER_LIMIT_MS = 30_000;
+
+/** Sends a whole answer; a client that has not taken all of it within the limit is cut off. */
+export function sendText(res: ServerResponse, status: number, contentType: string, text: string): void {
+  res.writeHead(status, { "content-type": contentType, "content-length": Buffer.byteLength(text) });
   res.end(text);
+  if (res.writableFinished) return;
+  const timer = setTimeout(() => {
+    const what = `${res.req.method ?? "?"} ${(res.req.url ?? "").slice(0, 200)}`;
+    console.error(
+      `upkeep: cut a client that left ${res.writableLength} bytes of its answer to ${what} unread for ${UNREAD_ANSWER_LIMIT_MS / 1000} s`,
+    );
+    res.destroy();
+  }, UNREAD_ANSWER_LIMIT_MS);
+  timer.unref();
+  // 'finish': the last byte went to the kernel; 'close': the connection ended first.
+  res.once("finish", () => clearTimeout(timer));
+  res.once("close", () => clearTimeout(timer));
 }
 
 /** Known errors → their status and `{error: {code, message, hint, details}}`; others → 500. */

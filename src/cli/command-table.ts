@@ -276,6 +276,28 @@ export const COMMANDS: readonly CommandSpec[] = [
     examples: ["upkeep reload-config --dry-run", "upkeep reload-config"],
   },
   {
+    name: "metrics",
+    summary: "print the Prometheus metrics (for node_exporter's textfile collector)",
+    usage: "[--output FILE]",
+    description:
+      "Prints the daemon's /metrics text: every service's state, restarts, CPU and memory of its\n" +
+      "tree, health, and the daemon's own figures. --output replaces FILE atomically, as\n" +
+      "node_exporter's textfile collector needs. With the daemon down it still writes `upkeep_up 0`\n" +
+      "and exits 3.",
+    flags: [
+      {
+        key: "output",
+        long: "--output",
+        short: "-o",
+        kind: "string",
+        valueName: "FILE",
+        help: "write to FILE (temp file + rename in its dir) instead of stdout",
+      },
+    ],
+    positionals: { name: "", min: 0, max: 0 },
+    load: () => import("./commands/metrics.js"),
+  },
+  {
     name: "shutdown",
     summary: "stop all services (reverse dependency order), then the daemon",
     usage: "[--leave-running] [--json]",

@@ -38,6 +38,11 @@ export const ERROR_CATALOGUE = {
     http: 500,
     summary: "the state dir cannot be created or written, or another user could tamper with it",
   },
+  METRICS_OUTPUT_UNWRITABLE: {
+    exit: 1,
+    http: 500,
+    summary: "`upkeep metrics --output` cannot write its file",
+  },
   LOGS_NOT_FOUND: { exit: 1, http: 404, summary: "the service has no captured output yet" },
   API_NOT_FOUND: { exit: 1, http: 404, summary: "no such API route" },
   API_BAD_REQUEST: { exit: 2, http: 400, summary: "a request field is missing or not valid" },

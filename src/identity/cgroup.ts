@@ -216,3 +216,17 @@ export function cgroupCpuUsec(cgroupPath: string): number | null {
     return null; // removed meanwhile, or no cpu controller: the caller sums the members' ticks
   }
 }
+
+/**
+ * Memory the cgroup's processes use now (memory.current: anonymous memory, page cache and
+ * kernel memory charged to it), or null when unreadable: no memory controller in the cgroup
+ * (a hybrid cgroup v1/v2 host), or removed meanwhile. The caller then sums the members' RSS.
+ */
+export function cgroupMemoryBytes(cgroupPath: string): number | null {
+  try {
+    const text = readFileSync(join(cgroupPath, "memory.current"), "utf8").trim();
+    return /^\d+$/.test(text) ? Number(text) : null;
+  } catch {
+    return null; // ENOENT (no memory controller, or removed): the caller sums the members' RSS
+  }
+}

@@ -18,6 +18,9 @@ export interface ProcStat {
   sid: number;
   utimeTicks: number;
   stimeTicks: number;
+  /** Fields 16 and 17: CPU time of the children this process has waited for (reaped). */
+  cutimeTicks: number;
+  cstimeTicks: number;
   /** Field 22: start time in clock ticks since boot. */
   startTime: number;
   rssPages: number;
@@ -87,6 +90,8 @@ export function parseProcStat(text: string): ProcStat | null {
     sid: field(6),
     utimeTicks: field(14),
     stimeTicks: field(15),
+    cutimeTicks: field(16),
+    cstimeTicks: field(17),
     startTime: field(22),
     vsizeBytes: field(23),
     rssPages: field(24),

@@ -7,8 +7,11 @@ import type { EventRecord } from "../store/store.js";
  */
 export class EventBus {
   private readonly listeners = new Set<(event: EventRecord) => void>();
+  /** Events published since the daemon started, by kind (for /metrics). */
+  readonly publishedByKind = new Map<string, number>();
 
   publish(event: EventRecord): void {
+    this.publishedByKind.set(event.kind, (this.publishedByKind.get(event.kind) ?? 0) + 1);
     for (const listener of this.listeners) listener(event);
   }
 
