@@ -295,6 +295,10 @@ export const COMMANDS: readonly CommandSpec[] = [
       },
     ],
     positionals: { name: "", min: 0, max: 0 },
+    examples: [
+      "upkeep metrics | grep upkeep_service_up",
+      "upkeep metrics --output /var/lib/prometheus/node-exporter/upkeep.prom   # from cron, every minute",
+    ],
     load: () => import("./commands/metrics.js"),
   },
   {

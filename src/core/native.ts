@@ -171,7 +171,7 @@ export const nativeSpawnError: string | null =
 export const nativeFallbackNotice: string | null =
   loaded.error === null || process.env["UPKEEP_NATIVE"] === "0"
     ? null
-    : `the native addon is not loaded, so services start through Node's child_process, log FIFOs are read without splice(2) and notify readiness is unavailable (docs/install.md, "Fallbacks"): ${loaded.error}`;
+    : `the native addon is not loaded, so services start through Node's child_process, log FIFOs are read without splice(2), notify readiness is unavailable and orphaned processes are not reaped (docs/install.md, "Fallbacks"): ${loaded.error}`;
 
 /**
  * The addon's spawn, with each child claimed from its clone until the spawner has reaped it

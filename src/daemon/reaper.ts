@@ -95,7 +95,8 @@ export function becomeParentOfOrphans(say: {
 }): Reaper | null {
   const reaper = startReaper((line) => say.warn(`upkeep: ${line}`));
   if (typeof reaper === "string") {
-    say.warn(`upkeep: orphaned processes are not reaped by the daemon: ${reaper}`);
+    // Without the addon, its one start-up line (nativeFallbackNotice) already says so.
+    if (native !== null) say.warn(`upkeep: orphaned processes are not reaped by the daemon: ${reaper}`);
     return null;
   }
   if (process.pid === 1)
