@@ -10,6 +10,9 @@ import { serializeEvent } from "../serialize.js";
  * follow, a text/event-stream of those and then every new one (event-follower.ts); with a
  * resume id (`after`, or the `Last-Event-ID` header) every event after it instead of the newest n.
  */
+/** The most events one answer holds (`n`). */
+export const MAX_EVENTS_PER_REQUEST = 50_000;
+
 export async function handleEvents(
   ctx: ApiContext,
   req: IncomingMessage,
@@ -20,9 +23,15 @@ export async function handleEvents(
   const nText = url.searchParams.get("n") ?? "50";
   // Digits only, and a safe integer: `1e300` passed Number.isInteger and reached the store,
   // which refused it with a 500.
+  // And bounded: every event asked for is read and serialized in one answer (n=10⁹ of a long
+  // crash loop's store would hold hundreds of MB in the daemon for one request).
   const limit = /^\d{1,15}$/.test(nText) ? Number(nText) : NaN;
-  if (!Number.isSafeInteger(limit)) {
-    throw new UpkeepError("API_BAD_REQUEST", `query field 'n' must be a whole number ≥ 0, got '${nText}'`);
+  if (!Number.isSafeInteger(limit) || limit > MAX_EVENTS_PER_REQUEST) {
+    throw new UpkeepError(
+      "API_BAD_REQUEST",
+      `query field 'n' must be a whole number from 0 to ${MAX_EVENTS_PER_REQUEST}, got '${nText}'`,
+      { hint: "ask for fewer events, or for one service's (?service=NAME)" },
+    );
   }
   const query = { ...(service !== undefined ? { service } : {}), limit };
   if (url.searchParams.get("follow") !== "1") {
