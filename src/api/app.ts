@@ -8,12 +8,16 @@ import { handleEvents } from "./routes/events.js";
 import { handleReloadConfig, handleShutdown } from "./routes/daemon.js";
 import { handleService, handleStatus } from "./routes/services.js";
 import { handleServiceTree } from "./routes/tree.js";
+import { handleNotifyOutbox, handleNotifyTest } from "./routes/notify.js";
+import type { Notifier, NotifierDeps } from "../notify/notifier.js";
 
 /** What the routes need: the supervisor and the daemon's own controls. */
 export interface ApiContext {
   supervisor: Supervisor;
   /** Stop all services and exit (SPEC `shutdown`). */
   requestShutdown(): void;
+  /** Notifications (`notify test`, the outbox); absent where a daemon runs without them (tests). */
+  notify?: { notifier: Notifier; deps: Pick<NotifierDeps, "config" | "facts" | "host"> };
 }
 
 type Handler = (
@@ -34,6 +38,8 @@ const ROUTES: { method: string; pattern: RegExp; handler: Handler }[] = [
   { method: "GET", pattern: /^\/api\/v1\/events$/, handler: handleEvents },
   { method: "POST", pattern: /^\/api\/v1\/reload-config$/, handler: handleReloadConfig },
   { method: "POST", pattern: /^\/api\/v1\/shutdown$/, handler: handleShutdown },
+  { method: "POST", pattern: /^\/api\/v1\/notify\/test$/, handler: handleNotifyTest },
+  { method: "GET", pattern: /^\/api\/v1\/notify\/outbox$/, handler: handleNotifyOutbox },
 ];
 
 /**

@@ -19,6 +19,7 @@ import { prepareTrustedStateDir, resolveSocketGroup } from "./state-dir-trust.js
 import { answerStatusSignal } from "./status-dump.js";
 import { closeStrayDescriptors } from "./stray-descriptors.js";
 import { DaemonTerminal } from "./terminal.js";
+import { attachNotifications } from "./notifications.js";
 
 export interface DaemonOptions {
   configFile: string;
@@ -74,6 +75,7 @@ async function runLocked(
   });
   supervisor.watchStore(() => store.checkFiles());
   supervisor.bus.subscribe(printEvent);
+  const notify = attachNotifications(supervisor, store);
   const memory = new MemorySettler();
   supervisor.bus.subscribe(() => memory.activity());
   let stopping: Promise<number> | null = null;
@@ -86,6 +88,8 @@ async function runLocked(
       memory.stop();
       stopping = (async () => {
         await supervisor.shutdown();
+        // Tries in flight are cut short; what waits stays in the outbox for the next daemon.
+        notify.notifier.close();
         if (terminal?.gone) {
           const reason = `${terminal.unwritten} lines of the daemon's messages were not printed: stderr was gone (${terminal.gone})`;
           await supervisor.emit({ service: null, kind: "daemon", reason });
@@ -120,12 +124,18 @@ async function runLocked(
     // A dump that cannot be written (full disk, something in the way) is an event, never fatal.
     process.on("SIGUSR1", () => answerStatusSignal(supervisor, say));
     void (async () => {
+      // What an earlier daemon could not deliver goes out now (src/notify/outbox-queue.ts).
+      const left = await notify.notifier.start().catch((err: unknown) => {
+        say(`upkeep: the notification outbox could not be read (${String(err)}); what it holds is not sent`);
+        return 0;
+      });
+      if (left > 0) say(`upkeep: ${left} notifications left by an earlier daemon are being sent`);
       await supervisor.start({ force });
       supervisor.storeHealth?.refresh();
       memory.startupDone();
       control = await listenControlSocket(
         socketPath,
-        { supervisor, requestShutdown: () => shutdown("shutdown requested") },
+        { supervisor, requestShutdown: () => shutdown("shutdown requested"), notify },
         socketGid,
       );
       say(

@@ -77,6 +77,8 @@ export const EVENT_KINDS = [
   "recovered",
   "limit", // a `limits:` excess lasted its window: the figures; a restart follows
   "reload_failed", // `upkeep reload` failed: the service died on it, or its command or READY=1 failed
+  "notify_failed", // a notification could not be delivered (a try failed, or it was given up): channel, error, next try
+  "notify_dropped", // notifications were dropped because too many waited: how many
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
