@@ -17,7 +17,7 @@ const VARIABLE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export function redactUrl(text: string): string {
   try {
     const url = new URL(text);
-    const rest = url.pathname === "/" && url.search === "" ? "" : "/…";
+    const rest = (url.pathname === "/" || url.pathname === "") && url.search === "" ? "" : "/…";
     return `${url.protocol}//${url.host}${rest}`;
   } catch {
     return "(not a URL)";

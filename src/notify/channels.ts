@@ -4,14 +4,23 @@
  * reports (never with a secret), and which variables hold notify's secrets.
  */
 import type { Config } from "../config/model.js";
-import { channelsOf, effectiveNotify, type NotifyChannel, type SecretSource } from "../config/notify-model.js";
+import {
+  channelsOf,
+  effectiveNotify,
+  type NotifyChannel,
+  type SecretSource,
+} from "../config/notify-model.js";
 import { redactUrl } from "../config/validate-secret.js";
 import type { Delivery } from "./delivery.js";
 import { deliverEmail } from "./email.js";
 import { deliverExec } from "./exec.js";
 import { deliverWebhook } from "./webhook.js";
 
-export function deliverChannel(channel: NotifyChannel, delivery: Delivery, hidden: readonly string[]): Promise<void> {
+export function deliverChannel(
+  channel: NotifyChannel,
+  delivery: Delivery,
+  hidden: readonly string[],
+): Promise<void> {
   switch (channel.kind) {
     case "exec":
       return deliverExec(channel, delivery, hidden);

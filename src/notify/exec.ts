@@ -27,7 +27,11 @@ export function execEnvironment(delivery: Delivery, hidden: readonly string[]): 
 }
 
 /** Runs the program; `hidden` names variables of the daemon it must not get (secrets). */
-export function deliverExec(channel: ExecChannel, delivery: Delivery, hidden: readonly string[] = []): Promise<void> {
+export function deliverExec(
+  channel: ExecChannel,
+  delivery: Delivery,
+  hidden: readonly string[] = [],
+): Promise<void> {
   return runProgram({
     argv: channel.command,
     input: `${JSON.stringify(delivery.message.payload)}\n`,

@@ -22,13 +22,18 @@ export function readLastLines(
     // Control characters (a terminal's escape sequences) would garble a mail: shown escaped.
     const clean = out.map((line) =>
       // eslint-disable-next-line no-control-regex
-      (line.length > LINE_CHARS ? `${line.slice(0, LINE_CHARS)}…` : line).replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, (c) =>
-        `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+      (line.length > LINE_CHARS ? `${line.slice(0, LINE_CHARS)}…` : line).replace(
+        /[\u0000-\u0008\u000b-\u001f\u007f]/g,
+        (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
       ),
     );
     return { lines: clean, note: clean.length === 0 ? "none captured" : null };
   } catch (err) {
-    if (err instanceof UpkeepError && err.code === "LOGS_NOT_FOUND") return { lines: [], note: "none captured yet" };
-    return { lines: [], note: `the log could not be read: ${err instanceof Error ? err.message : String(err)}` };
+    if (err instanceof UpkeepError && err.code === "LOGS_NOT_FOUND")
+      return { lines: [], note: "none captured yet" };
+    return {
+      lines: [],
+      note: `the log could not be read: ${err instanceof Error ? err.message : String(err)}`,
+    };
   }
 }

@@ -31,6 +31,8 @@ export interface MessageInput {
   facts: ServiceFacts | null;
   /** Events of this kind held back by min_interval and told by this message. */
   folded: number;
+  /** How many events this message tells in all: `folded`, plus its own event when it has one. */
+  events: number;
   foldedSince: number | null;
   minIntervalMs: number;
   story: Story | null;
@@ -74,13 +76,16 @@ function shorten(text: string): string {
   return text.length <= SHORT_REASON ? text : `${text.slice(0, SHORT_REASON - 1)}…`;
 }
 
-const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
+const plural = (n: number, word: string): string =>
+  `${n} ${word}${n === 1 ? "" : /(s|sh|ch|x)$/.test(word) ? "es" : "s"}`;
 
 /** "5 restarts in 2m" (the story's span) or "5 restarts so far". */
 function restartsPart(input: MessageInput): string {
   const restarts = plural(input.facts?.restarts ?? 0, "restart");
   const span = input.story === null ? 0 : input.time - input.story.openedAt;
-  return span >= 1000 ? `${restarts} in ${formatDuration(Math.round(span / 1000) * 1000)}` : `${restarts} so far`;
+  return span >= 1000
+    ? `${restarts} in ${formatDuration(Math.round(span / 1000) * 1000)}`
+    : `${restarts} so far`;
 }
 
 /** What happened, in a few words for the subject line. */
@@ -118,7 +123,11 @@ function commandsFor(input: MessageInput): string[] {
   const base = `upkeep --config ${quoteArg(input.configFile)}`;
   if (input.service === null) return [`${base} status`, `${base} events -n 50`];
   const name = quoteArg(input.service);
-  const commands = [`${base} status ${name}`, `${base} logs ${name} -n 100 --timestamps`, `${base} events ${name} -n 50`];
+  const commands = [
+    `${base} status ${name}`,
+    `${base} logs ${name} -n 100 --timestamps`,
+    `${base} events ${name} -n 50`,
+  ];
   if (input.incident !== null) commands.unshift(`${base} incident ${quoteArg(input.incident.id)}`);
   return commands;
 }
@@ -129,7 +138,10 @@ export function composeMessage(input: MessageInput): NotifyMessage {
   const subject = `[upkeep] ${who}: ${headline(input)}`;
   const facts = input.facts;
   const rows: [string, string][] = [];
-  rows.push(["what happened", input.kind === "test" ? "a test message (upkeep notify test)" : (input.event?.reason ?? input.kind)]);
+  rows.push([
+    "what happened",
+    input.kind === "test" ? "a test message (upkeep notify test)" : (input.event?.reason ?? input.kind),
+  ]);
   rows.push(["when", clock(input.time)]);
   if (facts !== null) {
     const pid = facts.pid === null ? "" : `, PID ${facts.pid}`;
@@ -143,7 +155,10 @@ export function composeMessage(input: MessageInput): NotifyMessage {
   }
   if (input.folded > 0) {
     const since = input.foldedSince === null ? "" : ` since ${clock(input.foldedSince)}`;
-    rows.push(["folded", `${plural(input.folded, `more ${input.kind} event`)}${since}, held back by min_interval ${formatDuration(input.minIntervalMs)}`]);
+    rows.push([
+      "folded",
+      `${plural(input.folded, `more ${input.kind} event`)}${since}, held back by min_interval ${formatDuration(input.minIntervalMs)}`,
+    ]);
   }
   if (input.incident !== null) rows.push(["incident", input.incident.id]);
   const width = Math.max(...rows.map(([k]) => k.length));
@@ -171,6 +186,7 @@ export function composeMessage(input: MessageInput): NotifyMessage {
     exit_code: facts?.lastExitCode ?? null,
     signal: facts?.lastSignal ?? null,
     folded: input.folded,
+    events: input.events,
     trouble_since: input.story === null ? null : new Date(input.story.openedAt).toISOString(),
     crashes: input.story?.crashes ?? 0,
     last_lines: input.lastLines,
@@ -179,7 +195,13 @@ export function composeMessage(input: MessageInput): NotifyMessage {
     event:
       input.event === null
         ? null
-        : { id: input.event.id, kind: input.event.kind, from: input.event.from, to: input.event.to, reason: input.event.reason },
+        : {
+            id: input.event.id,
+            kind: input.event.kind,
+            from: input.event.from,
+            to: input.event.to,
+            reason: input.event.reason,
+          },
   };
   return { id: input.id, subject, text: lines.join("\n"), payload };
 }

@@ -74,7 +74,8 @@ export class Notifier {
 
   close(): void {
     this.closed = true;
-    for (const timer of [...this.flushTimers.values(), ...this.stableTimers.values(), ...this.composing]) clearTimeout(timer);
+    for (const timer of [...this.flushTimers.values(), ...this.stableTimers.values(), ...this.composing])
+      clearTimeout(timer);
     this.queue.close();
   }
 
@@ -82,7 +83,9 @@ export class Notifier {
   settingsFor(service: string | null): NotifyConfig | null {
     const config = this.deps.config();
     if (this.cache?.config !== config) {
-      const byService = new Map(config.services.map((s) => [s.name, effectiveNotify(config.notify, s.notify)]));
+      const byService = new Map(
+        config.services.map((s) => [s.name, effectiveNotify(config.notify, s.notify)]),
+      );
       this.cache = { config, byService };
     }
     if (service === null) return config.notify;
@@ -108,15 +111,18 @@ export class Notifier {
     if (kind === "recovered") this.flushService(service, now);
     const offer = this.storm.offer(service, kind, now, settings.minIntervalMs);
     if (offer.send) {
-      this.compose(service, kind, event, offer.folded, null, offer.story, settings);
+      this.compose(service, kind, event, offer.folded, offer.folded + 1, null, offer.story, settings);
       return;
     }
     const key = `${service}\0${kind}`;
     if (this.flushTimers.has(key)) return;
-    const timer = setTimeout(() => {
-      this.flushTimers.delete(key);
-      this.flushOne(service, kind, this.now(), event);
-    }, Math.max(0, offer.flushAt - now));
+    const timer = setTimeout(
+      () => {
+        this.flushTimers.delete(key);
+        this.flushOne(service, kind, this.now(), event);
+      },
+      Math.max(0, offer.flushAt - now),
+    );
     timer.unref();
     this.flushTimers.set(key, timer);
   }
@@ -126,7 +132,16 @@ export class Notifier {
     const settings = this.settingsFor(service);
     const folded = this.storm.flush(service, kind, now);
     if (folded === null || settings === null) return;
-    this.compose(service, kind, event, folded.folded, folded.since, this.storm.storyOf(service), settings);
+    this.compose(
+      service,
+      kind,
+      event,
+      folded.folded,
+      folded.folded,
+      folded.since,
+      this.storm.storyOf(service),
+      settings,
+    );
   }
 
   /** Before a `recovered`: every folded message of the service goes out first. */
@@ -142,7 +157,17 @@ export class Notifier {
 
   private readonly lastEvents = new Map<string, EventRecord>();
   private lastEvent(service: string, kind: NotifyKind): EventRecord {
-    const synthetic: EventRecord = { id: 0, hostId: this.deps.hostId, ts: this.now(), service, kind: "state", from: null, to: null, reason: kind, details: {} };
+    const synthetic: EventRecord = {
+      id: 0,
+      hostId: this.deps.hostId,
+      ts: this.now(),
+      service,
+      kind: "state",
+      from: null,
+      to: null,
+      reason: kind,
+      details: {},
+    };
     return this.lastEvents.get(`${service}\0${kind}`) ?? synthetic;
   }
 
@@ -157,7 +182,17 @@ export class Notifier {
       const now = this.deps.facts(service);
       if (now === null || now.state !== "running" || this.storm.storyOf(service) === null) return;
       const reason = `running again for ${Math.round(facts.stableMs / 1000)}s (PID ${now.pid ?? "?"})`;
-      const event: EventRecord = { id: 0, hostId: this.deps.hostId, ts: this.now(), service, kind: "recovered", from: null, to: "running", reason, details: {} };
+      const event: EventRecord = {
+        id: 0,
+        hostId: this.deps.hostId,
+        ts: this.now(),
+        service,
+        kind: "recovered",
+        from: null,
+        to: "running",
+        reason,
+        details: {},
+      };
       this.offer(service, "recovered", event);
     }, facts.stableMs);
     timer.unref();
@@ -177,6 +212,7 @@ export class Notifier {
     kind: NotifyKind,
     event: EventRecord,
     folded: number,
+    events: number,
     foldedSince: number | null,
     story: ReturnType<StormControl["storyOf"]>,
     settings: NotifyConfig,
@@ -196,6 +232,7 @@ export class Notifier {
         event,
         facts: this.deps.facts(service),
         folded,
+        events,
         foldedSince,
         minIntervalMs: settings.minIntervalMs,
         story: story === null ? null : { ...story },
@@ -206,7 +243,12 @@ export class Notifier {
         incident: null,
       });
       this.queue.add(message, service, kind, channelsOf(settings)).catch((err: unknown) => {
-        this.deps.emit({ service, kind: "notify_failed", reason: `a ${kind} notification could not be queued: ${String(err)}`, details: {} });
+        this.deps.emit({
+          service,
+          kind: "notify_failed",
+          reason: `a ${kind} notification could not be queued: ${String(err)}`,
+          details: {},
+        });
       });
     }, COMPOSE_DELAY_MS);
     timer.unref();

@@ -64,14 +64,23 @@ export class OutboxQueue {
     if (this.deps.store === null) return 0;
     const left = await this.deps.store.listOutbox();
     const known = new Set(this.pending.map((r) => r.id));
-    this.pending.unshift(...left.filter((r) => !known.has(r.id)).map((r) => ({ ...r, nextAt: Math.min(r.nextAt, this.deps.now()) })));
+    this.pending.unshift(
+      ...left
+        .filter((r) => !known.has(r.id))
+        .map((r) => ({ ...r, nextAt: Math.min(r.nextAt, this.deps.now()) })),
+    );
     this.bound();
     this.pump();
     return left.length;
   }
 
   /** Queues a message for each channel: stored first, then tried. */
-  async add(message: NotifyMessage, service: string | null, kind: string, channels: NotifyChannel[]): Promise<void> {
+  async add(
+    message: NotifyMessage,
+    service: string | null,
+    kind: string,
+    channels: NotifyChannel[],
+  ): Promise<void> {
     if (this.closed || channels.length === 0) return;
     const now = this.deps.now();
     const records: OutboxRecord[] = channels.map((channel) => ({
@@ -169,7 +178,8 @@ export class OutboxQueue {
     if (this.closed) return;
     const now = this.deps.now();
     for (const record of this.pending) {
-      if (this.busyChannels.has(record.channel) || this.inFlight.has(record.id) || record.nextAt > now) continue;
+      if (this.busyChannels.has(record.channel) || this.inFlight.has(record.id) || record.nextAt > now)
+        continue;
       void this.attempt(record);
     }
     const next = this.pending
@@ -233,7 +243,12 @@ export class OutboxQueue {
       this.forget(record);
       await this.remove(record.id);
       const reason = `${what} given up after ${attempts} tries: ${errorText(error)}`;
-      this.deps.emit({ service: record.service, kind: "notify_failed", reason, details: { ...details, given_up: true } });
+      this.deps.emit({
+        service: record.service,
+        kind: "notify_failed",
+        reason,
+        details: { ...details, given_up: true },
+      });
       return;
     }
     const wait = retryDelay(attempts);
@@ -241,7 +256,12 @@ export class OutboxQueue {
     this.pending = this.pending.map((r) => (r.id === record.id ? updated : r));
     await this.persist([updated]);
     const reason = `${what} failed (try ${attempts} of ${channel.retries + 1}): ${errorText(error)}; next try in ${Math.round(wait / 1000)}s`;
-    this.deps.emit({ service: record.service, kind: "notify_failed", reason, details: { ...details, next_try_ms: wait } });
+    this.deps.emit({
+      service: record.service,
+      kind: "notify_failed",
+      reason,
+      details: { ...details, next_try_ms: wait },
+    });
   }
 }
 

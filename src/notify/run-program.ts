@@ -46,7 +46,10 @@ export function runProgram(run: ProgramRun): Promise<void> {
       killGroup(child.pid);
     };
     const onAbort = (): void => stop("stopped: the daemon is shutting down");
-    const timer = setTimeout(() => stop(`timed out after ${run.timeoutMs} ms (its process group was killed)`), run.timeoutMs);
+    const timer = setTimeout(
+      () => stop(`timed out after ${run.timeoutMs} ms (its process group was killed)`),
+      run.timeoutMs,
+    );
     run.signal?.addEventListener("abort", onAbort, { once: true });
     if (run.signal?.aborted) onAbort();
     child.stderr.on("data", (chunk: Buffer) => {

@@ -38,13 +38,18 @@ export async function sendTestMessage(
   const channels = channelsOf(settings);
   if (channels.length === 0) {
     const whose = service === null ? "the config" : `service ${service}`;
-    throw new UpkeepError("NOTIFY_NOT_CONFIGURED", `${whose} has no notify channel (exec, webhook or email)`, {
-      hint: `add a notify: section to ${config.file} (docs/notify.md), then: upkeep reload-config`,
-      details: { file: config.file, ...(service === null ? {} : { service }) },
-    });
+    throw new UpkeepError(
+      "NOTIFY_NOT_CONFIGURED",
+      `${whose} has no notify channel (exec, webhook or email)`,
+      {
+        hint: `add a notify: section to ${config.file} (docs/notify.md), then: upkeep reload-config`,
+        details: { file: config.file, ...(service === null ? {} : { service }) },
+      },
+    );
   }
   const time = Date.now();
-  const lines = service === null ? { lines: [], note: null } : readLastLines(join(config.stateDir, "logs"), service);
+  const lines =
+    service === null ? { lines: [], note: null } : readLastLines(join(config.stateDir, "logs"), service);
   const message = composeMessage({
     id: newMessageId(time),
     host: deps.host,
@@ -54,6 +59,7 @@ export async function sendTestMessage(
     event: null,
     facts: service === null ? null : deps.facts(service),
     folded: 0,
+    events: 0,
     foldedSince: null,
     minIntervalMs: settings?.minIntervalMs ?? 0,
     story: null,

@@ -41,7 +41,8 @@ export async function deliverWebhook(channel: WebhookChannel, delivery: Delivery
   }
   const text = await answer.text().then(
     (t) => t.slice(0, ANSWER_KEPT),
-    (err: unknown) => `(the answer's body could not be read: ${err instanceof Error ? err.message : String(err)})`,
+    (err: unknown) =>
+      `(the answer's body could not be read: ${err instanceof Error ? err.message : String(err)})`,
   );
   if (answer.status < 200 || answer.status > 299)
     throw new Error(`POST ${where} answered ${answer.status}${text.trim() === "" ? "" : `: ${text.trim()}`}`);

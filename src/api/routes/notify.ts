@@ -11,7 +11,11 @@ function notifierOf(ctx: ApiContext): NonNullable<ApiContext["notify"]> {
 }
 
 /** POST /api/v1/notify/test {name?}: a test message through every channel; one result each. */
-export async function handleNotifyTest(ctx: ApiContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleNotifyTest(
+  ctx: ApiContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const body = await readJsonBody(req);
   const name = body["name"] ?? null;
   if (name !== null && typeof name !== "string") {

@@ -28,7 +28,9 @@ export async function run(command: ParsedCommand, io: CliIo): Promise<number> {
     return failed === 0 ? 0 : 1;
   }
   for (const r of response.results) {
-    const outcome = r.ok ? `delivered in ${r.ms} ms` : `FAILED after ${r.ms} ms: ${r.error ?? "unknown error"}`;
+    const outcome = r.ok
+      ? `delivered in ${r.ms} ms`
+      : `FAILED after ${r.ms} ms: ${r.error ?? "unknown error"}`;
     writeLine(io.stdout, `${r.channel.padEnd(7)} ${r.target}: ${outcome} (id ${r.id})`);
   }
   const total = response.results.length;
