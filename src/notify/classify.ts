@@ -15,7 +15,9 @@ export function classifyEvent(event: EventRecord): NotifyKind | null {
     case "state":
       if (event.to === event.from) return null;
       if (event.to === "failed") return "failed";
-      if (event.to === "backoff" && event.from !== null && LIVE.has(event.from)) return "crash";
+      // With a zero backoff delay the machine restarts at once: running -> starting.
+      if ((event.to === "backoff" || event.to === "starting") && event.from !== null && LIVE.has(event.from))
+        return "crash";
       return null;
     case "unhealthy":
     case "recovered":

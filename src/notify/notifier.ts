@@ -108,10 +108,18 @@ export class Notifier {
     const settings = this.settingsFor(service);
     if (settings === null || !settings.on.includes(kind)) return;
     const now = this.now();
+    // As it was at the event (the exit that crashed it), also for a message sent later.
+    this.lastEvents.set(`${service}\0${kind}`, { event, facts: this.deps.facts(service) });
     if (kind === "recovered") this.flushService(service, now);
     const offer = this.storm.offer(service, kind, now, settings.minIntervalMs);
     if (offer.send) {
-      this.compose(service, kind, event, offer.folded, offer.folded + 1, null, offer.story, settings);
+      this.compose(
+        service,
+        kind,
+        { folded: offer.folded, events: offer.folded + 1, since: null },
+        offer.story,
+        settings,
+      );
       return;
     }
     const key = `${service}\0${kind}`;
@@ -119,7 +127,7 @@ export class Notifier {
     const timer = setTimeout(
       () => {
         this.flushTimers.delete(key);
-        this.flushOne(service, kind, this.now(), event);
+        this.flushOne(service, kind, this.now());
       },
       Math.max(0, offer.flushAt - now),
     );
@@ -128,20 +136,12 @@ export class Notifier {
   }
 
   /** Sends the folded events of (service, kind) as one message now, if there are any. */
-  private flushOne(service: string, kind: NotifyKind, now: number, event: EventRecord): void {
+  private flushOne(service: string, kind: NotifyKind, now: number): void {
     const settings = this.settingsFor(service);
     const folded = this.storm.flush(service, kind, now);
     if (folded === null || settings === null) return;
-    this.compose(
-      service,
-      kind,
-      event,
-      folded.folded,
-      folded.folded,
-      folded.since,
-      this.storm.storyOf(service),
-      settings,
-    );
+    const count = { folded: folded.folded, events: folded.folded, since: folded.since };
+    this.compose(service, kind, count, this.storm.storyOf(service), settings);
   }
 
   /** Before a `recovered`: every folded message of the service goes out first. */
@@ -151,25 +151,12 @@ export class Notifier {
       if (name !== service) continue;
       clearTimeout(timer);
       this.flushTimers.delete(key);
-      this.flushOne(service, kind, now, { ...this.lastEvent(service, kind) });
+      this.flushOne(service, kind, now);
     }
   }
 
-  private readonly lastEvents = new Map<string, EventRecord>();
-  private lastEvent(service: string, kind: NotifyKind): EventRecord {
-    const synthetic: EventRecord = {
-      id: 0,
-      hostId: this.deps.hostId,
-      ts: this.now(),
-      service,
-      kind: "state",
-      from: null,
-      to: null,
-      reason: kind,
-      details: {},
-    };
-    return this.lastEvents.get(`${service}\0${kind}`) ?? synthetic;
-  }
+  /** The newest event offered per (service, kind), with the service's facts at that moment. */
+  private readonly lastEvents = new Map<string, { event: EventRecord; facts: ServiceFacts | null }>();
 
   /** A service running again after a crash story: recovered once it has run for its reset_after. */
   private watchStable(service: string): void {
@@ -210,14 +197,13 @@ export class Notifier {
   private compose(
     service: string,
     kind: NotifyKind,
-    event: EventRecord,
-    folded: number,
-    events: number,
-    foldedSince: number | null,
+    count: { folded: number; events: number; since: number | null },
     story: ReturnType<StormControl["storyOf"]>,
     settings: NotifyConfig,
   ): void {
-    this.lastEvents.set(`${service}\0${kind}`, event);
+    const last = this.lastEvents.get(`${service}\0${kind}`);
+    if (last === undefined) return;
+    const { event, facts } = last;
     const time = this.now();
     const timer = setTimeout(() => {
       this.composing.delete(timer);
@@ -230,10 +216,10 @@ export class Notifier {
         kind,
         time,
         event,
-        facts: this.deps.facts(service),
-        folded,
-        events,
-        foldedSince,
+        facts,
+        folded: count.folded,
+        events: count.events,
+        foldedSince: count.since,
         minIntervalMs: settings.minIntervalMs,
         story: story === null ? null : { ...story },
         lastLines: lines.lines,

@@ -154,7 +154,7 @@ notify:
   webhook: { url: "http://127.0.0.1:${closed}/closed/secret-path", timeout: 2s }
 services:
   web:
-    command: [sleep, "1000", "{marker}"]
+    command: ["{fixtures}/exit-after", "{marker}", "1000", "0"]
     notify:
       email: { sendmail: ${sendmail}, from: upkeep@test.example, to: root@localhost }
       webhook: false
