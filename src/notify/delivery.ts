@@ -13,3 +13,9 @@ export interface Delivery {
   host: string;
   signal?: AbortSignal;
 }
+
+/** The notify kind the message is about (crash, failed, ..., test), for headers. */
+export function kindOf(delivery: Delivery): string {
+  const kind = delivery.message.payload["kind"];
+  return typeof kind === "string" ? kind : "";
+}

@@ -10,7 +10,7 @@ import nodemailer from "nodemailer";
 import type Mail from "nodemailer/lib/mailer/index.js";
 import type { EmailChannel } from "../config/notify-model.js";
 import { readSecret, redactUrl } from "../config/validate-secret.js";
-import type { Delivery } from "./delivery.js";
+import { kindOf, type Delivery } from "./delivery.js";
 import { runProgram } from "./run-program.js";
 
 /** The mail as nodemailer builds it: headers for dedupe and for auto-responders (RFC 3834). */
@@ -24,7 +24,7 @@ function mailOf(channel: EmailChannel, delivery: Delivery): Mail.Options {
     headers: {
       "Auto-Submitted": "auto-generated",
       "X-Upkeep-Delivery": delivery.id,
-      "X-Upkeep-Event": String(delivery.message.payload["kind"] ?? ""),
+      "X-Upkeep-Event": kindOf(delivery),
     },
   };
 }

@@ -12,7 +12,8 @@ export function execEnvironment(delivery: Delivery, hidden: readonly string[]): 
   const p = delivery.message.payload;
   // The variables that hold notify's own secrets (password_env, secret_env) stay with the daemon.
   const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !hidden.includes(name)));
-  const text = (v: unknown): string => (v === null || v === undefined ? "" : String(v as string | number));
+  const text = (v: unknown): string =>
+    typeof v === "string" ? v : typeof v === "number" || typeof v === "boolean" ? String(v) : "";
   return {
     ...base,
     UPKEEP_DELIVERY_ID: delivery.id,

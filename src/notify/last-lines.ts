@@ -21,7 +21,6 @@ export function readLastLines(
     if (out[out.length - 1] === "") out.pop();
     // Control characters (a terminal's escape sequences) would garble a mail: shown escaped.
     const clean = out.map((line) =>
-      // eslint-disable-next-line no-control-regex
       (line.length > LINE_CHARS ? `${line.slice(0, LINE_CHARS)}…` : line).replace(
         /[\u0000-\u0008\u000b-\u001f\u007f]/g,
         (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,

@@ -61,7 +61,7 @@ export class Notifier {
       host: deps.host,
       channelOf: (record) => this.channelOf(record),
       deliver: (channel, delivery) => this.deliver(channel, delivery),
-      emit: deps.emit,
+      emit: (event) => deps.emit(event),
       describe: describeChannel,
       now: this.now,
     });

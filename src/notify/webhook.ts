@@ -8,7 +8,7 @@
 import { createHmac } from "node:crypto";
 import type { WebhookChannel } from "../config/notify-model.js";
 import { readSecret, redactUrl } from "../config/validate-secret.js";
-import type { Delivery } from "./delivery.js";
+import { kindOf, type Delivery } from "./delivery.js";
 
 /** The body is read only this far (for the error message). */
 const ANSWER_KEPT = 300;
@@ -24,7 +24,7 @@ export async function deliverWebhook(channel: WebhookChannel, delivery: Delivery
     "content-type": "application/json",
     "user-agent": "upkeep-notify",
     "upkeep-delivery": delivery.id,
-    "upkeep-event": String(delivery.message.payload["kind"] ?? ""),
+    "upkeep-event": kindOf(delivery),
   };
   if (channel.secret !== null) headers["upkeep-signature"] = signBody(readSecret(channel.secret), body);
   const timeout = AbortSignal.timeout(channel.timeoutMs);
