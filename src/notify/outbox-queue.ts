@@ -93,7 +93,8 @@ export class OutboxQueue {
       attempts: 0,
       nextAt: now,
       lastError: null,
-      message: { subject: message.subject, text: message.text, payload: message.payload },
+      // The text is in the payload already (payload.text): stored once.
+      message: { subject: message.subject, payload: message.payload },
     }));
     this.pending.push(...records);
     this.bound();
@@ -208,11 +209,12 @@ export class OutboxQueue {
     }
     this.inFlight.add(record.id);
     this.busyChannels.add(record.channel);
-    const message = record.message as { subject: string; text: string; payload: Record<string, unknown> };
+    const message = record.message as { subject: string; payload: Record<string, unknown> };
+    const text = typeof message.payload["text"] === "string" ? message.payload["text"] : "";
     const delivery: Delivery = {
       id: record.id,
       host: this.deps.host,
-      message: { id: record.id, subject: message.subject, text: message.text, payload: message.payload },
+      message: { id: record.id, subject: message.subject, text, payload: message.payload },
       signal: this.abort.signal,
     };
     let error: unknown = null;
