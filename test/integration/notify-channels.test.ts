@@ -126,7 +126,19 @@ services:
         assert.match(mail.text, /\| boom: cannot connect to db/);
         assert.match(mail.text, /upkeep --config \S+upkeep\.yaml logs once -n 100 --timestamps/);
         assert.ok(!mail.raw.includes("smtp-pass-1"));
-        assert.ok(!env.daemonOutput.includes("smtp-pass-1"), "the password is never printed");
+
+        // The password file is read at each send: a wrong one fails with the server's own words.
+        writeFileSync(passwordFile, "wrong-pass-2\n");
+        const test = await runCli(CLI, env.configFile, "notify", "test", "--json");
+        assert.equal(test.code, 1, test.stdout + test.stderr);
+        const [email] = JSON.parse(test.stdout).results;
+        assert.equal(email.ok, false);
+        assert.match(email.error, /^mail via smtp:\/\/127\.0\.0\.1:\d+ failed \(EAUTH\): .*535/);
+        for (const secret of ["smtp-pass-1", "wrong-pass-2"]) {
+          assert.ok(!test.stdout.includes(secret) && !test.stderr.includes(secret));
+          assert.ok(!env.daemonOutput.includes(secret), "the password is never printed");
+          assert.ok(!JSON.stringify(await env.events("once")).includes(secret));
+        }
       } finally {
         await smtp.close();
       }
