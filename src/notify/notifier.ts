@@ -93,15 +93,29 @@ export class Notifier {
     return found === undefined ? config.notify : found;
   }
 
-  /** The bus listener: cheap, never throws, never awaits. */
+  /**
+   * The bus listener. It runs inside the runner's publish, before the runner goes on to its
+   * effects (the spawn of a restart): so it only queues the event; the look at it happens after
+   * the current turn of the event loop, off the restart path.
+   */
   onEvent(event: EventRecord): void {
     if (this.closed || event.service === null) return;
-    const service = event.service;
-    if (isRunningAgain(event)) this.watchStable(service);
-    else if (leftRunning(event)) this.clearTimer(this.stableTimers, service);
-    const kind = classifyEvent(event);
-    if (kind === null) return;
-    this.offer(service, kind, event);
+    if (this.inbox.length === 0) setImmediate(() => this.drain());
+    this.inbox.push(event);
+  }
+
+  private readonly inbox: EventRecord[] = [];
+
+  private drain(): void {
+    const events = this.inbox.splice(0);
+    for (const event of events) {
+      if (this.closed || event.service === null) return;
+      const service = event.service;
+      if (isRunningAgain(event)) this.watchStable(service);
+      else if (leftRunning(event)) this.clearTimer(this.stableTimers, service);
+      const kind = classifyEvent(event);
+      if (kind !== null) this.offer(service, kind, event);
+    }
   }
 
   private offer(service: string, kind: NotifyKind, event: EventRecord): void {
