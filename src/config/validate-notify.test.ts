@@ -148,3 +148,18 @@ test("sendmail: true is the host's MTA; a notify section without a channel is a 
   const none = loadYaml(t, `notify:\n  on: [crash]\n`);
   assert.deepEqual(problemLines(none), ["2:3 notify: notify names no channel"]);
 });
+
+test("a secret file other users can read is noted with the chmod that fixes it", (t) => {
+  const first = loadYaml(t, "");
+  const file = join(first.dir, "open.secret");
+  writeFileSync(file, "k\n");
+  chmodSync(file, 0o644);
+  const result = loadYaml(t, `notify:\n  webhook: { url: "http://127.0.0.1:1/h", secret_file: ${file} }\n`);
+  validConfig(result);
+  assert.deepEqual(
+    result.notes
+      .filter((n) => n.keyPath.startsWith("notify"))
+      .map((n) => `${n.line}:${n.column} ${n.keyPath}: ${n.message}`),
+    [`2:56 notify.webhook.secret_file: ${file} (mode 0644) can be read by other users: chmod 600 ${file}`],
+  );
+});

@@ -3,6 +3,7 @@
  * first line) or a variable of the daemon's environment (`*_env`). The config holds only where
  * a secret is; validation proves it can be read, and no problem or note ever shows its value.
  */
+import { statSync } from "node:fs";
 import { readSmallFile } from "../core/read-small-file.js";
 import type { SecretSource } from "./notify-model.js";
 import type { Field, ProblemSink } from "./problem-sink.js";
@@ -75,7 +76,9 @@ export function readSecretSource(
   if (fileField !== undefined) {
     const path = readPath(sink, fileField, baseDir);
     if (path === undefined) return undefined;
-    return checkReadableFile(sink, fileField, path, `${prefix}_file`) ? { file: path } : undefined;
+    if (!checkReadableFile(sink, fileField, path, `${prefix}_file`)) return undefined;
+    noteOpenMode(sink, fileField, path);
+    return { file: path };
   }
   if (envField !== undefined) {
     const name = readString(sink, envField, "a variable name like SMTP_PASSWORD");
@@ -106,6 +109,21 @@ export function readSecretSource(
     return { env: name };
   }
   return null;
+}
+
+/** A secret file that others may read is worth a note (not a problem: the operator may mean it). */
+function noteOpenMode(sink: ProblemSink, field: Field, path: string): void {
+  let mode: number;
+  try {
+    mode = statSync(path).mode & 0o777;
+  } catch (err) {
+    // Read a moment ago: a file gone in between is reported when a message is sent.
+    sink.note(field.where, field.path, `${path} could not be looked at: ${(err as Error).message}`);
+    return;
+  }
+  if ((mode & 0o077) === 0) return;
+  const octal = mode.toString(8).padStart(4, "0");
+  sink.note(field.where, field.path, `${path} (mode ${octal}) can be read by other users: chmod 600 ${path}`);
 }
 
 /** The secret's value, read now (when a message is sent); throws a message that names only where it is. */
