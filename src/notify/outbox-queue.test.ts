@@ -77,7 +77,7 @@ test("a failed try is an event and a retry with backoff; past retries it is give
   await queue.add(message("m1"), "web", "crash", [exec]);
   await settle();
   assert.equal(events[0]?.kind, "notify_failed");
-  assert.match(events[0]!.reason, /failed \(try 1 of 2\): exit 1; next try in 2s/);
+  assert.match(events[0].reason, /failed \(try 1 of 2\): exit 1; next try in 2s/);
   assert.equal(store.rows.get("m1-exec")?.attempts, 1, "the try is counted in the store");
   assert.equal(retryDelay(1), 2000);
   assert.equal(retryDelay(20), 300_000);
