@@ -5,7 +5,8 @@
  */
 import { statSync } from "node:fs";
 import { readSmallFile } from "../core/read-small-file.js";
-import type { SecretSource } from "./notify-model.js";
+import type { Config } from "./model.js";
+import { channelsOf, effectiveNotify, type SecretSource } from "./notify-model.js";
 import type { Field, ProblemSink } from "./problem-sink.js";
 import { readString } from "./read-scalars.js";
 import { readPath } from "./read-typed.js";
@@ -94,7 +95,7 @@ export function readSecretSource(
       );
       return undefined;
     }
-    const value = process.env[name];
+    const value = variable(name);
     if (value === undefined || value === "") {
       sink.problem(
         "CONFIG_BAD_VALUE",
@@ -126,10 +127,49 @@ function noteOpenMode(sink: ProblemSink, field: Field, path: string): void {
   sink.note(field.where, field.path, `${path} (mode ${octal}) can be read by other users: chmod 600 ${path}`);
 }
 
+/**
+ * Values of the variables named by `*_env`, taken out of the daemon's environment
+ * (holdSecretVariables): a service inherits the daemon's environment, and a notify password
+ * there would be readable in /proc/PID/environ by the service's user.
+ */
+const heldVariables = new Map<string, string>();
+
+function variable(name: string): string | undefined {
+  return heldVariables.get(name) ?? process.env[name];
+}
+
+/** Every variable that `*_env` keys of the config name. */
+export function notifySecretVariables(config: Config): string[] {
+  const all = [config.notify, ...config.services.map((s) => effectiveNotify(config.notify, s.notify))];
+  const names = new Set<string>();
+  const add = (source: SecretSource | null): void => {
+    if (source !== null && "env" in source) names.add(source.env);
+  };
+  for (const settings of all)
+    for (const channel of channelsOf(settings)) {
+      if (channel.kind === "webhook") add(channel.secret);
+      if (channel.kind === "email") add(channel.password);
+    }
+  return [...names];
+}
+
+/**
+ * The daemon moves the variables named by `*_env` out of its environment into memory, so no
+ * service and no program it starts inherits them; readSecret still finds them.
+ */
+export function holdSecretVariables(names: readonly string[]): void {
+  for (const name of names) {
+    const value = process.env[name];
+    if (value === undefined) continue;
+    heldVariables.set(name, value);
+    delete process.env[name];
+  }
+}
+
 /** The secret's value, read now (when a message is sent); throws a message that names only where it is. */
 export function readSecret(source: SecretSource): string {
   if ("env" in source) {
-    const value = process.env[source.env];
+    const value = variable(source.env);
     if (value === undefined || value === "") throw new Error(`the variable ${source.env} is not set`);
     return value;
   }

@@ -44,6 +44,9 @@ export function attachNotifications(supervisor: Supervisor, store: SqliteStore):
     host: hostname(),
   };
   const notifier = new Notifier(deps);
+  // Before any service starts: the variables holding notify's secrets leave the environment
+  // services inherit (validate-secret.ts, holdSecretVariables).
+  notifier.settingsFor(null);
   supervisor.bus.subscribe((event) => notifier.onEvent(event));
   return { notifier, deps };
 }

@@ -1,7 +1,7 @@
 /**
  * The dispatcher over the channel family (exec.ts, webhook.ts, email.ts never import each
  * other): which function delivers through a channel, how a channel is named in events and
- * reports (never with a secret), and which variables hold notify's secrets.
+ * reports (never with a secret).
  */
 import type { Config } from "../config/model.js";
 import {
@@ -41,20 +41,4 @@ export function describeChannel(channel: NotifyChannel): string {
     case "email":
       return `${channel.smtp === null ? (channel.sendmail ?? "") : redactUrl(channel.smtp)} to ${channel.to.join(", ")}`;
   }
-}
-
-function variableOf(source: SecretSource | null): string[] {
-  return source !== null && "env" in source ? [source.env] : [];
-}
-
-/** Every variable that `*_env` keys of the config name: kept from the programs notify runs. */
-export function secretVariables(config: Config): string[] {
-  const all = [config.notify, ...config.services.map((s) => effectiveNotify(config.notify, s.notify))];
-  const names = new Set<string>();
-  for (const settings of all)
-    for (const channel of channelsOf(settings)) {
-      if (channel.kind === "webhook") variableOf(channel.secret).forEach((n) => names.add(n));
-      if (channel.kind === "email") variableOf(channel.password).forEach((n) => names.add(n));
-    }
-  return [...names];
 }

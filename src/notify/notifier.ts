@@ -19,7 +19,8 @@ import {
 import type { EventRecord, OutboxRecord, OutboxStore } from "../store/store.js";
 import { classifyEvent, isRunningAgain, leftRunning } from "./classify.js";
 import type { Delivery } from "./delivery.js";
-import { deliverChannel, describeChannel, secretVariables } from "./channels.js";
+import { deliverChannel, describeChannel } from "./channels.js";
+import { holdSecretVariables, notifySecretVariables } from "../config/validate-secret.js";
 import { readLastLines } from "./last-lines.js";
 import { composeMessage, type ServiceFacts } from "./message.js";
 import { OutboxQueue, type QueueEvent } from "./outbox-queue.js";
@@ -83,6 +84,8 @@ export class Notifier {
   settingsFor(service: string | null): NotifyConfig | null {
     const config = this.deps.config();
     if (this.cache?.config !== config) {
+      // A config (re)loaded: the variables its *_env keys name leave the daemon's environment.
+      holdSecretVariables(notifySecretVariables(config));
       const byService = new Map(
         config.services.map((s) => [s.name, effectiveNotify(config.notify, s.notify)]),
       );
@@ -261,7 +264,7 @@ export class Notifier {
 
   /** Hands one delivery to its channel; variables holding notify's secrets are kept from exec programs. */
   deliver(channel: NotifyChannel, delivery: Delivery): Promise<void> {
-    return deliverChannel(channel, delivery, secretVariables(this.deps.config()));
+    return deliverChannel(channel, delivery, notifySecretVariables(this.deps.config()));
   }
 }
 

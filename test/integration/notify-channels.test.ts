@@ -61,6 +61,13 @@ services:
         );
         assert.match(crash.payload.text, /upkeep --config .*upkeep\.yaml status once/);
         assert.equal(crash.id, `${crash.payload.id}-exec`);
+        const { pid } = await env.status("once");
+        const environ = readFileSync(`/proc/${pid}/environ`, "utf8");
+        assert.ok(environ.includes("UPKEEP_TEST_MARKER="), "the service's environment was read");
+        assert.ok(
+          !environ.includes("UPKEEP_TEST_SECRET"),
+          "a variable named by secret_env is not inherited by services",
+        );
         const recovered = got.find((r) => r.event === "recovered")!;
         assert.match(recovered.subject, /recovered after 1 crash in/);
 
