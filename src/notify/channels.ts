@@ -3,13 +3,7 @@
  * other): which function delivers through a channel, how a channel is named in events and
  * reports (never with a secret).
  */
-import type { Config } from "../config/model.js";
-import {
-  channelsOf,
-  effectiveNotify,
-  type NotifyChannel,
-  type SecretSource,
-} from "../config/notify-model.js";
+import type { NotifyChannel } from "../config/notify-model.js";
 import { redactUrl } from "../config/validate-secret.js";
 import type { Delivery } from "./delivery.js";
 import { deliverEmail } from "./email.js";
