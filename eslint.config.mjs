@@ -1,6 +1,7 @@
 // Type-aware lint: a daemon cannot afford floating promises or unhandled switch cases.
 // Import boundaries follow STYLE.md: core <- config/identity/store <- service/health/logs
-// <- supervisor <- daemon/api <- cli.
+// <- supervisor <- daemon/api <- cli; notify sits beside supervisor (the daemon wires it to the
+// event bus), below daemon/api.
 import tseslint from "typescript-eslint";
 
 const layers = {
@@ -13,9 +14,10 @@ const layers = {
   logs: ["core", "config", "identity", "store"],
   supervisor: ["core", "config", "identity", "store", "service", "health", "logs"],
   check: ["core", "config", "identity", "store", "service", "logs"],
-  daemon: ["core", "config", "identity", "store", "service", "health", "logs", "supervisor", "api", "check"],
-  api: ["core", "config", "identity", "store", "service", "health", "logs", "supervisor", "check"],
-  cli: ["core", "config", "identity", "store", "service", "logs", "api", "check", "daemon"],
+  notify: ["core", "config", "identity", "store", "logs"],
+  daemon: ["core", "config", "identity", "store", "service", "health", "logs", "supervisor", "api", "check", "notify"],
+  api: ["core", "config", "identity", "store", "service", "health", "logs", "supervisor", "check", "notify"],
+  cli: ["core", "config", "identity", "store", "service", "logs", "api", "check", "daemon", "notify"],
 };
 const all = Object.keys(layers);
 const boundaries = Object.entries(layers).map(([layer, allowed]) => ({

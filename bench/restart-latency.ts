@@ -24,7 +24,7 @@ const CONFIG = `  ${SERVICE}:
     start_limit: { burst: 1000000, interval: 1s }
 `;
 
-interface Sample {
+export interface Sample {
   exitMs: number;
   pidFileMs: number;
   spawnMs: number;
@@ -54,8 +54,9 @@ export async function measureRestartLatency(kills: number): Promise<Row[]> {
   return rows;
 }
 
-async function sampleRestarts(kills: number, cgroups: boolean): Promise<Sample[]> {
-  const bench = new BenchDaemon("restart", CONFIG, { cgroups });
+/** `extraYaml`: top-level keys after `services:` (the notify bench adds `notify:`). */
+export async function sampleRestarts(kills: number, cgroups: boolean, extraYaml = ""): Promise<Sample[]> {
+  const bench = new BenchDaemon("restart", CONFIG + extraYaml, { cgroups });
   try {
     await bench.start();
     // n=1: the snapshot's one event (the service running) is not waited for by anyone.

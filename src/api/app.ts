@@ -9,6 +9,8 @@ import { handleReloadConfig, handleShutdown } from "./routes/daemon.js";
 import { handleMetrics } from "./routes/metrics.js";
 import { handleService, handleStatus } from "./routes/services.js";
 import { handleServiceTree } from "./routes/tree.js";
+import { handleNotifyOutbox, handleNotifyTest } from "./routes/notify.js";
+import type { Notifier, NotifierDeps } from "../notify/notifier.js";
 
 /** What the routes need: the supervisor and the daemon's own controls. */
 export interface ApiContext {
@@ -18,6 +20,8 @@ export interface ApiContext {
    * service to the next daemon (`shutdown --leave-running`, docs/upgrade.md).
    */
   requestShutdown(options?: { leaveRunning: boolean }): void;
+  /** Notifications (`notify test`, the outbox); absent where a daemon runs without them (tests). */
+  notify?: { notifier: Notifier; deps: Pick<NotifierDeps, "config" | "facts" | "host"> };
 }
 
 type Handler = (
@@ -41,6 +45,8 @@ const ROUTES: { method: string; pattern: RegExp; handler: Handler }[] = [
   { method: "GET", pattern: /^\/api\/v1\/metrics$/, handler: handleMetrics },
   // Where Prometheus looks by default (its scrape config's metrics_path).
   { method: "GET", pattern: /^\/metrics$/, handler: handleMetrics },
+  { method: "POST", pattern: /^\/api\/v1\/notify\/test$/, handler: handleNotifyTest },
+  { method: "GET", pattern: /^\/api\/v1\/notify\/outbox$/, handler: handleNotifyOutbox },
 ];
 
 /**

@@ -166,3 +166,35 @@ export interface ServiceTreeJson {
    *  (a daemon's worker that was re-parented after its parent died, for instance). */
   processes: ProcessJson[];
 }
+
+/** One channel's answer to POST /api/v1/notify/test. */
+export interface NotifyChannelResultJson {
+  channel: string;
+  /** The target with any secret cut out (a URL's path, a password). */
+  target: string;
+  ok: boolean;
+  ms: number;
+  error: string | null;
+  /** The delivery id the far end saw (Upkeep-Delivery header, Message-ID). */
+  id: string;
+}
+
+/** POST /api/v1/notify/test */
+export interface NotifyTestResponseJson {
+  service: string | null;
+  results: NotifyChannelResultJson[];
+}
+
+/** GET /api/v1/notify/outbox: notifications waiting to be delivered. */
+export interface NotifyOutboxJson {
+  pending: {
+    id: string;
+    channel: string;
+    service: string | null;
+    kind: string;
+    created_at: string;
+    attempts: number;
+    next_at: string;
+    last_error: string | null;
+  }[];
+}

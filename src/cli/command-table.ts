@@ -260,6 +260,18 @@ export const COMMANDS: readonly CommandSpec[] = [
     examples: ["upkeep --config ./upkeep.yaml config check"],
   },
   {
+    name: "notify test",
+    summary: "send a test message through every notify channel and report each result",
+    usage: "[NAME] [--json]",
+    description:
+      "Asks the daemon to send a test message through every configured channel (exec, webhook,\n" +
+      "email): the global ones, or those that apply to service NAME. Each channel is tried once\n" +
+      "and its result shown: delivered, or the error. Exit 1 when a channel failed.",
+    flags: [JSON_FLAG],
+    positionals: { name: "NAME", min: 0, max: 1 },
+    load: () => import("./commands/notify-test.js"),
+  },
+  {
     name: "reload-config",
     summary: "re-read the config and apply the difference (same as SIGHUP)",
     usage: "[--dry-run] [--json]",

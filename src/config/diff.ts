@@ -73,6 +73,7 @@ function liveKeys(a: ServiceConfig, b: ServiceConfig): string[] {
     ["start", a.startCommand, b.startCommand],
     ["stop.command", a.stopCommand, b.stopCommand],
     ["start_timeout", a.startTimeoutMs, b.startTimeoutMs],
+    ["notify", a.notify, b.notify], // read for each message
   ];
   // Keys of later capabilities are not acted on yet, so changing them needs no restart.
   return [...changedOf(pairs), ...checkKeys(a, b), ...changedKeysOfMap("", a.pending, b.pending)];
@@ -85,6 +86,7 @@ function daemonKeys(a: Config, b: Config): string[] {
   else if (a.http.host !== b.http.host || a.http.port !== b.http.port) keys.push("http.listen");
   if (a.socketGroup !== b.socketGroup) keys.push("socket_group");
   if (a.eventsKept !== b.eventsKept) keys.push("events_kept");
+  if (!sameData(a.notify, b.notify)) keys.push("notify");
   keys.push(...changedKeysOfMap("", a.pending, b.pending));
   return keys;
 }

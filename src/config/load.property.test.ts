@@ -22,12 +22,15 @@ const KEYS = [
   ...["on_required_failure", "limits", "memory", "cpu", "window", "children", "listen", "pidfile"],
   ...["match", "cmdline", "comm", "start", "start_timeout", "body", "count", "name", "listen"],
   ...["web", "db", "w@", "a@b", "@", "", "__proto__", "constructor", "toString", "valueOf", "x.y"],
+  ...["on", "min_interval", "webhook", "email", "url", "smtp", "sendmail", "from", "to", "starttls"],
+  ...["ca_file", "user", "password_file", "password_env", "secret_file", "secret_env", "retries"],
 ];
 const SCALARS = [
   ...["0", "250ms", "1m30s", "-1s", "10MB", "1constructor", "SIGTERM", "SIGKILL", "9", "KILL"],
   ...["always", "no", "on-failure", "simple", "notify", "oneshot", "forking", "external"],
   ...["127.0.0.1:80", "[::1]:0", ":99999", "http://127.0.0.1:1/x", "/dev/null", "/dev/zero", "/"],
   ...["./rel", "~", "~/x", "{instance}", "x{", "a b", "#", "'", '"', "\\", "\u0000", "\uFFFF", "é"],
+  ...["crash", "recovered", "smtp://:25", "smtps://h:1", "smtp://u:p@h", "a@b", "required", "PATH"],
 ];
 const scalar = fc.oneof(
   fc.constantFrom<unknown>(...SCALARS, null, true, false, 0, -1, 1.5, 1e21, Number.MAX_SAFE_INTEGER),
@@ -53,7 +56,7 @@ const serviceMap = fc
   })
   .map((entries) => Object.fromEntries(entries));
 const configLike = fc
-  .record({ services: serviceMap, extra: value }, { requiredKeys: [] })
+  .record({ services: serviceMap, notify: value, extra: value }, { requiredKeys: [] })
   .map((doc) => stringify(doc));
 /** A text with a few characters changed: near-valid YAML that trips the parser's corners. */
 const mutated = fc

@@ -1,3 +1,5 @@
+import type { NotifyConfig, NotifyOverride } from "./notify-model.js";
+
 /**
  * The validated, resolved config: what the rest of upkeep consumes. Wire words (YAML keys) are
  * snake_case and mapped to these camelCase fields once, in validate.ts. Durations are
@@ -194,6 +196,8 @@ export interface ServiceConfig {
    * empty; kept for the next capability whose keys arrive before their code.
    */
   pending: Record<string, unknown>;
+  /** The service's own `notify:` (docs/notify.md); null: the global section applies as it is. */
+  notify: NotifyOverride | null;
   /** Where the service was declared, for messages. */
   source: { file: string; line: number; column: number };
 }
@@ -215,7 +219,9 @@ export interface Config {
   eventsKept: number;
   /** Services in declaration order. */
   services: ServiceConfig[];
-  /** Top-level keys of later capabilities (notify), kept verbatim. */
+  /** `notify:` (docs/notify.md); null when nobody is to be told. */
+  notify: NotifyConfig | null;
+  /** Top-level keys of later capabilities, kept verbatim (none in this version). */
   pending: Record<string, unknown>;
 }
 

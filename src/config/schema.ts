@@ -25,8 +25,11 @@ export const DEFAULT_EVENTS_KEPT = 100_000;
 export const MIN_EVENTS_KEPT = 1000;
 /** At most this many events: about 2-3 GB of store at the sizes events have (docs/store.md). */
 export const MAX_EVENTS_KEPT = 10_000_000;
-/** Top-level keys of later capabilities: accepted and kept verbatim in Config.pending. */
-export const PENDING_TOP_LEVEL_KEYS: readonly string[] = ["notify"];
+/**
+ * Top-level keys of later capabilities: accepted and kept verbatim in Config.pending. None now
+ * (`notify` is acted on); kept for the next capability whose keys arrive before their code.
+ */
+export const PENDING_TOP_LEVEL_KEYS: readonly string[] = [];
 
 export const SERVICE_KEYS = [
   "command",
@@ -58,6 +61,7 @@ export const SERVICE_KEYS = [
   "condition",
   "limits",
   "instances",
+  "notify",
 ] as const;
 
 export const HTTP_KEYS = ["listen"] as const;

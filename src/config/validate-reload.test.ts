@@ -54,6 +54,7 @@ test("reload_signal and reload.command are applied live: a change restarts nothi
     socketGroup: null,
     eventsKept: 100_000,
     services: [s],
+    notify: null,
     pending: {},
   });
   const plan = diffConfigs(config(before), config(after));

@@ -23,6 +23,7 @@ import { readEnvFileField, readEnvMap } from "./validate-env.js";
 import { pick, readBackoff, readStartLimit } from "./validate-policies.js";
 import { readLogs, readStop } from "./validate-stop-logs.js";
 import { readReloadKeys } from "./validate-reload.js";
+import { readNotifyOverride } from "./validate-notify.js";
 
 /** Types that spawn `command` themselves; `external` services are started by their `start` list. */
 const TYPES_NEEDING_COMMAND: readonly ServiceType[] = ["simple", "oneshot", "forking", "notify"];
@@ -118,6 +119,7 @@ export function readService(
     instanceOf: instance?.of ?? null,
     instance: instance?.name ?? null,
     pending: {},
+    notify: pick(section, "notify", (f) => readNotifyOverride(sink, f, baseDir)) ?? null,
     source: { file: sink.file, line: entry.keyWhere.line, column: entry.keyWhere.column },
   };
   checkCombinations(sink, section, service);

@@ -21,6 +21,7 @@ import {
   TOP_LEVEL_KEYS,
 } from "./schema.js";
 import { readHttp } from "./validate-http.js";
+import { readNotify } from "./validate-notify.js";
 import { readServices } from "./validate-services.js";
 import { resolve } from "node:path";
 
@@ -95,6 +96,7 @@ export function validateDocument(
   const http = readHttp(sink, httpField);
   if (httpField !== undefined && http.enabled) sink.note(httpField.keyWhere, httpField.path, HTTP_NOT_SERVED);
   const services = readServices(sink, top.get("services"), baseDir, options.hostChecks === true);
+  const notify = readNotify(sink, top.get("notify"), baseDir);
 
   const pending: Record<string, unknown> = {};
   for (const key of PENDING_TOP_LEVEL_KEYS) {
@@ -106,5 +108,9 @@ export function validateDocument(
 
   const notes = sortByPosition(file, sink.notes);
   if (sink.problems.length > 0) return { ok: false, problems: sortByPosition(file, sink.problems), notes };
-  return { ok: true, config: { file, stateDir, http, socketGroup, eventsKept, services, pending }, notes };
+  return {
+    ok: true,
+    config: { file, stateDir, http, socketGroup, eventsKept, services, notify, pending },
+    notes,
+  };
 }

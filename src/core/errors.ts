@@ -44,6 +44,11 @@ export const ERROR_CATALOGUE = {
     summary: "`upkeep metrics --output` cannot write its file",
   },
   LOGS_NOT_FOUND: { exit: 1, http: 404, summary: "the service has no captured output yet" },
+  NOTIFY_NOT_CONFIGURED: {
+    exit: 1,
+    http: 409,
+    summary: "no notify channel applies (exec, webhook or email)",
+  },
   API_NOT_FOUND: { exit: 1, http: 404, summary: "no such API route" },
   API_BAD_REQUEST: { exit: 2, http: 400, summary: "a request field is missing or not valid" },
   API_UNAUTHORIZED: { exit: 1, http: 401, summary: "the request has no valid bearer token" },

@@ -34,6 +34,7 @@ import {
   startDaemonOutput,
 } from "./daemon-output.js";
 import type { LogFormat } from "./log-format.js";
+import { attachNotifications } from "./notifications.js";
 
 export interface DaemonOptions {
   configFile: string;
@@ -104,6 +105,7 @@ async function runLocked(
   guardStderr(terminal);
   supervisor.watchStore(() => store.checkFiles());
   supervisor.bus.subscribe(printEvent);
+  const notify = attachNotifications(supervisor, store);
   const memory = new MemorySettler();
   supervisor.bus.subscribe(() => memory.activity());
   let stopping: Promise<number> | null = null;
@@ -119,6 +121,8 @@ async function runLocked(
       memory.stop();
       stopping = (async () => {
         await (leaveRunning ? supervisor.leaveRunning() : supervisor.shutdown());
+        // Tries in flight are cut short; what waits stays in the outbox for the next daemon.
+        notify.notifier.close();
         if (terminal.gone) {
           const reason = `${terminal.unwritten} lines of the daemon's messages were not printed: stderr was gone (${terminal.gone})`;
           await supervisor.emit({ service: null, kind: "daemon", reason });
@@ -160,6 +164,12 @@ async function runLocked(
     // A dump that cannot be written (full disk, something in the way) is an event, never fatal.
     process.on("SIGUSR1", () => answerStatusSignal(supervisor, say));
     void (async () => {
+      // What an earlier daemon could not deliver goes out now (src/notify/outbox-queue.ts).
+      const left = await notify.notifier.start().catch((err: unknown) => {
+        say(`upkeep: the notification outbox could not be read (${String(err)}); what it holds is not sent`);
+        return 0;
+      });
+      if (left > 0) say(`upkeep: ${left} notifications left by an earlier daemon are being sent`);
       await supervisor.start({ force });
       supervisor.storeHealth?.refresh();
       memory.startupDone();
@@ -168,6 +178,7 @@ async function runLocked(
         {
           supervisor,
           requestShutdown: (options) => shutdown("shutdown requested", 0, options?.leaveRunning === true),
+          notify,
         },
         socketGid,
       );

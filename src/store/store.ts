@@ -77,6 +77,8 @@ export const EVENT_KINDS = [
   "recovered",
   "limit", // a `limits:` excess lasted its window: the figures; a restart follows
   "reload_failed", // `upkeep reload` failed: the service died on it, or its command or READY=1 failed
+  "notify_failed", // a notification could not be delivered (a try failed, or it was given up): channel, error, next try
+  "notify_dropped", // notifications were dropped because too many waited: how many
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
@@ -124,6 +126,38 @@ export interface WriteBatch {
   process?: ProcessRecord;
   service?: ServiceRecord;
   events: NewEvent[];
+}
+
+/**
+ * One notification waiting to go out through one channel (docs/notify.md, "Delivery"). Its id
+ * is stable across daemons: receivers dedupe on it (webhook `Upkeep-Delivery`, mail Message-ID).
+ */
+export interface OutboxRecord {
+  id: string;
+  hostId: string;
+  /** exec, webhook or email. */
+  channel: string;
+  service: string | null;
+  /** The notify event kind (crash, failed, ..., test). */
+  kind: string;
+  createdAt: number;
+  /** Tries made so far. */
+  attempts: number;
+  /** Epoch ms of the next try. */
+  nextAt: number;
+  lastError: string | null;
+  /** The message as the channels send it (subject, body, event JSON). */
+  message: Record<string, unknown>;
+}
+
+/** The outbox of notifications, kept in the state store so none is lost with the daemon. */
+export interface OutboxStore {
+  /** Inserts or replaces (by id) each record, in one transaction. */
+  putOutbox(records: OutboxRecord[]): Promise<void>;
+  /** Every waiting record of this host, oldest first. */
+  listOutbox(): Promise<OutboxRecord[]>;
+  /** Removes a record: delivered, given up, or dropped. */
+  deleteOutbox(id: string): Promise<void>;
 }
 
 export interface StateStore {

@@ -136,6 +136,7 @@ describe("openSqliteStore", () => {
     // Rebuild the file as version 1 wrote it: the processes table without the shape column.
     const raw = new Database(file);
     raw.exec("DROP TABLE processes");
+    raw.exec("DROP TABLE notify_outbox"); // added by version 3
     raw.exec(
       "CREATE TABLE processes (host_id TEXT NOT NULL, service TEXT NOT NULL, pid INTEGER NOT NULL, " +
         "start_time INTEGER NOT NULL, boot_id TEXT NOT NULL, argv TEXT NOT NULL, pgid INTEGER NOT NULL, " +

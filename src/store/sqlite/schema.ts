@@ -69,6 +69,27 @@ const MIGRATIONS: readonly Migration[] = [
     version: 2,
     sql: `ALTER TABLE processes ADD COLUMN shape TEXT;`,
   },
+  {
+    // Notifications waiting to be delivered, one row per message and channel: written before
+    // the first try, deleted once delivered, so a daemon that dies sends what is left after it
+    // (docs/notify.md, "Delivery"). next_at orders the retries.
+    version: 3,
+    sql: `
+      CREATE TABLE notify_outbox (
+        id         TEXT    NOT NULL,
+        host_id    TEXT    NOT NULL,
+        channel    TEXT    NOT NULL,
+        service    TEXT,
+        kind       TEXT    NOT NULL,
+        created_at INTEGER NOT NULL,
+        attempts   INTEGER NOT NULL,
+        next_at    INTEGER NOT NULL,
+        last_error TEXT,
+        message    TEXT    NOT NULL,
+        PRIMARY KEY (host_id, id)
+      );
+    `,
+  },
 ];
 
 /** The schema version this code writes and reads. */

@@ -16,6 +16,7 @@ import {
   type WriteBatch,
 } from "../store.js";
 import { StoreFileWatch } from "./file-watch.js";
+import { SqliteOutbox } from "./outbox.js";
 import { prepareQueries, type Queries } from "./queries.js";
 import { rebuildStoreFile } from "./rebuild.js";
 import {
@@ -56,6 +57,8 @@ export class SqliteStore implements StateStore {
   #insertsSincePrune = 0;
   /** Runs its argument in BEGIN … COMMIT; made once per connection (building it per call cost more than the commit saved). */
   #transaction: (work: () => unknown) => unknown;
+  /** The notification outbox in the same file (outbox.ts). */
+  readonly outbox: SqliteOutbox;
 
   constructor(
     db: Database.Database,
@@ -79,6 +82,11 @@ export class SqliteStore implements StateStore {
     // Only a store that can open its file again is watched: the daemon's writer.
     this.#reopen = options.readOnly ? null : (options.reopen ?? null);
     this.#files = this.#reopen === null ? null : new StoreFileWatch(options.file);
+    this.outbox = new SqliteOutbox(
+      () => this.#db,
+      this.hostId,
+      (action, work) => this.#run(action, work),
+    );
   }
 
   /**
