@@ -100,6 +100,8 @@ export function levelOfEvent(e: EventRecord): LogLevel {
     case "stale":
     case "unhealthy":
     case "limit":
+    case "notify_failed":
+    case "notify_dropped":
       return "warn";
     case "state":
       if (e.to === "failed") return "error";
