@@ -269,6 +269,10 @@ export const COMMANDS: readonly CommandSpec[] = [
       "and its result shown: delivered, or the error. Exit 1 when a channel failed.",
     flags: [JSON_FLAG],
     positionals: { name: "NAME", min: 0, max: 1 },
+    examples: [
+      "upkeep notify test            # one test message through every configured channel",
+      "upkeep notify test web --json # through the channels web notifies on, results as JSON",
+    ],
     load: () => import("./commands/notify-test.js"),
   },
   {

@@ -55,7 +55,7 @@ services:
     interval: 200,
   });
   await env.api("POST", "/api/v1/actions", { action: "stop", names: ["crashy"] });
-  const readers = Array.from({ length: READERS }, () => requestAndPause("/api/v1/events?n=1000000"));
+  const readers = Array.from({ length: READERS }, () => requestAndPause("/api/v1/events?n=50000"));
   const cuts = (): number => env.daemonOutput.match(/cut a client that left \d+ bytes/g)?.length ?? 0;
   await waitFor(() => cuts() >= READERS, {
     what: `all ${READERS} paused readers to be cut off`,
