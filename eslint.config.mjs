@@ -1,6 +1,6 @@
 // Type-aware lint: a daemon cannot afford floating promises or unhandled switch cases.
 // Import boundaries follow STYLE.md: core <- config/identity/store <- service/health/logs
-// <- supervisor <- daemon/api <- cli.
+// <- supervisor <- daemon/api <- cli; host (the incident's host snapshot) sits beside service.
 import tseslint from "typescript-eslint";
 
 const layers = {
@@ -8,14 +8,15 @@ const layers = {
   config: ["core"],
   identity: ["core"],
   store: ["core"],
+  host: ["core", "identity", "store"],
   service: ["core", "config", "identity", "store"],
   health: ["core", "config", "identity", "store"],
   logs: ["core", "config", "identity", "store"],
-  supervisor: ["core", "config", "identity", "store", "service", "health", "logs"],
+  supervisor: ["core", "config", "identity", "store", "service", "health", "logs", "host"],
   check: ["core", "config", "identity", "store", "service", "logs"],
-  daemon: ["core", "config", "identity", "store", "service", "health", "logs", "supervisor", "api", "check"],
-  api: ["core", "config", "identity", "store", "service", "health", "logs", "supervisor", "check"],
-  cli: ["core", "config", "identity", "store", "service", "logs", "api", "check", "daemon"],
+  daemon: ["core", "config", "identity", "store", "service", "health", "logs", "supervisor", "api", "check", "host"],
+  api: ["core", "config", "identity", "store", "service", "health", "logs", "supervisor", "check", "host"],
+  cli: ["core", "config", "identity", "store", "service", "logs", "api", "check", "daemon", "host"],
 };
 const all = Object.keys(layers);
 const boundaries = Object.entries(layers).map(([layer, allowed]) => ({
