@@ -25,7 +25,7 @@ export interface ConfigPlan {
   live: { name: string; keys: string[] }[];
   /** Services with no change at all. */
   unchanged: string[];
-  /** Daemon-level keys that changed: state_dir, http / http.listen, socket_group, events_kept, notify. */
+  /** Daemon-level keys that changed: state_dir, http / http.listen, socket_group, events_kept, incidents, notify. */
   daemon: { keys: string[] };
   /**
    * Running services whose process was started by an upkeep that did not record its config
@@ -85,6 +85,8 @@ function daemonKeys(a: Config, b: Config): string[] {
   else if (a.http.host !== b.http.host || a.http.port !== b.http.port) keys.push("http.listen");
   if (a.socketGroup !== b.socketGroup) keys.push("socket_group");
   if (a.eventsKept !== b.eventsKept) keys.push("events_kept");
+  const [i, j] = [a.incidents, b.incidents];
+  if (i.enabled !== j.enabled || i.keep !== j.keep || i.maxAgeMs !== j.maxAgeMs) keys.push("incidents");
   keys.push(...changedKeysOfMap("", a.pending, b.pending));
   return keys;
 }

@@ -198,6 +198,12 @@ export interface ServiceConfig {
   source: { file: string; line: number; column: number };
 }
 
+export interface IncidentsConfig {
+  enabled: boolean;
+  keep: number;
+  maxAgeMs: number;
+}
+
 export interface HttpConfig {
   enabled: boolean;
   host: string; // default 127.0.0.1
@@ -213,6 +219,8 @@ export interface Config {
   socketGroup: string | null;
   /** How many of the newest events the store keeps (`events_kept`). */
   eventsKept: number;
+  /** `incidents`: whether incidents are recorded, how many are kept and for how long. */
+  incidents: IncidentsConfig;
   /** Services in declaration order. */
   services: ServiceConfig[];
   /** Top-level keys of later capabilities (notify), kept verbatim. */

@@ -33,6 +33,7 @@ export const ERROR_CATALOGUE = {
     summary: "the state dir cannot be created or written, or another user could tamper with it",
   },
   LOGS_NOT_FOUND: { exit: 1, http: 404, summary: "the service has no captured output yet" },
+  INCIDENT_NOT_FOUND: { exit: 1, http: 404, summary: "no incident with that id is kept" },
   API_NOT_FOUND: { exit: 1, http: 404, summary: "no such API route" },
   API_BAD_REQUEST: { exit: 2, http: 400, summary: "a request field is missing or not valid" },
   API_UNAUTHORIZED: { exit: 1, http: 401, summary: "the request has no valid bearer token" },

@@ -64,7 +64,11 @@ async function runLocked(
   socketGid: number | null,
 ): Promise<number> {
   // Keeps the newest `events_kept` events, pruning as they come (sqlite-store.ts).
-  const store = openSqliteStore(config.stateDir, { eventsKept: config.eventsKept });
+  const { keep, maxAgeMs } = config.incidents;
+  const store = openSqliteStore(config.stateDir, {
+    eventsKept: config.eventsKept,
+    incidentRetention: { keep, maxAgeMs },
+  });
   writeFileAtomic(join(config.stateDir, "upkeep.pid"), String(process.pid));
   writeConfigSnapshot(config);
   const supervisor = new Supervisor(config, store);

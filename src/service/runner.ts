@@ -50,6 +50,11 @@ export interface RunnerDeps {
   gate?(runner: ServiceRunner, signal: AbortSignal, blocked: (reason: string) => void): Promise<void>;
   /** The service's readiness for its next start, or null when it is ready once spawned. Throws when it cannot be prepared. */
   readiness?(runner: ServiceRunner): PreparedReadiness | null;
+  /**
+   * Told of each event handled, once its change is stored and before its effects run (so the
+   * record of a process that ended is still set): the incident recorder's hook. Returns at once.
+   */
+  onHandled?(runner: ServiceRunner, event: MachineEvent, before: ServiceState, at: number): void;
 }
 
 /**
@@ -248,6 +253,11 @@ export class ServiceRunner {
     if (before === "starting" && t.state !== "starting") this.endReadiness();
     try {
       await this.persist(before, t.reason, event, now, newWait);
+    } catch (err) {
+      this.deps.onFault(this.name, err);
+    }
+    try {
+      this.deps.onHandled?.(this, event, before, now);
     } catch (err) {
       this.deps.onFault(this.name, err);
     }
