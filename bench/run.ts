@@ -11,6 +11,7 @@ import { measureLogThroughput } from "./log-throughput.js";
 import { describeMachine, renderBusy, renderMachine, sampleBusy } from "./machine.js";
 import { errorRow, progress, renderTable, type Row } from "./report.js";
 import { measureRestartLatency } from "./restart-latency.js";
+import { measureIncidentCost } from "./incident-cost.js";
 import { measureCrashLoopCost } from "./crash-loop-cost.js";
 import { measureWatchLatency } from "./watch-latency.js";
 import { measureProbeCost } from "./probe-cost.js";
@@ -26,6 +27,7 @@ interface Part {
 const PARTS: Part[] = [
   { key: "restart", title: "restart latency", run: () => measureRestartLatency(KILLS) },
   { key: "restart", title: "CPU per restart (crash loop)", run: measureCrashLoopCost },
+  { key: "incidents", title: "incidents: snapshot cost, restart latency on vs off", run: measureIncidentCost },
   { key: "logs", title: "log capture throughput", run: measureLogThroughput },
   { key: "fleet", title: "fleets of 1, 200, 1000 services", run: measureFleets },
   { key: "watch", title: "watching non-child processes", run: measureWatchLatency },

@@ -45,7 +45,7 @@ export function lastOutputLines(incident: Pick<NewIncident, "output">, n: number
 /** One output line as the CLI and messages show it: "12:03:04.123 err | text". */
 export function formatIncidentLine(line: IncidentLine): string {
   const time = new Date(line.ts).toISOString().slice(11, 23);
-  return `${time} ${line.stream.padEnd(6)}| ${line.text}`;
+  return `${time} ${line.stream.padEnd(7)}| ${line.text}`;
 }
 
 /** A run's length to the millisecond below a second, to the second above. */

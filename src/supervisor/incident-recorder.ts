@@ -2,8 +2,8 @@
  * Records an incident for each crash, failed start, readiness timeout and restart for health or
  * limits (incident-trigger.ts), with its evidence (docs/incidents.md). The restart never waits
  * for it: the runner's hook only notes the moment and the last sample of the tree (a map
- * lookup) and returns; the output, the host snapshot and the store write follow in the
- * background. Output is read once the run is over: at once for a crash (the runner drained the
+ * lookup) and returns; after OUTPUT_SETTLE_MS, once the restart has been spawned, the output,
+ * the host snapshot and the store write follow in the background. Output is read once the run is over: at once for a crash (the runner drained the
  * FIFOs before its exit marker) plus OUTPUT_SETTLE_MS for what the FIFO readers still hold; for
  * a restart by health or limits, once the stopped process has exited (at most its stop time).
  */
@@ -162,9 +162,11 @@ export class IncidentRecorder {
     base: Omit<NewIncident, "output" | "outputNote" | "host">,
     endBy: number,
   ): Promise<void> {
+    // First the settle: the restart (spawned within a few ms of the death) goes before the
+    // snapshot's /proc reads, which would otherwise share the event loop with it.
+    await sleep(OUTPUT_SETTLE_MS);
     const host = this.shareSnapshot();
     if (endBy > 0) await Promise.race([pending.ended, sleep(endBy)]);
-    await sleep(OUTPUT_SETTLE_MS);
     const output = readIncidentOutput(this.options.logsDir, pending.service, pending.cutoff ?? Date.now());
     const snapshot = await host;
     const incident: NewIncident = {

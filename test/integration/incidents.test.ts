@@ -1,0 +1,93 @@
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, describe, test } from "node:test";
+import { TestEnv } from "../helpers/daemon.js";
+import { waitFor } from "../helpers/wait-for.js";
+
+describe("incidents", () => {
+  const env = new TestEnv();
+  after(() => env.teardown());
+
+  test("an incident holds the last output lines, the process tree and the host snapshot", async () => {
+    const go = join(env.dir, "go");
+    env.writeConfig(`
+services:
+  crasher:
+    command: ["{fixtures}/crasher", "{marker}", "${go}", "3"]
+    restart: always
+    backoff: { initial: 0ms }
+    children: [{ name: sleep, count: 1 }]
+`);
+    await env.startDaemon();
+    const first = await env.waitForService("crasher", "running", "crasher running");
+    // The tree watch has read the tree (and kept it as the last sample) once status shows the child.
+    await waitFor(async () => ((await env.status("crasher")).children.length === 1 ? true : null), {
+      what: "the tree watch to find crasher's child",
+    });
+    writeFileSync(go, "");
+    const listed = await waitFor(
+      async () => {
+        const { json } = await env.api("GET", "/api/v1/incidents?service=crasher");
+        return json.incidents.length > 0 ? json.incidents : null;
+      },
+      { what: "an incident of crasher", timeout: 15_000 },
+    );
+    assert.equal(listed.length, 1);
+    assert.equal(listed[0].kind, "crash");
+    assert.match(listed[0].summary, /crasher crashed: exited with code 3 after .* \(PID \d+\)/);
+    const { status, json: incident } = await env.api("GET", `/api/v1/incidents/${listed[0].id}`);
+    assert.equal(status, 200);
+    assert.equal(incident.exit_code, 3);
+    assert.equal(incident.pid, first.pid);
+    assert.ok(incident.duration_ms > 0);
+
+    // Both streams, in capture order, with the lifecycle markers; nothing of the next run.
+    const lines = incident.output.map((l: any) => `${l.stream}: ${l.text}`);
+    const at = (text: string): number => lines.findIndex((l: string) => l.includes(text));
+    assert.ok(at("out: crasher: out line 1") >= 0, lines.join("\n"));
+    assert.ok(at("err: crasher: err line 1") > at(`upkeep: started PID ${first.pid}`));
+    assert.ok(at("err: crasher: going down") > at("crasher: started child"));
+    assert.equal(lines.at(-1), "upkeep: exited with code 3", lines.join("\n"));
+
+    // The tree as the tree watch last sampled it: the main process and its child.
+    assert.ok(incident.sample, incident.sample_note);
+    assert.equal(incident.sample.source, "tree");
+    const comms = incident.sample.processes.map((p: any) => p.comm);
+    assert.equal(incident.sample.processes[0].pid, first.pid);
+    assert.ok(comms.includes("sleep"), comms.join(","));
+    assert.ok(incident.sample.processes.every((p: any) => p.rss_bytes >= 0));
+
+    // The host, read from /proc: load, memory, vmstat, the top processes, who is logged in.
+    const host = incident.host;
+    assert.equal(host.load.length, 3);
+    assert.ok(host.memory.total_bytes > 0);
+    assert.ok(host.vmstat.context_switches_per_sec >= 0);
+    assert.ok(host.top_cpu.length > 0 && host.top_memory.length > 0);
+    assert.ok(host.top_memory[0].rss_bytes >= host.top_memory.at(-1).rss_bytes);
+    assert.ok(Array.isArray(host.users));
+    assert.ok(host.took_ms > 0);
+
+    // The CLI shows the list and the incident whole.
+    const list = env.cli("incidents");
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, /ID\s+TIME\s+SERVICE\s+KIND\s+SUMMARY/);
+    const shown = env.cli("incident", String(incident.id));
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, /last output \(\d+ lines/);
+    assert.match(shown.stdout, /err\s+\| crasher: going down/);
+    assert.match(shown.stdout, /process tree \(sampled .* by the tree watch\)/);
+    assert.match(shown.stdout, /top by memory:/);
+    const missing = env.cli("incident", "999");
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /no incident 999 is kept/);
+
+    // With the daemon down the CLI reads the store itself.
+    await env.waitForService("crasher", "running", "crasher running again");
+    assert.equal(env.cli("shutdown").code, 0);
+    const offline = env.cli("incident", String(incident.id), "--json");
+    assert.equal(offline.code, 0, offline.stderr);
+    assert.match(offline.stderr, /the daemon is not running; read from/);
+    assert.equal(JSON.parse(offline.stdout).output.length, incident.output.length);
+  });
+});
