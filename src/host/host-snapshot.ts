@@ -25,7 +25,7 @@ export async function takeHostSnapshot(options: SnapshotOptions = {}): Promise<H
   const maxScanned = options.maxScanned ?? MAX_SCANNED;
   const notes: string[] = [];
   const [countersA, processesA] = await Promise.all([readHostCounters(notes), readProcesses(maxScanned)]);
-  await new Promise<void>((resolve) => setTimeout(resolve, intervalMs).unref());
+  await new Promise<void>((resolve) => setTimeout(resolve, intervalMs));
   const [countersB, processesB, logins] = await Promise.all([
     readHostCounters(notes),
     readProcesses(maxScanned),

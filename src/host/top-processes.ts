@@ -1,20 +1,22 @@
 /**
  * The host's top processes by CPU and by memory, as `ps aux --sort` or `top` would list them,
- * without running either: two asynchronous readings of /proc/PID/stat an interval apart (CPU
- * is the share of one core over that interval: what the host did around the incident, not
- * since each process began). Reads go through libuv's threadpool, so the daemon's event loop
- * (and any restart on it) does not wait for them. At most MAX_SCANNED processes are read.
+ * without running either: two readings of /proc/PID/stat an interval apart (CPU is the share
+ * of one core over that interval: what the host did around the incident, not since each
+ * process began). Each reading goes in batches of BATCH synchronous reads with a turn of the
+ * event loop between them, so a restart waits behind one batch at most (~1 ms); asynchronous
+ * reads through the threadpool cost four times the CPU (docs/incidents.md, "Costs"). At most
+ * MAX_SCANNED processes are read.
  */
-import { readdir, readFile, stat } from "node:fs/promises";
-import { forEachLimited } from "../core/parallel.js";
+import { stat } from "node:fs/promises";
 import { userNameOf } from "../core/users.js";
-import { CLOCK_TICKS, PAGE_SIZE, parseProcStat, type ProcStat } from "../identity/proc-stat.js";
+import { CLOCK_TICKS, PAGE_SIZE, readProcStat, type ProcStat } from "../identity/proc-stat.js";
+import { isKernelThread, listPids } from "../identity/process-table.js";
 import type { HostProcess } from "../store/incident-record.js";
 
 /** Processes read per reading: beyond this (a host with a huge /proc) the rest are left out. */
 export const MAX_SCANNED = 4000;
-/** Reads in flight: enough to keep libuv's four threads busy, few enough to leave it to others. */
-const READS_IN_FLIGHT = 8;
+/** Synchronous reads between two turns of the event loop (~20 µs each). */
+const BATCH = 64;
 export const TOP_COUNT = 10;
 
 export interface ProcessReading {
@@ -25,21 +27,29 @@ export interface ProcessReading {
 
 /** One reading of every process's stat (at most MAX_SCANNED of them). */
 export async function readProcesses(maxScanned: number = MAX_SCANNED): Promise<ProcessReading> {
-  const names = await readdir("/proc");
-  const pids: number[] = [];
-  for (const name of names) {
-    const first = name.charCodeAt(0);
-    if (first >= 48 && first <= 57) pids.push(Number(name));
-  }
+  const pids = listPids();
   const capped = pids.length > maxScanned;
   const stats = new Map<number, ProcStat>();
-  await forEachLimited(pids.slice(0, maxScanned), READS_IN_FLIGHT, async (pid) => {
-    // A process that ended between the listing and the read is simply not in the table.
-    const text = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => null);
-    const parsed = text === null ? null : parseProcStat(text);
-    if (parsed !== null && parsed.ppid !== 2 && parsed.pid !== 2) stats.set(pid, parsed);
-  });
+  const wanted = pids.slice(0, maxScanned);
+  for (let start = 0; start < wanted.length; start += BATCH) {
+    if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    for (const pid of wanted.slice(start, start + BATCH)) {
+      // A process that ended between the listing and the read is simply not in the table.
+      const parsed = readStatOrNull(pid);
+      if (parsed !== null && !isKernelThread(parsed)) stats.set(pid, parsed);
+    }
+  }
   return { at: Date.now(), stats, capped };
+}
+
+/** The stat of `pid`; null when gone or unreadable (hidepid=2 hides others' processes). */
+function readStatOrNull(pid: number): ProcStat | null {
+  try {
+    return readProcStat(pid);
+  } catch (err) {
+    void err; // EACCES and the like: a process the snapshot cannot see is left out of it
+    return null;
+  }
 }
 
 /** The top TOP_COUNT by CPU over the interval between two readings, and by RSS at the second. */
