@@ -49,7 +49,12 @@ export async function measureIncidentCost(): Promise<Row[]> {
     const p = (values: number[]): string =>
       `${formatMs(percentile(values, 0.5))} / ${formatMs(percentile(values, 0.95))}`;
     const recorded = label === "on" ? `, ${result.incidents} incidents recorded` : "";
-    rows.push(info(`restart latency, incidents ${label}: kill → spawn p50/p95 (${PAIRS} kills${recorded})`, p(result.first)));
+    rows.push(
+      info(
+        `restart latency, incidents ${label}: kill → spawn p50/p95 (${PAIRS} kills${recorded})`,
+        p(result.first),
+      ),
+    );
     rows.push(info(`  same, killed again while the snapshot runs (incidents ${label})`, p(result.during)));
   }
   return rows;

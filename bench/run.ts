@@ -27,7 +27,11 @@ interface Part {
 const PARTS: Part[] = [
   { key: "restart", title: "restart latency", run: () => measureRestartLatency(KILLS) },
   { key: "restart", title: "CPU per restart (crash loop)", run: measureCrashLoopCost },
-  { key: "incidents", title: "incidents: snapshot cost, restart latency on vs off", run: measureIncidentCost },
+  {
+    key: "incidents",
+    title: "incidents: snapshot cost, restart latency on vs off",
+    run: measureIncidentCost,
+  },
   { key: "logs", title: "log capture throughput", run: measureLogThroughput },
   { key: "fleet", title: "fleets of 1, 200, 1000 services", run: measureFleets },
   { key: "watch", title: "watching non-child processes", run: measureWatchLatency },

@@ -108,5 +108,9 @@ export function validateDocument(
 
   const notes = sortByPosition(file, sink.notes);
   if (sink.problems.length > 0) return { ok: false, problems: sortByPosition(file, sink.problems), notes };
-  return { ok: true, config: { file, stateDir, http, socketGroup, eventsKept, incidents, services, pending }, notes };
+  return {
+    ok: true,
+    config: { file, stateDir, http, socketGroup, eventsKept, incidents, services, pending },
+    notes,
+  };
 }

@@ -34,7 +34,8 @@ export async function takeHostSnapshot(options: SnapshotOptions = {}): Promise<H
   const { topCpu, topMemory } = await rankProcesses(processesA, processesB);
   if (logins.note !== null) notes.push(logins.note);
   const capped = processesA.capped || processesB.capped;
-  if (capped) notes.push(`more than ${maxScanned} processes: only the first ${maxScanned} of /proc were read`);
+  if (capped)
+    notes.push(`more than ${maxScanned} processes: only the first ${maxScanned} of /proc were read`);
   return {
     at: countersB.at,
     intervalMs: countersB.at - countersA.at,

@@ -12,7 +12,9 @@ import { takeHostSnapshot } from "./host-snapshot.js";
 
 test("loadavg, meminfo and the keyed counters of /proc/stat and /proc/vmstat parse as the kernel writes them", () => {
   assert.deepEqual(parseLoadavg("4.73 3.99 2.24 1/1141 14242\n"), [4.73, 3.99, 2.24]);
-  const mem = parseMeminfo("MemTotal:       1000 kB\nMemFree:  200 kB\nMemAvailable: 600 kB\nSwapTotal: 0 kB\n");
+  const mem = parseMeminfo(
+    "MemTotal:       1000 kB\nMemFree:  200 kB\nMemAvailable: 600 kB\nSwapTotal: 0 kB\n",
+  );
   assert.equal(mem.totalBytes, 1000 * 1024);
   assert.equal(mem.availableBytes, 600 * 1024);
   assert.equal(mem.swapFreeBytes, 0);
@@ -37,7 +39,14 @@ test("vmstat figures are rates per second between two readings, CPU in % of all 
     pgmajfault: 0,
     cpuTicks: [100, 0, 50, 800, 50, 0, 0, 0],
   };
-  const later = { ...base, at: 500, running: 4, ctxt: 2000, pgfault: 600, cpuTicks: [150, 0, 75, 850, 75, 0, 0, 0] };
+  const later = {
+    ...base,
+    at: 500,
+    running: 4,
+    ctxt: 2000,
+    pgfault: 600,
+    cpuTicks: [150, 0, 75, 850, 75, 0, 0, 0],
+  };
   const v = vmstatBetween(base, later);
   assert.equal(v.running, 4);
   assert.equal(v.contextSwitchesPerSec, 2000);
@@ -49,7 +58,11 @@ test("a host snapshot of this machine has load, memory, top processes and its co
   const snapshot = await takeHostSnapshot({ intervalMs: 20, utmpFile: "/nonexistent/utmp" });
   assert.ok(snapshot.memory.totalBytes > 0);
   const rss = snapshot.topMemory.map((p) => p.rssBytes);
-  assert.deepEqual(rss, [...rss].sort((a, b) => b - a), "largest first");
+  assert.deepEqual(
+    rss,
+    [...rss].sort((a, b) => b - a),
+    "largest first",
+  );
   assert.ok(snapshot.topCpu.length > 0 && snapshot.topCpu.length <= 10);
   assert.ok(snapshot.processesScanned > 0);
   assert.ok(snapshot.notes.some((n) => n.includes("/nonexistent/utmp absent")));

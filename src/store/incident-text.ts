@@ -25,10 +25,7 @@ export function describeEnd(incident: Pick<NewIncident, "exitCode" | "signal" | 
  * used where the end says too little (a failed start's cause, a health verdict).
  */
 export function summarizeIncident(
-  incident: Pick<
-    NewIncident,
-    "service" | "kind" | "exitCode" | "signal" | "pid" | "durationMs" | "reason"
-  >,
+  incident: Pick<NewIncident, "service" | "kind" | "exitCode" | "signal" | "pid" | "durationMs" | "reason">,
 ): string {
   const end = incident.kind === "crash" ? describeEnd(incident) : null;
   let what = end ?? shorten(incident.reason, 160);

@@ -5,12 +5,7 @@
  * networked backend fits; writes are transactional and durable when the promise resolves.
  */
 
-import type {
-  IncidentQuery,
-  IncidentRecord,
-  IncidentSummary,
-  NewIncident,
-} from "./incident-record.js";
+import type { IncidentQuery, IncidentRecord, IncidentSummary, NewIncident } from "./incident-record.js";
 
 /**
  * How many of the newest events a store keeps unless told otherwise: the default of the

@@ -50,7 +50,11 @@ export function recordsToLines(records: readonly LogRecord[], cutoff: number): I
     while (start < record.bytes.length) {
       const end = record.bytes.indexOf(10, start);
       const stop = end === -1 ? record.bytes.length : end;
-      lines.push({ ts: record.time, stream: record.stream, text: cutLine(record.bytes.subarray(start, stop)) });
+      lines.push({
+        ts: record.time,
+        stream: record.stream,
+        text: cutLine(record.bytes.subarray(start, stop)),
+      });
       start = stop + 1;
     }
   }

@@ -14,7 +14,12 @@ import type { HostSnapshot, NewIncident } from "../store/incident-record.js";
 import { summarizeIncident } from "../store/incident-text.js";
 import type { EventRecord, StateStore } from "../store/store.js";
 import { readIncidentOutput } from "./incident-output.js";
-import { beginsAttempt, incidentTriggerOf, type IncidentTrigger, type WatchVerdict } from "./incident-trigger.js";
+import {
+  beginsAttempt,
+  incidentTriggerOf,
+  type IncidentTrigger,
+  type WatchVerdict,
+} from "./incident-trigger.js";
 import type { LastSamples } from "./last-samples.js";
 
 /** What the FIFO readers may still hold after a death: read once this has passed. */
@@ -56,7 +61,10 @@ export class IncidentRecorder {
   private readonly pending = new Map<string, Pending>();
   private readonly lastAt = new Map<string, number>();
   private readonly suppressed = new Map<string, number>();
-  private readonly verdicts = new Map<string, { kind: WatchVerdict; at: number; details: Record<string, unknown> }>();
+  private readonly verdicts = new Map<
+    string,
+    { kind: WatchVerdict; at: number; details: Record<string, unknown> }
+  >();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly listeners = new Set<(incident: RecordedIncident) => void>();
   private shared: { at: number; snapshot: Promise<HostSnapshot | Error> } | null = null;
@@ -104,7 +112,13 @@ export class IncidentRecorder {
     const ended = new Promise<void>((resolve) => (end = resolve));
     const waitsForEnd = trigger.kind === "unhealthy" || trigger.kind === "limit";
     if (!waitsForEnd) end();
-    const pending: Pending = { service: name, at, cutoff: beginsAttempt(event, before, after) ? Date.now() : null, ended, end };
+    const pending: Pending = {
+      service: name,
+      at,
+      cutoff: beginsAttempt(event, before, after) ? Date.now() : null,
+      ended,
+      end,
+    };
     this.pending.set(name, pending);
     const endBy = waitsForEnd ? runner.stopWaitMs + END_GRACE_MS : 0;
     const work = this.complete(pending, base, endBy)

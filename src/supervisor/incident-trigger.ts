@@ -37,8 +37,23 @@ export function incidentTriggerOf(
       return before === "starting" ? { kind: "not_ready", ...none } : null;
     case "health_failed":
       return before === "running" && after === "stopping" ? { kind: verdict ?? "unhealthy", ...none } : null;
-    default:
+    // Requests, timers, readiness, adoption, gates and dependencies end no run unasked.
+    case "start_requested":
+    case "stop_requested":
+    case "restart_requested":
+    case "reset_requested":
+    case "spawned":
+    case "ready":
+    case "timer_fired":
+    case "adopted":
+    case "gate_open":
+    case "gate_blocked":
+    case "dependency_lost":
       return null;
+    default: {
+      const never: never = event;
+      throw new Error(`unhandled event ${JSON.stringify(never)}`);
+    }
   }
 }
 

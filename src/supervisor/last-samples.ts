@@ -6,11 +6,7 @@
  * sample only when an operator looked at it. Kept per service: a few hundred bytes each.
  */
 import { CLOCK_TICKS, PAGE_SIZE, type ProcStat } from "../identity/proc-stat.js";
-import {
-  MAX_SAMPLE_PROCESSES,
-  type IncidentProcess,
-  type IncidentSample,
-} from "../store/incident-record.js";
+import { MAX_SAMPLE_PROCESSES, type IncidentProcess, type IncidentSample } from "../store/incident-record.js";
 
 interface Kept {
   /** The main PID of the run it belongs to: a sample of an earlier run is never shown. */
@@ -44,7 +40,9 @@ export class LastSamples {
     const seconds = before === null ? 0 : (at - before.sample.at) / 1000;
     const live = members.filter((m) => m.state !== "Z" || m.pid === mainPid);
     // The main process first, then by PID: what the CLI prints as the tree's head.
-    const ordered = [...live].sort((a, b) => Number(b.pid === mainPid) - Number(a.pid === mainPid) || a.pid - b.pid);
+    const ordered = [...live].sort(
+      (a, b) => Number(b.pid === mainPid) - Number(a.pid === mainPid) || a.pid - b.pid,
+    );
     const ticks = new Map<number, { startTime: number; ticks: number }>();
     const processes: IncidentProcess[] = ordered.slice(0, MAX_SAMPLE_PROCESSES).map((m) => {
       const total = m.utimeTicks + m.stimeTicks;
@@ -65,7 +63,8 @@ export class LastSamples {
       };
     });
     const known = processes.filter((p) => p.cpuPercent !== null);
-    const summed = known.length === 0 ? null : Math.round(known.reduce((s, p) => s + p.cpuPercent!, 0) * 10) / 10;
+    const summed =
+      known.length === 0 ? null : Math.round(known.reduce((s, p) => s + p.cpuPercent!, 0) * 10) / 10;
     this.kept.set(service, {
       mainPid,
       ticks,

@@ -174,8 +174,15 @@ export class TreeWatch {
     const findings = evaluateTree(entry.runner.config, members, record.pid, readListeningSockets());
     const unmet = describeUnmet(findings);
     const ports = new Map<number, number[]>();
-    for (const p of findings.ports) for (const pid of p.holders) ports.set(pid, [...(ports.get(pid) ?? []), p.port]);
-    this.samples?.note(entry.runner.name, record.pid, "tree", members.map((m) => m.stat), { ports });
+    for (const p of findings.ports)
+      for (const pid of p.holders) ports.set(pid, [...(ports.get(pid) ?? []), p.port]);
+    this.samples?.note(
+      entry.runner.name,
+      record.pid,
+      "tree",
+      members.map((m) => m.stat),
+      { ports },
+    );
     entry.observation = {
       ports: findings.ports.filter((p) => p.holders.length > 0).map((p) => p.port),
       children: findings.children.flatMap((c) => c.pids.map((pid) => ({ pid, name: c.spec.name }))),

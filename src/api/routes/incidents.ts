@@ -22,7 +22,10 @@ export async function handleIncidents(
   const nText = url.searchParams.get("n") ?? String(DEFAULT_LISTED);
   const limit = /^\d{1,9}$/.test(nText) ? Number(nText) : NaN;
   if (!Number.isSafeInteger(limit)) {
-    throw new UpkeepError("API_BAD_REQUEST", `query field 'n' must be a whole number ≥ 0, got '${nText.slice(0, 100)}'`);
+    throw new UpkeepError(
+      "API_BAD_REQUEST",
+      `query field 'n' must be a whole number ≥ 0, got '${nText.slice(0, 100)}'`,
+    );
   }
   const incidents = await ctx.supervisor.store.listIncidents({ ...(service ? { service } : {}), limit });
   sendJson(res, 200, {
@@ -49,9 +52,13 @@ export async function handleIncident(
 export function parseIncidentId(text: string): number {
   const id = /^\d{1,15}$/.test(text) ? Number(text) : NaN;
   if (!Number.isSafeInteger(id) || id < 1) {
-    throw new UpkeepError("API_BAD_REQUEST", `an incident id is a whole number from 1, got '${text.slice(0, 100)}'`, {
-      hint: "list the incidents and their ids with: upkeep incidents",
-    });
+    throw new UpkeepError(
+      "API_BAD_REQUEST",
+      `an incident id is a whole number from 1, got '${text.slice(0, 100)}'`,
+      {
+        hint: "list the incidents and their ids with: upkeep incidents",
+      },
+    );
   }
   return id;
 }

@@ -51,7 +51,10 @@ export function handleServiceTree(
     // What `ps` read is also the service's last sample, for its next incident.
     const ports = new Map<number, number[]>();
     for (const [pid, held] of listening)
-      ports.set(pid, held.flatMap((s) => ("port" in s && typeof s.port === "number" ? [s.port] : [])));
+      ports.set(
+        pid,
+        held.flatMap((s) => ("port" in s && typeof s.port === "number" ? [s.port] : [])),
+      );
     ctx.supervisor.samples.note(runner.name, record.pid, "status", members, { ports });
   }
   const toJson = (node: TreeNode): ProcessJson => ({

@@ -22,8 +22,10 @@ export function renderIncident(i: IncidentJson): string {
   if (i.signal !== null) out.push(`  signal    ${i.signal}`);
   if (i.duration_ms !== null) out.push(`  ran for   ${(i.duration_ms / 1000).toFixed(1)}s`);
   out.push(`  reason    ${i.reason}`);
-  if (i.suppressed > 0) out.push(`  also      ${i.suppressed} more of this service within a second, not recorded`);
-  for (const [key, value] of Object.entries(i.details)) out.push(`  ${key.padEnd(9)} ${JSON.stringify(value)}`);
+  if (i.suppressed > 0)
+    out.push(`  also      ${i.suppressed} more of this service within a second, not recorded`);
+  for (const [key, value] of Object.entries(i.details))
+    out.push(`  ${key.padEnd(9)} ${JSON.stringify(value)}`);
 
   out.push("", `last output (${i.output.length} lines, both streams in capture order):`);
   if (i.output_note !== null) out.push(`  (${i.output_note})`);
@@ -35,7 +37,9 @@ export function renderIncident(i: IncidentJson): string {
     const s = i.sample;
     const cpu = s.cpu_percent === null ? "" : `, CPU ${formatPercent(s.cpu_percent)}`;
     const age = ((Date.parse(i.ts) - Date.parse(s.at)) / 1000).toFixed(1);
-    out.push(`process tree (sampled ${age}s before, by the ${s.source} watch): RSS ${formatBytes(s.rss_bytes)}${cpu}`);
+    out.push(
+      `process tree (sampled ${age}s before, by the ${s.source} watch): RSS ${formatBytes(s.rss_bytes)}${cpu}`,
+    );
     const rows = s.processes.map((p) => [
       String(p.pid),
       String(p.ppid),
@@ -51,7 +55,8 @@ export function renderIncident(i: IncidentJson): string {
 
   out.push("");
   const h = i.host;
-  if (h === null) out.push(`host: no snapshot (${String(i.details.host_snapshot_error ?? "not taken")})`);
+  const error = i.details.host_snapshot_error;
+  if (h === null) out.push(`host: no snapshot (${typeof error === "string" ? error : "not taken"})`);
   else {
     const m = h.memory;
     const v = h.vmstat;
@@ -61,13 +66,17 @@ export function renderIncident(i: IncidentJson): string {
       `  memory    ${formatBytes(m.available_bytes)} available of ${formatBytes(m.total_bytes)} ` +
         `(free ${formatBytes(m.free_bytes)}, buffers ${formatBytes(m.buffers_bytes)}, cached ${formatBytes(m.cached_bytes)})`,
     );
-    out.push(`  swap      ${formatBytes(m.swap_total_bytes - m.swap_free_bytes)} used of ${formatBytes(m.swap_total_bytes)}`);
+    out.push(
+      `  swap      ${formatBytes(m.swap_total_bytes - m.swap_free_bytes)} used of ${formatBytes(m.swap_total_bytes)}`,
+    );
     out.push(
       `  vmstat    r ${v.running} b ${v.blocked}  si ${v.swap_in_pages_per_sec} so ${v.swap_out_pages_per_sec} pages/s  ` +
         `in ${v.interrupts_per_sec} cs ${v.context_switches_per_sec}/s  faults ${v.page_faults_per_sec}/s (major ${v.major_faults_per_sec})  ` +
         `us ${v.cpu.user} sy ${v.cpu.system} id ${v.cpu.idle} wa ${v.cpu.iowait} st ${v.cpu.steal}`,
     );
-    const users = h.users.map((u) => `${u.user} on ${u.line}${u.host ? ` from ${u.host}` : ""} since ${formatTime(u.since)}`);
+    const users = h.users.map(
+      (u) => `${u.user} on ${u.line}${u.host ? ` from ${u.host}` : ""} since ${formatTime(u.since)}`,
+    );
     out.push(`  logged in ${users.length === 0 ? "nobody" : users.join("; ")}`);
     out.push(`  top by CPU (over ${h.interval_ms} ms):`, indent(renderHostTop(h.top_cpu)));
     out.push(`  top by memory:`, indent(renderHostTop(h.top_memory)));
@@ -77,7 +86,13 @@ export function renderIncident(i: IncidentJson): string {
 }
 
 function renderHostTop(processes: readonly HostProcessJson[]): string {
-  const rows = processes.map((p) => [String(p.pid), p.user, formatPercent(p.cpu_percent), formatBytes(p.rss_bytes), p.comm]);
+  const rows = processes.map((p) => [
+    String(p.pid),
+    p.user,
+    formatPercent(p.cpu_percent),
+    formatBytes(p.rss_bytes),
+    p.comm,
+  ]);
   return renderTable(["PID", "USER", "CPU", "RSS", "COMMAND"], rows, false);
 }
 

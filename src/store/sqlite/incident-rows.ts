@@ -53,7 +53,12 @@ export function encodeEvidence(evidence: Evidence): string {
   }
   // Still too big without any output (a huge details object): keep what identifies it.
   if (Buffer.byteLength(text) > MAX_EVIDENCE_BYTES)
-    text = JSON.stringify({ ...evidence, output: [], details: {}, outputNote: "evidence too large: left out" });
+    text = JSON.stringify({
+      ...evidence,
+      output: [],
+      details: {},
+      outputNote: "evidence too large: left out",
+    });
   return text;
 }
 

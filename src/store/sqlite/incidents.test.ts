@@ -52,10 +52,14 @@ describe("incidents in the SQLite store", () => {
       (await store.listIncidents({ service: "web@" })).map((i) => i.service),
       ["web@a", "web@b"],
     );
-    assert.deepEqual((await store.listIncidents({ limit: 1 })).map((i) => i.ts), [3000]);
-    const got = await store.getIncident(a!);
+    assert.deepEqual(
+      (await store.listIncidents({ limit: 1 })).map((i) => i.ts),
+      [3000],
+    );
+    const got = await store.getIncident(a ?? 0);
     assert.equal(got?.summary, "web@a crashed: exited with code 3 after 1m1s (PID 42)");
-    assert.deepEqual(lastOutputLines(got!, 5), ["00:00:01.000 err    | boom"]);
+    assert.ok(got);
+    assert.deepEqual(lastOutputLines(got, 5), ["00:00:01.000 err    | boom"]);
     assert.equal(await store.getIncident(999), null);
     await store.close();
   });
@@ -64,10 +68,16 @@ describe("incidents in the SQLite store", () => {
     const dir = tempDir();
     const store = openSqliteStore(dir, { hostId: "h", incidentRetention: { keep: 2, maxAgeMs: 10_000 } });
     for (const ts of [1000, 2000, 3000]) await store.appendIncident(incident(ts));
-    assert.deepEqual((await store.listIncidents({})).map((i) => i.ts), [2000, 3000]);
+    assert.deepEqual(
+      (await store.listIncidents({})).map((i) => i.ts),
+      [2000, 3000],
+    );
     // Long after: the age limit takes every older one with it.
     const newest = await store.appendIncident(incident(100_000));
-    assert.deepEqual((await store.listIncidents({})).map((i) => i.id), [newest]);
+    assert.deepEqual(
+      (await store.listIncidents({})).map((i) => i.id),
+      [newest],
+    );
     assert.equal(newest, 4, "ids go on after deleted ones (AUTOINCREMENT)");
     await store.close();
   });
@@ -75,7 +85,11 @@ describe("incidents in the SQLite store", () => {
   test("an incident's evidence is bounded: the oldest output lines go first, with a note", async () => {
     const store = openSqliteStore(tempDir(), { hostId: "h" });
     const big = incident(1000);
-    big.output = Array.from({ length: 400 }, (_, i) => ({ ts: i, stream: "out" as const, text: `${i} ${"x".repeat(500)}` }));
+    big.output = Array.from({ length: 400 }, (_, i) => ({
+      ts: i,
+      stream: "out" as const,
+      text: `${i} ${"x".repeat(500)}`,
+    }));
     const id = await store.appendIncident(big);
     const got = (await store.getIncident(id!))!;
     assert.ok(JSON.stringify(got).length < MAX_EVIDENCE_BYTES + 1000);

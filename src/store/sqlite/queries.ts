@@ -129,7 +129,9 @@ export function prepareQueries(db: Database.Database): Queries {
       `SELECT ${INCIDENT_SUMMARY_COLUMNS}, evidence FROM incidents WHERE host_id = @host_id AND id = @id`,
     ),
     incidentsAll: db.prepare(`${INCIDENTS_NEWEST} ORDER BY id DESC LIMIT @limit`),
-    incidentsOfService: db.prepare(`${INCIDENTS_NEWEST} AND service = @service ORDER BY id DESC LIMIT @limit`),
+    incidentsOfService: db.prepare(
+      `${INCIDENTS_NEWEST} AND service = @service ORDER BY id DESC LIMIT @limit`,
+    ),
     incidentsOfRange: db.prepare(
       `${INCIDENTS_NEWEST} AND service >= @low AND service < @high ORDER BY id DESC LIMIT @limit`,
     ),
