@@ -21,14 +21,20 @@ export function describeEnd(incident: Pick<NewIncident, "exitCode" | "signal" | 
 }
 
 /**
- * The one-line summary: "web crashed: killed by SIGKILL after 3m12s (PID 4242)". `reason` is
- * used where the end says too little (a failed start's cause, a health verdict).
+ * The one-line summary: "web crashed: killed by SIGKILL after 3m12s (PID 4242)". `what` says
+ * what went wrong where the end says too little (a failed start's error, a watch's verdict);
+ * without it, the machine's reason.
  */
 export function summarizeIncident(
-  incident: Pick<NewIncident, "service" | "kind" | "exitCode" | "signal" | "pid" | "durationMs" | "reason">,
+  incident: Pick<
+    NewIncident,
+    "service" | "kind" | "exitCode" | "signal" | "pid" | "durationMs" | "reason"
+  > & {
+    what?: string | null;
+  },
 ): string {
   const end = incident.kind === "crash" ? describeEnd(incident) : null;
-  let what = end ?? shorten(incident.reason, 160);
+  let what = end ?? shorten(incident.what ?? incident.reason, 160);
   if (incident.durationMs !== null) what += ` after ${describeRunTime(incident.durationMs)}`;
   if (incident.pid !== null) what += ` (PID ${incident.pid})`;
   return `${incident.service} ${KIND_WORDS[incident.kind]}: ${what}`;

@@ -163,7 +163,7 @@ export class IncidentRecorder {
     };
     return {
       ...fields,
-      summary: summarizeIncident(fields),
+      summary: summarizeIncident({ ...fields, what: trigger.what }),
       sample,
       sampleNote: sample !== null ? null : describeMissingSample(pid),
       suppressed,

@@ -16,6 +16,7 @@ test("a death while starting or running is a crash, unless it finished as meant 
     kind: "crash",
     exitCode: null,
     signal: "SIGKILL",
+    what: null,
   });
   assert.equal(incidentTriggerOf(exited(1, null), "starting", "failed", null)?.kind, "crash");
   assert.equal(incidentTriggerOf(exited(null, null, false), "running", "backoff", null)?.kind, "crash");
@@ -36,6 +37,7 @@ test("failed starts, readiness timeouts and restarts for health or limits are in
   const health: MachineEvent = { type: "health_failed", reason: "probe" };
   assert.equal(incidentTriggerOf(health, "running", "stopping", null)?.kind, "unhealthy");
   assert.equal(incidentTriggerOf(health, "running", "stopping", "limit")?.kind, "limit");
+  assert.equal(incidentTriggerOf(health, "running", "stopping", "limit")?.what, "probe", "the verdict's words");
   assert.equal(incidentTriggerOf(health, "stopping", "stopping", "limit"), null, "ignored: no restart");
   assert.equal(incidentTriggerOf({ type: "stop_requested" }, "running", "stopping", null), null);
 });

@@ -12,6 +12,8 @@ export interface IncidentTrigger {
   kind: IncidentKind;
   exitCode: number | null;
   signal: string | null;
+  /** What went wrong, in the event's words (the spawn error, the verdict); null for a crash. */
+  what: string | null;
 }
 
 /** The watch's verdict that led to a health_failed: a `limit` event, else `unhealthy`. */
@@ -29,14 +31,16 @@ export function incidentTriggerOf(
       if (before !== "starting" && before !== "running") return null;
       const clean = event.statusKnown && event.code === 0 && event.signal === null;
       if (clean && after === "exited") return null; // finished, and not to be restarted
-      return { kind: "crash", exitCode: event.code, signal: event.signal };
+      return { kind: "crash", exitCode: event.code, signal: event.signal, what: null };
     }
     case "spawn_failed":
-      return before === "starting" ? { kind: "failed_start", ...none } : null;
+      return before === "starting" ? { kind: "failed_start", ...none, what: event.error } : null;
     case "not_ready":
-      return before === "starting" ? { kind: "not_ready", ...none } : null;
+      return before === "starting" ? { kind: "not_ready", ...none, what: event.reason } : null;
     case "health_failed":
-      return before === "running" && after === "stopping" ? { kind: verdict ?? "unhealthy", ...none } : null;
+      return before === "running" && after === "stopping"
+        ? { kind: verdict ?? "unhealthy", ...none, what: event.reason }
+        : null;
     // Requests, timers, readiness, adoption, gates and dependencies end no run unasked.
     case "start_requested":
     case "stop_requested":

@@ -6,10 +6,18 @@ import { TestEnv } from "../helpers/daemon.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 describe("incidents", () => {
-  const env = new TestEnv();
-  after(() => env.teardown());
+  const envs: TestEnv[] = [];
+  after(async () => {
+    for (const env of envs) await env.teardown();
+  });
+  const newEnv = (): TestEnv => {
+    const env = new TestEnv();
+    envs.push(env);
+    return env;
+  };
 
   test("an incident holds the last output lines, the process tree and the host snapshot", async () => {
+    const env = newEnv();
     const go = join(env.dir, "go");
     env.writeConfig(`
 services:
@@ -17,7 +25,7 @@ services:
     command: ["{fixtures}/crasher", "{marker}", "${go}", "3"]
     restart: always
     backoff: { initial: 0ms }
-    children: [{ name: sleep, count: 1 }]
+    children: [{ name: tail, count: 1 }]
 `);
     await env.startDaemon();
     const first = await env.waitForService("crasher", "running", "crasher running");
@@ -55,7 +63,7 @@ services:
     assert.equal(incident.sample.source, "tree");
     const comms = incident.sample.processes.map((p: any) => p.comm);
     assert.equal(incident.sample.processes[0].pid, first.pid);
-    assert.ok(comms.includes("sleep"), comms.join(","));
+    assert.ok(comms.includes("tail"), comms.join(","));
     assert.ok(incident.sample.processes.every((p: any) => p.rss_bytes >= 0));
 
     // The host, read from /proc: load, memory, vmstat, the top processes, who is logged in.
@@ -89,5 +97,44 @@ services:
     assert.equal(offline.code, 0, offline.stderr);
     assert.match(offline.stderr, /the daemon is not running; read from/);
     assert.equal(JSON.parse(offline.stdout).output.length, incident.output.length);
+  });
+
+  test("a restart for limits and a failed start are incidents too, with the watch's figures", async () => {
+    const env = newEnv();
+    env.writeConfig(`
+services:
+  hog:
+    command: ["{fixtures}/memory-hog", "150", "{marker}"]
+    limits: { memory: 80MB, window: 1s }
+    backoff: { initial: 50ms }
+  missing:
+    command: ["${join(env.dir, "no-such-program")}", "{marker}"]
+    backoff: { initial: 5s }
+`);
+    await env.startDaemon();
+    const first = await env.waitForService("hog", "running", "hog running");
+    const incidentOf = (service: string, kind: string): Promise<any> =>
+      waitFor(
+        async () => {
+          const { json } = await env.api("GET", `/api/v1/incidents?service=${service}`);
+          const found = json.incidents.find((i: any) => i.kind === kind);
+          return found ? (await env.api("GET", `/api/v1/incidents/${found.id}`)).json : null;
+        },
+        { what: `a ${kind} incident of ${service}`, timeout: 20_000 },
+      );
+    const limit = await incidentOf("hog", "limit");
+    assert.equal(limit.pid, first.pid);
+    assert.match(limit.summary, /hog restarted: over its limits: memory .* over its limit of 80\.0 MB/);
+    assert.ok(limit.details.rss_bytes > 80 * 1024 * 1024, "the limit event's figures");
+    assert.equal(limit.sample.source, "limits");
+    assert.ok(limit.sample.rss_bytes > 80 * 1024 * 1024, "the last sample shows the excess");
+    assert.ok(limit.output.some((l: any) => l.stream === "upkeep" && /killed by SIGTERM|exited/.test(l.text)));
+
+    const failed = await incidentOf("missing", "failed_start");
+    assert.equal(failed.pid, null);
+    assert.equal(failed.duration_ms, null);
+    assert.equal(failed.sample, null);
+    assert.equal(failed.sample_note, "no process ran");
+    assert.ok(failed.output.some((l: any) => l.text.startsWith("failed to start")), JSON.stringify(failed.output));
   });
 });
