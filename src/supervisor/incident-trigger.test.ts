@@ -37,7 +37,11 @@ test("failed starts, readiness timeouts and restarts for health or limits are in
   const health: MachineEvent = { type: "health_failed", reason: "probe" };
   assert.equal(incidentTriggerOf(health, "running", "stopping", null)?.kind, "unhealthy");
   assert.equal(incidentTriggerOf(health, "running", "stopping", "limit")?.kind, "limit");
-  assert.equal(incidentTriggerOf(health, "running", "stopping", "limit")?.what, "probe", "the verdict's words");
+  assert.equal(
+    incidentTriggerOf(health, "running", "stopping", "limit")?.what,
+    "probe",
+    "the verdict's words",
+  );
   assert.equal(incidentTriggerOf(health, "stopping", "stopping", "limit"), null, "ignored: no restart");
   assert.equal(incidentTriggerOf({ type: "stop_requested" }, "running", "stopping", null), null);
 });

@@ -128,13 +128,18 @@ services:
     assert.ok(limit.details.rss_bytes > 80 * 1024 * 1024, "the limit event's figures");
     assert.equal(limit.sample.source, "limits");
     assert.ok(limit.sample.rss_bytes > 80 * 1024 * 1024, "the last sample shows the excess");
-    assert.ok(limit.output.some((l: any) => l.stream === "upkeep" && /killed by SIGTERM|exited/.test(l.text)));
+    assert.ok(
+      limit.output.some((l: any) => l.stream === "upkeep" && /killed by SIGTERM|exited/.test(l.text)),
+    );
 
     const failed = await incidentOf("missing", "failed_start");
     assert.equal(failed.pid, null);
     assert.equal(failed.duration_ms, null);
     assert.equal(failed.sample, null);
     assert.equal(failed.sample_note, "no process ran");
-    assert.ok(failed.output.some((l: any) => l.text.startsWith("failed to start")), JSON.stringify(failed.output));
+    assert.ok(
+      failed.output.some((l: any) => l.text.startsWith("failed to start")),
+      JSON.stringify(failed.output),
+    );
   });
 });
