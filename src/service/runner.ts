@@ -54,7 +54,13 @@ export interface RunnerDeps {
    * Told of each event handled, once its change is stored and before its effects run (so the
    * record of a process that ended is still set): the incident recorder's hook. Returns at once.
    */
-  onHandled?(runner: ServiceRunner, event: MachineEvent, before: ServiceState, at: number): void;
+  onHandled?(
+    runner: ServiceRunner,
+    event: MachineEvent,
+    before: ServiceState,
+    at: number,
+    reason: string,
+  ): void;
 }
 
 /**
@@ -257,7 +263,7 @@ export class ServiceRunner {
       this.deps.onFault(this.name, err);
     }
     try {
-      this.deps.onHandled?.(this, event, before, now);
+      this.deps.onHandled?.(this, event, before, now, t.reason);
     } catch (err) {
       this.deps.onFault(this.name, err);
     }

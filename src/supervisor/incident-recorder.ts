@@ -84,7 +84,13 @@ export class IncidentRecorder {
   }
 
   /** The runner's hook (RunnerDeps.onHandled): notes what it must, never waits. */
-  handled(runner: ServiceRunner, event: MachineEvent, before: ServiceState, at: number): void {
+  handled(
+    runner: ServiceRunner,
+    event: MachineEvent,
+    before: ServiceState,
+    at: number,
+    reason: string,
+  ): void {
     const name = runner.name;
     const after = runner.state;
     const open = this.pending.get(name);
@@ -107,7 +113,7 @@ export class IncidentRecorder {
     }
     this.lastAt.set(name, at);
     if (trigger.kind === "limit" || trigger.kind === "unhealthy") this.verdicts.delete(name);
-    const base = this.describe(runner, trigger, at, recent?.details ?? {});
+    const base = this.describe(runner, trigger, at, reason, recent?.details ?? {});
     let end = (): void => undefined;
     const ended = new Promise<void>((resolve) => (end = resolve));
     const waitsForEnd = trigger.kind === "unhealthy" || trigger.kind === "limit";
@@ -143,6 +149,7 @@ export class IncidentRecorder {
     runner: ServiceRunner,
     trigger: IncidentTrigger,
     at: number,
+    reason: string,
     details: Record<string, unknown>,
   ): Omit<NewIncident, "output" | "outputNote" | "host"> {
     const startedAt = runner.context.startedAt;
@@ -159,7 +166,7 @@ export class IncidentRecorder {
       exitCode: trigger.exitCode,
       signal: trigger.signal,
       durationMs: ran ? at - startedAt : null,
-      reason: runner.reason,
+      reason,
     };
     return {
       ...fields,

@@ -205,7 +205,7 @@ export class Supervisor {
         },
         gate: (r, signal, blocked) => waitForGate(this.runners, r, signal, blocked),
         readiness: (r) => this.readiness.prepare(r),
-        onHandled: (r, event, before, at) => this.incidents?.handled(r, event, before, at),
+        onHandled: (r, event, before, at, reason) => this.incidents?.handled(r, event, before, at, reason),
         mainProcessOf: (pid, except) => {
           for (const [name, other] of this.runners)
             if (name !== except && other.record?.pid === pid) return name;
