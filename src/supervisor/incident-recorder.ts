@@ -136,6 +136,13 @@ export class IncidentRecorder {
     this.inFlight.add(work);
   }
 
+  /** The service left the config: what was kept about it goes (an incident in flight is still stored). */
+  forget(service: string): void {
+    this.lastAt.delete(service);
+    this.suppressed.delete(service);
+    this.verdicts.delete(service);
+  }
+
   /** Resolves once every incident begun so far is stored (or has failed); at most `timeoutMs`. */
   async settled(timeoutMs: number): Promise<void> {
     let timer: NodeJS.Timeout | undefined;

@@ -256,6 +256,7 @@ export class Supervisor {
     this.detach.delete(name);
     this.readiness.forget(name);
     this.samples.forget(name);
+    this.incidents?.forget(name);
     this.removeServiceCgroup(runner);
     this.logs.get(name)?.remove();
     this.runners.delete(name);

@@ -1,19 +1,30 @@
 /**
  * `upkeep incidents` (a table) and `upkeep incident ID` (everything, in the order an operator
- * reads it at 3 a.m.: what happened, the last output, the tree as last seen, the host).
+ * reads it at 3 a.m.: what happened, the last output, the tree as last seen, the host). Text
+ * that others control (any local user names their processes; utmp; the service's output) is
+ * shown with control characters escaped, as `ps` does: a process named "\x1b]0;…" must not
+ * drive the operator's terminal. `--json` has the exact text.
  */
 import type { HostProcessJson, IncidentJson, IncidentSummaryJson } from "../../api/wire.js";
 import { formatBytes, formatPercent, formatTime } from "./format.js";
 import { renderTable } from "./table.js";
 
+/** Control characters (C0 but tab, DEL, C1) as `\xNN`. */
+export function visible(text: string): string {
+  return text.replace(
+    /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+  );
+}
+
 export function renderIncidentList(incidents: readonly IncidentSummaryJson[]): string {
-  const rows = incidents.map((i) => [String(i.id), formatTime(i.ts), i.service, i.kind, i.summary]);
+  const rows = incidents.map((i) => [String(i.id), formatTime(i.ts), i.service, i.kind, visible(i.summary)]);
   return renderTable(["ID", "TIME", "SERVICE", "KIND", "SUMMARY"], rows, false);
 }
 
 export function renderIncident(i: IncidentJson): string {
   const out: string[] = [];
-  out.push(`incident ${i.id}: ${i.summary}`);
+  out.push(`incident ${i.id}: ${visible(i.summary)}`);
   out.push(`  time      ${formatTime(i.ts)} (${i.ts})`);
   out.push(`  service   ${i.service}`);
   out.push(`  kind      ${i.kind}`);
@@ -21,15 +32,16 @@ export function renderIncident(i: IncidentJson): string {
   if (i.exit_code !== null) out.push(`  exit code ${i.exit_code}`);
   if (i.signal !== null) out.push(`  signal    ${i.signal}`);
   if (i.duration_ms !== null) out.push(`  ran for   ${(i.duration_ms / 1000).toFixed(1)}s`);
-  out.push(`  reason    ${i.reason}`);
+  out.push(`  reason    ${visible(i.reason)}`);
   if (i.suppressed > 0)
     out.push(`  also      ${i.suppressed} more of this service within a second, not recorded`);
   for (const [key, value] of Object.entries(i.details))
-    out.push(`  ${key.padEnd(9)} ${JSON.stringify(value)}`);
+    out.push(`  ${visible(key).padEnd(9)} ${visible(JSON.stringify(value))}`);
 
   out.push("", `last output (${i.output.length} lines, both streams in capture order):`);
   if (i.output_note !== null) out.push(`  (${i.output_note})`);
-  for (const line of i.output) out.push(`  ${line.ts.slice(11, 23)} ${line.stream.padEnd(7)}| ${line.text}`);
+  for (const line of i.output)
+    out.push(`  ${line.ts.slice(11, 23)} ${line.stream.padEnd(7)}| ${visible(line.text)}`);
 
   out.push("");
   if (i.sample === null) out.push(`process tree: none (${i.sample_note ?? "no sample"})`);
@@ -47,7 +59,7 @@ export function renderIncident(i: IncidentJson): string {
       formatBytes(p.rss_bytes),
       p.cpu_percent === null ? "-" : formatPercent(p.cpu_percent),
       p.ports.join(",") || "-",
-      p.comm,
+      visible(p.comm),
     ]);
     out.push(indent(renderTable(["PID", "PPID", "S", "RSS", "CPU", "PORTS", "COMMAND"], rows, false)));
     if (s.omitted > 0) out.push(`  … and ${s.omitted} more processes`);
@@ -56,7 +68,7 @@ export function renderIncident(i: IncidentJson): string {
   out.push("");
   const h = i.host;
   const error = i.details.host_snapshot_error;
-  if (h === null) out.push(`host: no snapshot (${typeof error === "string" ? error : "not taken"})`);
+  if (h === null) out.push(`host: no snapshot (${typeof error === "string" ? visible(error) : "not taken"})`);
   else {
     const m = h.memory;
     const v = h.vmstat;
@@ -75,12 +87,14 @@ export function renderIncident(i: IncidentJson): string {
         `us ${v.cpu.user} sy ${v.cpu.system} id ${v.cpu.idle} wa ${v.cpu.iowait} st ${v.cpu.steal}`,
     );
     const users = h.users.map(
-      (u) => `${u.user} on ${u.line}${u.host ? ` from ${u.host}` : ""} since ${formatTime(u.since)}`,
+      (u) =>
+        `${visible(u.user)} on ${visible(u.line)}${u.host ? ` from ${visible(u.host)}` : ""} ` +
+        `since ${formatTime(u.since)}`,
     );
     out.push(`  logged in ${users.length === 0 ? "nobody" : users.join("; ")}`);
     out.push(`  top by CPU (over ${h.interval_ms} ms):`, indent(renderHostTop(h.top_cpu)));
     out.push(`  top by memory:`, indent(renderHostTop(h.top_memory)));
-    for (const note of h.notes) out.push(`  note: ${note}`);
+    for (const note of h.notes) out.push(`  note: ${visible(note)}`);
   }
   return `${out.join("\n")}\n`;
 }
@@ -88,10 +102,10 @@ export function renderIncident(i: IncidentJson): string {
 function renderHostTop(processes: readonly HostProcessJson[]): string {
   const rows = processes.map((p) => [
     String(p.pid),
-    p.user,
+    visible(p.user),
     formatPercent(p.cpu_percent),
     formatBytes(p.rss_bytes),
-    p.comm,
+    visible(p.comm),
   ]);
   return renderTable(["PID", "USER", "CPU", "RSS", "COMMAND"], rows, false);
 }
