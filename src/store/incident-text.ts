@@ -45,6 +45,25 @@ export function lastOutputLines(incident: Pick<NewIncident, "output">, n: number
   return incident.output.slice(Math.max(0, incident.output.length - n)).map(formatIncidentLine);
 }
 
+/**
+ * An incident as a short plain-text message (a notification's body): the summary, the reason,
+ * and its last `lines` output lines. Control characters are left as they are: a sender that
+ * writes to a terminal escapes them (src/cli/render/incident.ts).
+ */
+export function describeIncidentBriefly(
+  incident: Pick<NewIncident, "summary" | "reason" | "output" | "ts"> & { id: number | null },
+  lines: number,
+): string {
+  const head = [
+    incident.summary,
+    `at ${new Date(incident.ts).toISOString()}${incident.id === null ? "" : ` (upkeep incident ${incident.id})`}`,
+    `reason: ${incident.reason}`,
+  ];
+  const tail = lastOutputLines(incident, lines);
+  const body = tail.length === 0 ? ["(no output)"] : [`last ${tail.length} output lines:`, ...tail];
+  return `${[...head, "", ...body].join("\n")}\n`;
+}
+
 /** One output line as the CLI and messages show it: "12:03:04.123 err | text". */
 export function formatIncidentLine(line: IncidentLine): string {
   const time = new Date(line.ts).toISOString().slice(11, 23);

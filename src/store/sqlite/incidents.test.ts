@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import type { NewIncident } from "../incident-record.js";
-import { lastOutputLines, summarizeIncident } from "../incident-text.js";
+import { describeIncidentBriefly, lastOutputLines, summarizeIncident } from "../incident-text.js";
 import { MAX_EVIDENCE_BYTES } from "./incident-rows.js";
 import { openSqliteStore } from "./open.js";
 
@@ -60,6 +60,13 @@ describe("incidents in the SQLite store", () => {
     assert.equal(got?.summary, "web@a crashed: exited with code 3 after 1m1s (PID 42)");
     assert.ok(got);
     assert.deepEqual(lastOutputLines(got, 5), ["00:00:01.000 err    | boom"]);
+    assert.equal(
+      describeIncidentBriefly(got, 20),
+      "web@a crashed: exited with code 3 after 1m1s (PID 42)\n" +
+        "at 1970-01-01T00:00:01.000Z (upkeep incident 1)\n" +
+        "reason: exited with code 3; restarting in 100 ms\n\n" +
+        "last 1 output lines:\n00:00:01.000 err    | boom\n",
+    );
     assert.equal(await store.getIncident(999), null);
     await store.close();
   });
