@@ -3,6 +3,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { TestEnv } from "../helpers/daemon.js";
+import { freePorts } from "../helpers/ports.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 describe("incidents", () => {
@@ -141,5 +142,48 @@ services:
       failed.output.some((l: any) => l.text.startsWith("failed to start")),
       JSON.stringify(failed.output),
     );
+  });
+
+  test("a readiness timeout is an incident with the run's output up to the kill; incidents: false records none", async () => {
+    const env = newEnv();
+    const [port] = await freePorts(1);
+    env.writeConfig(`
+services:
+  slow:
+    command: ["{fixtures}/ticker", "{marker}", "0.1"]
+    ready: { tcp: ${port}, timeout: 1s }
+    restart: "no"
+`);
+    await env.startDaemon();
+    const incident = await waitFor(
+      async () => {
+        const { json } = await env.api("GET", "/api/v1/incidents?service=slow");
+        const found = json.incidents[0];
+        return found ? (await env.api("GET", `/api/v1/incidents/${found.id}`)).json : null;
+      },
+      { what: "a not_ready incident of slow", timeout: 15_000 },
+    );
+    assert.equal(incident.kind, "not_ready");
+    assert.match(incident.summary, /slow not ready in time: .*tcp .* after \d/);
+    assert.ok(incident.duration_ms >= 1000);
+    assert.ok(
+      incident.output.some((l: any) => l.stream === "out"),
+      JSON.stringify(incident.output),
+    );
+    assert.equal((await env.status("slow")).state, "failed");
+
+    const off = newEnv();
+    off.writeConfig(`
+incidents: false
+services:
+  crash:
+    command: ["{fixtures}/exit-after", "{marker}", "0.1", "1"]
+    restart: "no"
+`);
+    await off.startDaemon();
+    await off.waitForService("crash", "exited", "crash exited");
+    const { json } = await off.api("GET", "/api/v1/incidents");
+    assert.deepEqual(json, { recording: false, incidents: [] });
+    assert.match(off.cli("incidents").stdout, /no incidents \(the config turns them off: incidents: false\)/);
   });
 });
