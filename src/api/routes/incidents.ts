@@ -9,7 +9,8 @@ const DEFAULT_LISTED = 50;
 
 /**
  * GET /api/v1/incidents?service=&n=: the newest n incidents (default 50), oldest first, without
- * their evidence; `service` is a name, or `web@` for every instance of web. `recording` says
+ * their evidence; `service` is a name, or `web@` (or `web`, when no service is named so) for
+ * every instance of web. `recording` says
  * whether the daemon records incidents (`incidents: false` turns it off).
  */
 export async function handleIncidents(
@@ -27,7 +28,18 @@ export async function handleIncidents(
       `query field 'n' must be a whole number ≥ 0, got '${nText.slice(0, 100)}'`,
     );
   }
-  const incidents = await ctx.supervisor.store.listIncidents({ ...(service ? { service } : {}), limit });
+  // `web` names all instances `web@…` when no service is called `web` itself (as for status).
+  const { runners } = ctx.supervisor;
+  const allInstances =
+    service !== undefined &&
+    !service.includes("@") &&
+    !runners.has(service) &&
+    [...runners.keys()].some((name) => name.startsWith(`${service}@`));
+  const selector = allInstances ? `${service}@` : service;
+  const incidents = await ctx.supervisor.store.listIncidents({
+    ...(selector ? { service: selector } : {}),
+    limit,
+  });
   sendJson(res, 200, {
     recording: ctx.supervisor.incidents !== null,
     incidents: incidents.map(serializeIncidentSummary),
