@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -43,6 +44,17 @@ test("utmp: a missing file is no session and a note, never an error", async (t) 
   const file = join(dir, "utmp");
   writeFileSync(file, record(7, "carol", "pts/3", "", 1_700_000_000));
   assert.equal((await readLoggedInUsers(file)).users[0]?.user, "carol");
+});
+
+test("utmp: a FIFO at its path is not read (it would block a thread for ever)", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "upkeep-utmp-fifo-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const fifo = join(dir, "utmp");
+  execFileSync("mkfifo", [fifo]);
+  assert.deepEqual(await readLoggedInUsers(fifo), {
+    users: [],
+    note: `${fifo} is not a regular file: not read`,
+  });
 });
 
 test("utmp: any bytes parse without throwing (property)", () => {

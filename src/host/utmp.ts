@@ -9,7 +9,8 @@
  *
  * Only USER_PROCESS records are sessions; the rest (boot time, run level, dead entries) are not.
  */
-import { readFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { open } from "node:fs/promises";
 import { errnoOf } from "../core/errors.js";
 import type { LoggedInUser } from "../store/incident-record.js";
 
@@ -41,18 +42,37 @@ export function parseUtmp(data: Buffer): LoggedInUser[] {
 
 /**
  * The sessions of `file`; an absent file (containers, hosts without logins) is no session, with
- * the reason, never an error.
+ * the reason, never an error. Read as the daemon reads files it does not own: opened without
+ * blocking (a FIFO put there would hold a threadpool thread forever), only a regular file, and
+ * at most MAX_RECORDS records.
  */
 export async function readLoggedInUsers(
   file: string = UTMP_FILE,
 ): Promise<{ users: LoggedInUser[]; note: string | null }> {
+  let handle;
   try {
-    const data = await readFile(file);
-    return { users: parseUtmp(data), note: null };
+    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch (err) {
     const code = errnoOf(err) ?? String(err);
     const why = code === "ENOENT" ? "absent (no login records on this host)" : `unreadable: ${code}`;
     return { users: [], note: `${file} ${why}` };
+  }
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile()) return { users: [], note: `${file} is not a regular file: not read` };
+    const size = Math.min(stats.size, MAX_RECORDS * UTMP_RECORD_BYTES);
+    const buffer = Buffer.alloc(size);
+    let length = 0;
+    while (length < size) {
+      const { bytesRead } = await handle.read(buffer, length, size - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    return { users: parseUtmp(buffer.subarray(0, length)), note: null };
+  } catch (err) {
+    return { users: [], note: `${file} unreadable: ${errnoOf(err) ?? String(err)}` };
+  } finally {
+    await handle.close();
   }
 }
 
