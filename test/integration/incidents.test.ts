@@ -186,4 +186,43 @@ services:
     assert.deepEqual(json, { recording: false, incidents: [] });
     assert.match(off.cli("incidents").stdout, /no incidents \(the config turns them off: incidents: false\)/);
   });
+
+  test("a restart for a failing health probe is an unhealthy incident with the probe's verdict and the last words", async () => {
+    const env = newEnv();
+    const [port] = await freePorts(1);
+    env.writeConfig(`
+services:
+  web:
+    command: ["{fixtures}/health-server", "${port}", "{marker}"]
+    ready: { http: "http://127.0.0.1:${port}/healthz", interval: 100ms }
+    health: { http: "http://127.0.0.1:${port}/healthz", interval: 200ms, timeout: 1s, failures: 2 }
+`);
+    await env.startDaemon();
+    const first = await env.waitForService("web", "running", "web running");
+    process.kill(first.pid, "SIGUSR1"); // alive, but /healthz now answers 503
+    const incident = await waitFor(
+      async () => {
+        const { json } = await env.api("GET", "/api/v1/incidents?service=web");
+        const found = json.incidents[0];
+        return found ? (await env.api("GET", `/api/v1/incidents/${found.id}`)).json : null;
+      },
+      { what: "an unhealthy incident of web", timeout: 20_000 },
+    );
+    assert.equal(incident.kind, "unhealthy");
+    assert.equal(incident.pid, first.pid);
+    assert.match(incident.summary, /web restarted: unhealthy: http .*healthz failed 2 times in a row/);
+    assert.match(String(incident.details.last), /503/);
+    const texts = incident.output.map((l: any) => l.text);
+    assert.ok(texts.includes("healthz now fails"), texts.join("\n"));
+    // Read once the stopped process had exited: its exit marker is there, not the next run's.
+    assert.ok(
+      texts.some((t: string) => /killed by SIGTERM|exited with code/.test(t)),
+      texts.join("\n"),
+    );
+    assert.ok(
+      !texts
+        .slice(texts.findIndex((t: string) => t === "healthz now fails"))
+        .some((t: string) => t === "serving"),
+    );
+  });
 });
