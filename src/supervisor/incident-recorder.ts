@@ -2,10 +2,11 @@
  * Records an incident for each crash, failed start, readiness timeout and restart for health or
  * limits (incident-trigger.ts), with its evidence (docs/incidents.md). The restart never waits
  * for it: the runner's hook only notes the moment and the last sample of the tree (a map
- * lookup) and returns; after OUTPUT_SETTLE_MS, once the restart has been spawned, the output,
- * the host snapshot and the store write follow in the background. Output is read once the run is over: at once for a crash (the runner drained the
- * FIFOs before its exit marker) plus OUTPUT_SETTLE_MS for what the FIFO readers still hold; for
- * a restart by health or limits, once the stopped process has exited (at most its stop time).
+ * lookup) and returns. OUTPUT_SETTLE_MS later, once the restart has been spawned, the host
+ * snapshot starts, the output is read and the incident is stored, in the background. The output
+ * is read once the run is over: for a crash at once (the runner drained the FIFOs before its exit
+ * marker; the settle covers what the FIFO readers still held), for a restart by health or limits
+ * once the stopped process has exited (at most its stop time).
  */
 import { takeHostSnapshot } from "../host/host-snapshot.js";
 import type { ServiceRunner } from "../service/runner.js";
@@ -206,7 +207,13 @@ export class IncidentRecorder {
         snapshot instanceof Error ? { ...base.details, host_snapshot_error: snapshot.message } : base.details,
     };
     const id = await this.options.store.appendIncident(incident);
-    for (const listener of this.listeners) listener({ ...incident, id });
+    for (const listener of this.listeners) {
+      try {
+        listener({ ...incident, id });
+      } catch (err) {
+        this.options.onFault(pending.service, err); // a notifier's fault must not stop the others
+      }
+    }
   }
 
   /** One snapshot for incidents close together; a failed one is an Error, never a rejection. */
