@@ -1,7 +1,7 @@
 // Type-aware lint: a daemon cannot afford floating promises or unhandled switch cases.
 // Import boundaries follow STYLE.md: core <- config/identity/store <- service/health/logs
 // <- supervisor <- daemon/api <- cli; notify sits beside supervisor (the daemon wires it to the
-// event bus), below daemon/api.
+// event bus), below daemon/api; host (the incident's host snapshot) sits beside service.
 import tseslint from "typescript-eslint";
 
 const layers = {
@@ -9,15 +9,16 @@ const layers = {
   config: ["core"],
   identity: ["core"],
   store: ["core"],
+  host: ["core", "identity", "store"],
   service: ["core", "config", "identity", "store"],
   health: ["core", "config", "identity", "store"],
   logs: ["core", "config", "identity", "store"],
-  supervisor: ["core", "config", "identity", "store", "service", "health", "logs"],
+  supervisor: ["core", "config", "identity", "store", "service", "health", "logs", "host"],
   check: ["core", "config", "identity", "store", "service", "logs"],
   notify: ["core", "config", "identity", "store", "logs"],
-  daemon: ["core", "config", "identity", "store", "service", "health", "logs", "supervisor", "api", "check", "notify"],
-  api: ["core", "config", "identity", "store", "service", "health", "logs", "supervisor", "check", "notify"],
-  cli: ["core", "config", "identity", "store", "service", "logs", "api", "check", "daemon", "notify"],
+  daemon: ["core", "config", "identity", "store", "service", "health", "logs", "supervisor", "api", "check", "notify", "host"],
+  api: ["core", "config", "identity", "store", "service", "health", "logs", "supervisor", "check", "notify", "host"],
+  cli: ["core", "config", "identity", "store", "service", "logs", "api", "check", "daemon", "notify", "host"],
 };
 const all = Object.keys(layers);
 const boundaries = Object.entries(layers).map(([layer, allowed]) => ({

@@ -43,6 +43,8 @@ export interface BenchOptions {
    * what the cgroup placement costs. Needs root and `unshare`.
    */
   cgroups?: boolean;
+  /** Top-level config lines written before `services:` (`incidents: false`). */
+  topLevel?: string;
 }
 
 export class BenchDaemon {
@@ -70,7 +72,8 @@ export class BenchDaemon {
     this.stateDir = join(this.dir, "state");
     this.socketPath = join(this.stateDir, "upkeep.sock");
     // http: false keeps the bench off port 9900, which tests or a real daemon may be using.
-    writeFileSync(this.configFile, `state_dir: ./state\nhttp: false\nservices:\n${servicesYaml}`);
+    const top = options.topLevel === undefined ? "" : `${options.topLevel}\n`;
+    writeFileSync(this.configFile, `state_dir: ./state\nhttp: false\n${top}services:\n${servicesYaml}`);
     live.add(this);
   }
 

@@ -3,7 +3,7 @@
  * table (measure | result | target | status | peer figure) with the machine it ran on. Missed
  * targets are reported as MISSED and the exit code stays 0; only a measurement that could not
  * be taken (an error) makes it 1. Every daemon, service, cgroup and temp dir is removed at the
- * end, also after Ctrl-C. BENCH_ONLY=restart,notify,logs,fleet,watch,probes,api,fanout (comma list) runs a subset.
+ * end, also after Ctrl-C. BENCH_ONLY=restart,notify,incidents,logs,fleet,watch,probes,api,fanout (comma list) runs a subset.
  */
 import { teardownAll } from "./bench-daemon.js";
 import { measureFleets } from "./fleet-measures.js";
@@ -11,6 +11,7 @@ import { measureLogThroughput } from "./log-throughput.js";
 import { describeMachine, renderBusy, renderMachine, sampleBusy } from "./machine.js";
 import { errorRow, progress, renderTable, type Row } from "./report.js";
 import { measureRestartLatency } from "./restart-latency.js";
+import { measureIncidentCost } from "./incident-cost.js";
 import { measureCrashLoopCost } from "./crash-loop-cost.js";
 import { measureNotifyRestartLatency } from "./notify-restart.js";
 import { measureWatchLatency } from "./watch-latency.js";
@@ -33,6 +34,11 @@ const PARTS: Part[] = [
     key: "notify",
     title: "restart latency, notifications on vs off",
     run: () => measureNotifyRestartLatency(KILLS / 2),
+  },
+  {
+    key: "incidents",
+    title: "incidents: snapshot cost, restart latency on vs off",
+    run: measureIncidentCost,
   },
   { key: "logs", title: "log capture throughput", run: measureLogThroughput },
   { key: "fleet", title: "fleets of 1, 200, 1000 services", run: measureFleets },

@@ -64,6 +64,7 @@ const PATHS = [
   ...["/api/v1/status", "/api/v1/services", "/api/v1/services/", "/api/v1/services/x/tree"],
   ...["/api/v1/events", "/api/v1/actions", "/api/v1/check", "/api/v1/reload-config"],
   ...["/api/v1/shutdown", "/", "//", "*", "http://[", "/\\x", "http://a/b"],
+  ...["/api/v1/incidents", "/api/v1/incidents/"],
 ];
 const ODD_NUMBERS = ["1e300", "-0", "0x10", "9007199254740993", "%205", "5.0", "Infinity", "1", "0"];
 const urlish = fc.stringMatching(/^[\x21-\x7e]{0,24}$/);
@@ -84,6 +85,7 @@ const QUERY_ROUTES = [
   "/api/v1/events",
   "/api/v1/actions",
   "/api/v1/status",
+  "/api/v1/incidents",
 ];
 const target = fc.oneof(
   // Well-formed routes with odd query values reach the handlers' own parsing most often.

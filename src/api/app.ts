@@ -5,6 +5,7 @@ import { sendError } from "./http-io.js";
 import { handleActions } from "./routes/actions.js";
 import { handleCheck } from "./routes/check.js";
 import { handleEvents } from "./routes/events.js";
+import { handleIncident, handleIncidents } from "./routes/incidents.js";
 import { handleReloadConfig, handleShutdown } from "./routes/daemon.js";
 import { handleMetrics } from "./routes/metrics.js";
 import { handleService, handleStatus } from "./routes/services.js";
@@ -40,6 +41,8 @@ const ROUTES: { method: string; pattern: RegExp; handler: Handler }[] = [
   { method: "GET", pattern: /^\/api\/v1\/services\/([^/]+)\/tree$/, handler: handleServiceTree },
   { method: "POST", pattern: /^\/api\/v1\/actions$/, handler: handleActions },
   { method: "GET", pattern: /^\/api\/v1\/events$/, handler: handleEvents },
+  { method: "GET", pattern: /^\/api\/v1\/incidents$/, handler: handleIncidents },
+  { method: "GET", pattern: /^\/api\/v1\/incidents\/([^/]+)$/, handler: handleIncident },
   { method: "POST", pattern: /^\/api\/v1\/reload-config$/, handler: handleReloadConfig },
   { method: "POST", pattern: /^\/api\/v1\/shutdown$/, handler: handleShutdown },
   { method: "GET", pattern: /^\/api\/v1\/metrics$/, handler: handleMetrics },

@@ -1,5 +1,6 @@
-import { readProcStat, CLOCK_TICKS, PAGE_SIZE } from "../identity/proc-stat.js";
+import { readProcStat, CLOCK_TICKS, PAGE_SIZE, type ProcStat } from "../identity/proc-stat.js";
 import { readVersion } from "../core/version.js";
+import { declaresTree } from "../service/tree-expectations.js";
 import type { MachineContext } from "../service/machine.js";
 import type { ServiceRunner } from "../service/runner.js";
 import { describeStartedWith } from "../service/started-with.js";
@@ -17,7 +18,12 @@ export function serializeService(
 ): ServiceStatusJson {
   const { context: ctx } = runner;
   const log = supervisor.logs.get(runner.name);
-  const usage = sampleUsage(runner, now);
+  const usage = sampleUsage(runner, now, (stat) => {
+    // A service no watch samples (no children, listen or limits): a status request is the last
+    // sample its next incident can show (supervisor/last-samples.ts).
+    if (!declaresTree(runner.config) && runner.config.limits === null)
+      supervisor.samples.note(runner.name, stat.pid, "status", [stat], {}, now);
+  });
   const tree = supervisor.treeWatch.observationOf(runner.name);
   return {
     name: runner.name,
@@ -137,6 +143,7 @@ const SAMPLE_TTL_MS = 5_000;
 function sampleUsage(
   runner: ServiceRunner,
   now: number,
+  onRead: (stat: ProcStat) => void,
 ): { rssBytes: number; cpuPercent: number | null } | null {
   const pid = runner.context.pid;
   if (pid === null) return null;
@@ -144,6 +151,7 @@ function sampleUsage(
   if (last && last.pid === pid && now - last.at < SAMPLE_TTL_MS) return last;
   const stat = readProcStat(pid);
   if (!stat) return null;
+  onRead(stat);
   const cpuTicks = stat.utimeTicks + stat.stimeTicks;
   let cpuPercent: number | null = null;
   if (last && last.pid === pid && now > last.at) {

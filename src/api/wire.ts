@@ -197,4 +197,87 @@ export interface NotifyOutboxJson {
     next_at: string;
     last_error: string | null;
   }[];
+
+/** One incident in a listing (GET /api/v1/incidents). */
+export interface IncidentSummaryJson {
+  id: number;
+  /** ISO time of the death (or of the restart decision). */
+  ts: string;
+  service: string;
+  kind: "crash" | "failed_start" | "not_ready" | "unhealthy" | "limit";
+  summary: string;
+}
+
+/** One incident whole (GET /api/v1/incidents/ID); docs/incidents.md describes each field. */
+export interface IncidentJson extends IncidentSummaryJson {
+  pid: number | null;
+  exit_code: number | null;
+  signal: string | null;
+  duration_ms: number | null;
+  reason: string;
+  output: { ts: string; stream: "out" | "err" | "upkeep"; text: string }[];
+  output_note: string | null;
+  sample: IncidentSampleJson | null;
+  sample_note: string | null;
+  host: HostSnapshotJson | null;
+  suppressed: number;
+  details: Record<string, unknown>;
+}
+
+export interface IncidentSampleJson {
+  at: string;
+  source: "tree" | "limits" | "status";
+  processes: {
+    pid: number;
+    ppid: number;
+    comm: string;
+    state: string;
+    rss_bytes: number;
+    cpu_percent: number | null;
+    ports: number[];
+  }[];
+  omitted: number;
+  rss_bytes: number;
+  cpu_percent: number | null;
+}
+
+export interface HostProcessJson {
+  pid: number;
+  user: string;
+  comm: string;
+  cpu_percent: number;
+  rss_bytes: number;
+}
+
+export interface HostSnapshotJson {
+  at: string;
+  interval_ms: number;
+  load: [number, number, number];
+  memory: {
+    total_bytes: number;
+    available_bytes: number;
+    free_bytes: number;
+    buffers_bytes: number;
+    cached_bytes: number;
+    swap_total_bytes: number;
+    swap_free_bytes: number;
+  };
+  vmstat: {
+    running: number;
+    blocked: number;
+    context_switches_per_sec: number;
+    interrupts_per_sec: number;
+    swap_in_pages_per_sec: number;
+    swap_out_pages_per_sec: number;
+    page_faults_per_sec: number;
+    major_faults_per_sec: number;
+    cpu: { user: number; system: number; idle: number; iowait: number; steal: number };
+  };
+  top_cpu: HostProcessJson[];
+  top_memory: HostProcessJson[];
+  processes_scanned: number;
+  scan_capped: boolean;
+  users: { user: string; line: string; host: string; since: string }[];
+  notes: string[];
+  took_ms: number;
 }

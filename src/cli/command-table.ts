@@ -250,6 +250,30 @@ export const COMMANDS: readonly CommandSpec[] = [
     examples: ["upkeep events", "upkeep events web -f", "upkeep events -n 100 --json"],
   },
   {
+    name: "incidents",
+    summary: "list crashes and restarts with their diagnostics",
+    usage: "[NAME] [-n N] [--json]",
+    description:
+      "Lists the incidents kept (crashes, failed starts, readiness timeouts, restarts for health\n" +
+      "or limits), oldest first; see one whole with `upkeep incident ID`. Reads the state store\n" +
+      "itself when no daemon runs.",
+    flags: [lines("lines", 20, "incidents"), { ...JSON_FLAG, help: "one JSON object per line" }],
+    positionals: { name: "NAME", min: 0, max: 1 },
+    load: () => import("./commands/incidents.js"),
+  },
+  {
+    name: "incident",
+    summary: "show one incident: output, process tree, host snapshot",
+    usage: "ID [--json]",
+    description:
+      "Shows one incident whole: what happened, the run's last output lines (both streams), its\n" +
+      "process tree as last sampled, and the host at the time. Reads the state store itself when\n" +
+      "no daemon runs.",
+    flags: [JSON_FLAG],
+    positionals: { name: "ID", min: 1, max: 1 },
+    load: () => import("./commands/incident.js"),
+  },
+  {
     name: "config check",
     summary: "validate the config; print problems with file:line:col",
     usage: "",

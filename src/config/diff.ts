@@ -25,7 +25,7 @@ export interface ConfigPlan {
   live: { name: string; keys: string[] }[];
   /** Services with no change at all. */
   unchanged: string[];
-  /** Daemon-level keys that changed: state_dir, http / http.listen, socket_group, events_kept, notify. */
+  /** Daemon-level keys that changed: state_dir, http / http.listen, socket_group, events_kept, incidents, notify. */
   daemon: { keys: string[] };
   /**
    * Running services whose process was started by an upkeep that did not record its config
@@ -87,6 +87,8 @@ function daemonKeys(a: Config, b: Config): string[] {
   if (a.socketGroup !== b.socketGroup) keys.push("socket_group");
   if (a.eventsKept !== b.eventsKept) keys.push("events_kept");
   if (!sameData(a.notify, b.notify)) keys.push("notify");
+  const [i, j] = [a.incidents, b.incidents];
+  if (i.enabled !== j.enabled || i.keep !== j.keep || i.maxAgeMs !== j.maxAgeMs) keys.push("incidents");
   keys.push(...changedKeysOfMap("", a.pending, b.pending));
   return keys;
 }

@@ -202,6 +202,12 @@ export interface ServiceConfig {
   source: { file: string; line: number; column: number };
 }
 
+export interface IncidentsConfig {
+  enabled: boolean;
+  keep: number;
+  maxAgeMs: number;
+}
+
 export interface HttpConfig {
   enabled: boolean;
   host: string; // default 127.0.0.1
@@ -217,6 +223,8 @@ export interface Config {
   socketGroup: string | null;
   /** How many of the newest events the store keeps (`events_kept`). */
   eventsKept: number;
+  /** `incidents`: whether incidents are recorded, how many are kept and for how long. */
+  incidents: IncidentsConfig;
   /** Services in declaration order. */
   services: ServiceConfig[];
   /** `notify:` (docs/notify.md); null when nobody is to be told. */

@@ -16,6 +16,7 @@ export const TOP_LEVEL_KEYS = [
   "http",
   "socket_group",
   "events_kept",
+  "incidents",
   "services",
   "notify",
 ] as const;
@@ -25,6 +26,15 @@ export const DEFAULT_EVENTS_KEPT = 100_000;
 export const MIN_EVENTS_KEPT = 1000;
 /** At most this many events: about 2-3 GB of store at the sizes events have (docs/store.md). */
 export const MAX_EVENTS_KEPT = 10_000_000;
+/** `incidents: { keep, max_age }` or `false` (docs/incidents.md, "Retention"). */
+export const INCIDENTS_KEYS = ["keep", "max_age"] as const;
+/** Kept incidents: each is at most 64 KiB in the store, so 500 are at most ~32 MB. */
+export const DEFAULT_INCIDENTS_KEEP = 500;
+export const MAX_INCIDENTS_KEEP = 100_000;
+export const DEFAULT_INCIDENTS_MAX_AGE_MS = 30 * 86_400_000;
+/** Shorter than this and the incident of last night is gone by morning. */
+export const MIN_INCIDENTS_MAX_AGE_MS = 3_600_000;
+
 /**
  * Top-level keys of later capabilities: accepted and kept verbatim in Config.pending. None now
  * (`notify` is acted on); kept for the next capability whose keys arrive before their code.

@@ -53,6 +53,7 @@ test("reload_signal and reload.command are applied live: a change restarts nothi
     http: { enabled: false, host: "127.0.0.1", port: 9900 },
     socketGroup: null,
     eventsKept: 100_000,
+    incidents: { enabled: true, keep: 500, maxAgeMs: 30 * 86_400_000 },
     services: [s],
     notify: null,
     pending: {},

@@ -21,6 +21,7 @@ import {
   TOP_LEVEL_KEYS,
 } from "./schema.js";
 import { readHttp } from "./validate-http.js";
+import { readIncidents } from "./validate-incidents.js";
 import { readNotify } from "./validate-notify.js";
 import { readServices } from "./validate-services.js";
 import { resolve } from "node:path";
@@ -92,6 +93,7 @@ export function validateDocument(
     (eventsKeptField &&
       readNumber(sink, eventsKeptField, { min: MIN_EVENTS_KEPT, max: MAX_EVENTS_KEPT, integer: true })) ??
     DEFAULT_EVENTS_KEPT;
+  const incidents = readIncidents(sink, top.get("incidents"));
   const httpField = top.get("http");
   const http = readHttp(sink, httpField);
   if (httpField !== undefined && http.enabled) sink.note(httpField.keyWhere, httpField.path, HTTP_NOT_SERVED);
@@ -110,7 +112,7 @@ export function validateDocument(
   if (sink.problems.length > 0) return { ok: false, problems: sortByPosition(file, sink.problems), notes };
   return {
     ok: true,
-    config: { file, stateDir, http, socketGroup, eventsKept, services, notify, pending },
+    config: { file, stateDir, http, socketGroup, eventsKept, incidents, services, notify, pending },
     notes,
   };
 }

@@ -49,6 +49,7 @@ export const ERROR_CATALOGUE = {
     http: 409,
     summary: "no notify channel applies (exec, webhook or email)",
   },
+  INCIDENT_NOT_FOUND: { exit: 1, http: 404, summary: "no incident with that id is kept" },
   API_NOT_FOUND: { exit: 1, http: 404, summary: "no such API route" },
   API_BAD_REQUEST: { exit: 2, http: 400, summary: "a request field is missing or not valid" },
   API_UNAUTHORIZED: { exit: 1, http: 401, summary: "the request has no valid bearer token" },

@@ -89,7 +89,11 @@ async function runLocked(
   // Before any spawn: orphans come to the daemon, and none of its children's statuses is taken.
   becomeParentOfOrphans({ info: say, warn: sayWarning });
   // Keeps the newest `events_kept` events, pruning as they come (sqlite-store.ts).
-  const store = openSqliteStore(config.stateDir, { eventsKept: config.eventsKept });
+  const { keep, maxAgeMs } = config.incidents;
+  const store = openSqliteStore(config.stateDir, {
+    eventsKept: config.eventsKept,
+    incidentRetention: { keep, maxAgeMs },
+  });
   writeFileAtomic(join(config.stateDir, "upkeep.pid"), String(process.pid));
   writeConfigSnapshot(config);
   joinSupervisorLeaf(say); // under systemd's Delegate=yes: before the supervisor makes any cgroup

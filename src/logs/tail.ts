@@ -70,15 +70,42 @@ export function readLogTailAt(
 
 function tailOnce(walk: BackwardWalk, options: TailOptions): Buffer {
   const render: RenderOptions = { timestamps: options.timestamps, stream: options.stream };
+  if (options.lines <= 0) {
+    walk.entries().next(); // opens generation 0, so that a missing log is still reported
+    return Buffer.alloc(0);
+  }
+  return formatRecords(tailRecords(walk, options.lines, render), render, true);
+}
+
+/**
+ * The last `lines` lines of both streams as records, lifecycle markers included (each counts
+ * as a line), in capture order: an incident's output (src/supervisor/incident-output.ts). Null
+ * when the service has no captured output yet.
+ */
+export function readLogTailRecords(logsDir: string, service: string, lines: number): LogRecord[] | null {
+  assertLogName(service);
+  const render: RenderOptions = { timestamps: true };
+  for (let attempt = 1; ; attempt++) {
+    const walk = new BackwardWalk(logsDir, service, () => true);
+    try {
+      const records = tailRecords(walk, lines, render);
+      if (attempt < MAX_ATTEMPTS && !walk.opened.every(generationUnchanged)) continue;
+      return walk.opened.length === 0 ? null : records;
+    } catch (err) {
+      if (!(err instanceof RotatedWhileReading) || attempt >= MAX_ATTEMPTS) throw err;
+    } finally {
+      walk.close();
+    }
+  }
+}
+
+function tailRecords(walk: BackwardWalk, lines: number, render: RenderOptions): LogRecord[] {
+  const options = { lines };
   const entries = walk.entries();
   const collected: WindowEntry[] = []; // newest first
   let lineEnds = 0;
   let target = options.lines + 1;
   let exhausted = false;
-  if (options.lines <= 0) {
-    entries.next(); // opens generation 0, so that a missing log is still reported
-    return Buffer.alloc(0);
-  }
   for (;;) {
     while (lineEnds < target) {
       const next = entries.next();
@@ -91,7 +118,7 @@ function tailOnce(walk: BackwardWalk, options: TailOptions): Buffer {
     }
     const records = assemble(collected, !exhausted, render);
     const picked = pickLastLines(records, options.lines, render, exhausted);
-    if (picked) return formatRecords(picked, render, true);
+    if (picked) return picked;
     target *= 2;
   }
 }

@@ -25,6 +25,8 @@ import type { Effect, MachineEvent, ServiceState } from "./states.js";
 import type { PreparedReadiness } from "./readiness.js";
 import type { ReapedStatus } from "../core/child-claims.js";
 
+/** Events that end a start attempt: in `starting`, a restart "now" after one is a new attempt. */
+const ENDS_A_START: ReadonlySet<MachineEvent["type"]> = new Set(["exited", "spawn_failed", "not_ready"]);
 /** After a gate that failed to check, how soon it looks again. */
 const GATE_RETRY_MS = 5000;
 
@@ -52,6 +54,17 @@ export interface RunnerDeps {
   gate?(runner: ServiceRunner, signal: AbortSignal, blocked: (reason: string) => void): Promise<void>;
   /** The service's readiness for its next start, or null when it is ready once spawned. Throws when it cannot be prepared. */
   readiness?(runner: ServiceRunner): PreparedReadiness | null;
+  /**
+   * Told of each event handled, once its change is stored and before its effects run (so the
+   * record of a process that ended is still set): the incident recorder's hook. Returns at once.
+   */
+  onHandled?(
+    runner: ServiceRunner,
+    event: MachineEvent,
+    before: ServiceState,
+    at: number,
+    reason: string,
+  ): void;
 }
 
 /**
@@ -255,14 +268,22 @@ export class ServiceRunner {
     if (event.type === "gate_blocked" && !newWait) return;
     this.state = t.state;
     this.context = t.context;
-    if (t.state !== before || newWait) {
-      if (t.state !== before) this.since = now;
+    // A restart decided while starting (it died, could not spawn, was not ready; no backoff)
+    // stays `starting` but begins anew: its reason, time and state event are a change's.
+    const anew = before === "starting" && t.state === "starting" && ENDS_A_START.has(event.type);
+    if (t.state !== before || anew || newWait) {
+      if (t.state !== before || anew) this.since = now;
       this.reason = t.reason;
     }
     if (before === "waiting" && t.state !== "waiting") this.gateAbort?.abort();
     if (before === "starting" && t.state !== "starting") this.endReadiness();
     try {
-      await this.persist(before, t.reason, event, now, newWait);
+      await this.persist(before, t.reason, event, now, newWait || anew);
+    } catch (err) {
+      this.deps.onFault(this.name, err);
+    }
+    try {
+      this.deps.onHandled?.(this, event, before, now, t.reason);
     } catch (err) {
       this.deps.onFault(this.name, err);
     }
@@ -287,7 +308,8 @@ export class ServiceRunner {
     reason: string,
     event: MachineEvent,
     now: number,
-    newWait: boolean,
+    /** A new reason to wait, or a start begun anew: a state event although the state stays. */
+    asChange: boolean,
   ): Promise<void> {
     const { store } = this.deps;
     const service: ServiceRecord = {
@@ -331,7 +353,7 @@ export class ServiceRunner {
     // operator something (a stop timeout's SIGKILL, a request that found nothing to do).
     // A request that changes nothing (a second stop) is an action answered, not a transition.
     const notable = event.type === "timer_fired" || event.type.endsWith("_requested");
-    if (this.state !== before || newWait)
+    if (this.state !== before || asChange)
       events.push({ ...base, kind: "state", from: before, to: this.state, reason });
     else if (notable)
       events.push({ ...base, kind: event.type === "timer_fired" ? "state" : "action", reason });

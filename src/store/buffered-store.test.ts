@@ -136,3 +136,51 @@ test("a write batch the store cannot take waits whole: its records and events ar
   );
   assert.deepEqual((await store.listEvents({})).map((e) => e.reason).slice(-2), ["a", "b"]);
 });
+
+test("an incident the store cannot take waits in memory and is stored once the store works again", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "upkeep-buffered-incident-"));
+  const inner = openSqliteStore(dir, { hostId: "h" });
+  let locked = true;
+  // The store refuses incidents as a held lock would, until `locked` is cleared.
+  const flaky = new Proxy(inner, {
+    get(target, key) {
+      if (key === "appendIncident" && locked)
+        return () => Promise.reject(new UpkeepError("STORE_LOCKED", "state store is locked"));
+      const value: unknown = Reflect.get(target, key);
+      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  const store = new BufferedStore(flaky, { dir, publish: () => undefined });
+  t.after(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true });
+  });
+  const incident = {
+    ts: 1,
+    service: "web",
+    kind: "crash" as const,
+    summary: "web crashed: exited with code 1",
+    pid: 7,
+    exitCode: 1,
+    signal: null,
+    durationMs: 5,
+    reason: "exited with code 1; restarting now",
+    output: [],
+    outputNote: null,
+    sample: null,
+    sampleNote: "no sample",
+    host: null,
+    suppressed: 0,
+    details: {},
+  };
+  assert.equal(await store.appendIncident(incident), null, "no id yet: it waits");
+  assert.equal(store.health().ok, false);
+  assert.ok(store.health().pendingWrites >= 1, "the incident waits");
+  locked = false;
+  await store.flush();
+  assert.equal(store.health().ok, true);
+  assert.deepEqual(
+    (await store.listIncidents({})).map((i) => i.summary),
+    ["web crashed: exited with code 1"],
+  );
+});

@@ -21,6 +21,7 @@
  */
 import { statfsSync } from "node:fs";
 import { UpkeepError } from "../core/errors.js";
+import type { IncidentQuery, IncidentRecord, IncidentSummary, NewIncident } from "./incident-record.js";
 import { overlayEvents, overlayRecords } from "./overlay.js";
 import type {
   EventQuery,
@@ -34,6 +35,8 @@ import type {
 
 /** Events kept while the store cannot be written: ~3 MB of memory at most. */
 export const MAX_PENDING_EVENTS = 10_000;
+/** Incidents kept while the store cannot be written (at most 64 KiB each); the oldest go beyond. */
+export const MAX_PENDING_INCIDENTS = 20;
 /** How often free space is looked at while writes wait. */
 const CHECK_MS = 1000;
 /** The longest wait between two tries (a permission fixed, a lock released: no space grows). */
@@ -84,6 +87,8 @@ export class BufferedStore implements StateStore {
   private readonly services = new Map<string, ServiceRecord | null>();
   private readonly processes = new Map<string, ProcessRecord | null>();
   private readonly events: EventRecord[] = [];
+  /** Incidents waiting for the store; listed and shown once written. */
+  private readonly incidents: NewIncident[] = [];
   private lastId = 0;
   private lastIdRead: Promise<void> | null = null;
   /** The newest stored id could not be read: kept events are stored under new ids. */
@@ -104,7 +109,7 @@ export class BufferedStore implements StateStore {
       ok: o === null,
       problem: o?.problem ?? null,
       hint: o?.hint ?? null,
-      pendingWrites: this.events.length + this.services.size + this.processes.size,
+      pendingWrites: this.events.length + this.services.size + this.processes.size + this.incidents.length,
       pendingProcesses: this.processes.size,
       lostEvents: o?.lost ?? 0,
       since: o?.since ?? null,
@@ -187,6 +192,33 @@ export class BufferedStore implements StateStore {
     const records: EventRecord[] = [];
     for (const event of batch.events) records.push(await this.keepEvent(event));
     return records;
+  }
+
+  /** Stored at once while the store takes writes; else kept (null: no id yet) and written later. */
+  async appendIncident(incident: NewIncident): Promise<number | null> {
+    if (this.outage === null) {
+      try {
+        return await this.inner.appendIncident(incident);
+      } catch (err) {
+        if (!this.begin(err)) throw err;
+      }
+    }
+    this.incidents.push(incident);
+    if (this.incidents.length > MAX_PENDING_INCIDENTS) {
+      const lost = this.incidents.shift();
+      console.error(
+        `upkeep: state store: an incident of ${lost?.service ?? "?"} was dropped: more than ${MAX_PENDING_INCIDENTS} waited`,
+      );
+    }
+    return null;
+  }
+
+  listIncidents(query: IncidentQuery): Promise<IncidentSummary[]> {
+    return this.inner.listIncidents(query);
+  }
+
+  getIncident(id: number): Promise<IncidentRecord | null> {
+    return this.inner.getIncident(id);
   }
 
   async listEvents(query: EventQuery): Promise<EventRecord[]> {
@@ -317,6 +349,10 @@ export class BufferedStore implements StateStore {
           await this.inner.appendEvent(this.idsUncertain ? withoutId(e) : e);
           this.events.shift();
           o.delayed++;
+        }
+        for (let i = this.incidents[0]; i !== undefined; i = this.incidents[0]) {
+          await this.inner.appendIncident(i);
+          this.incidents.shift();
         }
       }
     } catch (err) {

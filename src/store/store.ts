@@ -5,6 +5,8 @@
  * networked backend fits; writes are transactional and durable when the promise resolves.
  */
 
+import type { IncidentQuery, IncidentRecord, IncidentSummary, NewIncident } from "./incident-record.js";
+
 /**
  * How many of the newest events a store keeps unless told otherwise: the default of the
  * config's `events_kept` (src/config/schema.ts), which the daemon passes.
@@ -179,6 +181,15 @@ export interface StateStore {
 
   /** Stores the batch in one transaction; resolves with its events as stored, in order. */
   writeBatch(batch: WriteBatch): Promise<EventRecord[]>;
+
+  /**
+   * Stores an incident (older ones beyond the store's retention go in the same transaction);
+   * resolves with its id, or null when it waits in memory for the store (buffered-store.ts).
+   */
+  appendIncident(incident: NewIncident): Promise<number | null>;
+  /** The newest incidents matching the query, oldest first, without their evidence. */
+  listIncidents(query: IncidentQuery): Promise<IncidentSummary[]>;
+  getIncident(id: number): Promise<IncidentRecord | null>;
 
   close(): Promise<void>;
 }

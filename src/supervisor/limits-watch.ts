@@ -16,6 +16,7 @@ import { IndexedTable, cgroupMembers, findTreeMembers, isCgroupUsable } from "..
 import type { ServiceRunner } from "../service/runner.js";
 import { selectorOf } from "../service/tree-effects.js";
 import type { NewEvent, ProcessRecord } from "../store/store.js";
+import type { LastSamples } from "./last-samples.js";
 import { RunningFollows } from "./while-running.js";
 
 type Emit = (event: Omit<NewEvent, "ts">) => Promise<unknown>;
@@ -26,6 +27,8 @@ interface Sample {
   /** Microseconds of CPU the tree has used, as a running total. */
   cpuUsec: number;
   processes: number;
+  /** The tree as read, for the incident's last sample. */
+  members: ProcStat[];
 }
 
 /** How far over the limit a figure has been since when, and its peak meanwhile. */
@@ -49,6 +52,8 @@ export class LimitsWatch {
     private readonly onFault: (service: string, err: unknown) => void,
     /** True while the daemon shuts down: nothing is restarted then. */
     private readonly quiet: () => boolean,
+    /** Keeps what each sample read, for the service's next incident. */
+    private readonly samples: LastSamples | null = null,
   ) {}
 
   attach(runner: ServiceRunner): () => void {
@@ -83,6 +88,9 @@ export class LimitsWatch {
       }
       const cpuPercent =
         ((sample.cpuUsec - previous.cpuUsec) / 1000 / Math.max(1, sample.at - previous.at)) * 100;
+      this.samples?.note(runner.name, record.pid, "limits", sample.members, {
+        cpuPercent: Math.round(cpuPercent * 10) / 10,
+      });
       memory = track(memory, limits.memoryBytes, sample.rssBytes, sample.at);
       // CPU is over since the start of the interval it was measured over.
       cpu = track(cpu, limits.cpuPercent, cpuPercent, previous.at);
@@ -173,6 +181,7 @@ function sampleTree(record: ProcessRecord): Sample | null {
     rssBytes: live.reduce((sum, m) => sum + m.rssPages * PAGE_SIZE, 0),
     cpuUsec: fromCgroup ?? (ticks * 1_000_000) / CLOCK_TICKS,
     processes: live.length,
+    members,
   };
 }
 

@@ -23,10 +23,14 @@ import { EventBus } from "./event-bus.js";
 import { inStopOrder, watchRequirements } from "./dependencies.js";
 import { waitForGate } from "./gate.js";
 import { HealthWatch } from "./health-watch.js";
+import { IncidentRecorder } from "./incident-recorder.js";
+import { LastSamples } from "./last-samples.js";
 import { LimitsWatch } from "./limits-watch.js";
 import { Readiness } from "./readiness.js";
 import { describeLeftRunning, freezeRunners } from "./leave-running.js";
 
+/** At shutdown, how long incidents still being put together may delay the daemon's exit. */
+const INCIDENTS_SETTLE_MS = 3000;
 /** How often the FIFO holder is checked for life. */
 const HOLDER_CHECK_MS = 60_000;
 /** The FIFO holder's cgroup, beside the services' (no service name starts with a dot). */
@@ -44,11 +48,14 @@ export class Supervisor {
   readonly bootId = readBootId();
   readonly startedAt = Date.now();
   private readonly watcher = new IdentityWatcher();
+  /** The last sample of each service's tree, refreshed by the watches below (incidents). */
+  readonly samples = new LastSamples();
   /** Continuous watch of declared children and ports. */
   readonly treeWatch = new TreeWatch(
     this.watcher,
     (event) => this.emit(event),
     (service, err) => this.onFault(service, err),
+    this.samples,
   );
   /** Periodic health probes of the services that declare one. */
   readonly healthWatch: HealthWatch;
@@ -57,6 +64,7 @@ export class Supervisor {
     (event) => this.emit(event),
     (service, err) => this.onFault(service, err),
     () => this.shuttingDown,
+    this.samples,
   );
   private readonly readiness: Readiness;
   private readonly followRequirements = watchRequirements(this.runners, () => this.shuttingDown);
@@ -70,6 +78,8 @@ export class Supervisor {
   shuttingDown = false;
   /** The state store; a write it cannot take waits in memory, never fatal (buffered-store.ts). */
   readonly store: BufferedStore;
+  /** Records crashes and restarts with their evidence; null with `incidents: false`. */
+  readonly incidents: IncidentRecorder | null;
   /** Whether the store's files are still the ones written (set by watchStore); null when not watched. */
   storeHealth: StoreHealth | null = null;
   /** Keeps every log FIFO open while no daemon runs (src/logs/fifo-holder.ts); null without it. */
@@ -82,6 +92,16 @@ export class Supervisor {
     store: StateStore,
   ) {
     this.store = new BufferedStore(store, { dir: config.stateDir, publish: (e) => this.bus.publish(e) });
+    this.incidents = config.incidents.enabled
+      ? new IncidentRecorder({
+          store: this.store,
+          logsDir: this.logsDir,
+          samples: this.samples,
+          onFault: (service, err) => this.onFault(service, err),
+        })
+      : null;
+    const incidents = this.incidents;
+    if (incidents !== null) this.bus.subscribe((event) => incidents.noteEvent(event));
     this.cgroupGroup = stateDirId(config.stateDir);
     this.scope = scopeOfStateDir(config.stateDir);
     this.healthWatch = new HealthWatch(
@@ -186,6 +206,7 @@ export class Supervisor {
         },
         gate: (r, signal, blocked) => waitForGate(this.runners, r, signal, blocked),
         readiness: (r) => this.readiness.prepare(r),
+        onHandled: (r, event, before, at, reason) => this.incidents?.handled(r, event, before, at, reason),
         mainProcessOf: (pid, except) => {
           for (const [name, other] of this.runners)
             if (name !== except && other.record?.pid === pid) return name;
@@ -235,6 +256,8 @@ export class Supervisor {
     for (const off of this.detach.get(name) ?? []) off();
     this.detach.delete(name);
     this.readiness.forget(name);
+    this.samples.forget(name);
+    this.incidents?.forget(name);
     this.removeServiceCgroup(runner);
     this.logs.get(name)?.remove();
     this.runners.delete(name);
@@ -285,6 +308,7 @@ export class Supervisor {
     if (this.cgroupRoot) this.removeCgroupDir(join(this.cgroupRoot, "upkeep", this.cgroupGroup));
     this.treeWatch.close();
     this.watcher.close();
+    await this.incidents?.settled(INCIDENTS_SETTLE_MS);
     await this.emit({ service: null, kind: "daemon", reason: "daemon stopped" });
     const unsaved = await this.store.settle();
     if (unsaved !== null) console.error(`upkeep: the state store could not be written: ${unsaved}`);

@@ -27,6 +27,7 @@ import type { IdentityWatcher } from "../identity/watch.js";
 import type { ServiceRunner } from "../service/runner.js";
 import { selectorOf } from "../service/tree-effects.js";
 import type { NewEvent } from "../store/store.js";
+import type { LastSamples } from "./last-samples.js";
 
 /** When, after a service starts running, its tree is evaluated until it is whole (ms after running). */
 const SETTLE_SCHEDULE_MS = [100, 300, 700, 1500, 3000, 5000];
@@ -65,6 +66,8 @@ export class TreeWatch {
     private readonly emit: (event: Omit<NewEvent, "ts">) => Promise<unknown>,
     /** Receives what goes wrong in the background (a store write); the daemon records it. */
     private readonly onFault: (service: string, err: unknown) => void,
+    /** Keeps what each evaluation read, for the service's next incident. */
+    private readonly samples: LastSamples | null = null,
   ) {}
 
   /** Runs background work so that a failure is reported, never an unhandled rejection. */
@@ -170,6 +173,16 @@ export class TreeWatch {
     const members = membersOf(cgroupMembers(selectorOf(record)) ?? findTreeMembers(selectorOf(record)));
     const findings = evaluateTree(entry.runner.config, members, record.pid, readListeningSockets());
     const unmet = describeUnmet(findings);
+    const ports = new Map<number, number[]>();
+    for (const p of findings.ports)
+      for (const pid of p.holders) ports.set(pid, [...(ports.get(pid) ?? []), p.port]);
+    this.samples?.note(
+      entry.runner.name,
+      record.pid,
+      "tree",
+      members.map((m) => m.stat),
+      { ports },
+    );
     entry.observation = {
       ports: findings.ports.filter((p) => p.holders.length > 0).map((p) => p.port),
       children: findings.children.flatMap((c) => c.pids.map((pid) => ({ pid, name: c.spec.name }))),

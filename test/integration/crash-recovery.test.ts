@@ -36,9 +36,16 @@ services:
     assert.equal(adopted.pid, chatty.pid, "the same process is adopted");
     assert.equal(adopted.state, "running");
     assert.equal((await env.status("quiet")).pid, quiet.pid);
-    const pidsOfChatty = env
-      .markedPids()
-      .filter((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("counter"));
+    // quiet's `sleep 0.2` children come and go: one may end between the listing and the read.
+    const cmdlineOf = (pid: number): string => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === "ENOENT") return "";
+        throw err;
+      }
+    };
+    const pidsOfChatty = env.markedPids().filter((pid) => cmdlineOf(pid).includes("counter"));
     assert.deepEqual(pidsOfChatty, [chatty.pid], "no duplicate was started");
 
     // Output written while the daemon was down arrives, every line, in order.

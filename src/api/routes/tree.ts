@@ -47,6 +47,16 @@ export function handleServiceTree(
       ),
     );
   }
+  if (record !== null) {
+    // What `ps` read is also the service's last sample, for its next incident.
+    const ports = new Map<number, number[]>();
+    for (const [pid, held] of listening)
+      ports.set(
+        pid,
+        held.flatMap((s) => ("port" in s && typeof s.port === "number" ? [s.port] : [])),
+      );
+    ctx.supervisor.samples.note(runner.name, record.pid, "status", members, { ports });
+  }
   const toJson = (node: TreeNode): ProcessJson => ({
     pid: node.stat.pid,
     ppid: node.stat.ppid,

@@ -135,6 +135,7 @@ describe("openSqliteStore", () => {
     await openSqliteStore(stateDir, { hostId: "h" }).close();
     // Rebuild the file as version 1 wrote it: the processes table without the shape column.
     const raw = new Database(file);
+    raw.exec("DROP TABLE incidents"); // version 3
     raw.exec("DROP TABLE processes");
     raw.exec("DROP TABLE notify_outbox"); // added by version 3
     raw.exec(

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { loadSqliteBinding } from "./binding.js";
 import { UpkeepError } from "../../core/errors.js";
+import type { IncidentRetention } from "../incident-record.js";
 import { prepareQueries } from "./queries.js";
 import { SCHEMA_VERSION, migrateSchema, readSchemaVersion } from "./schema.js";
 import { SqliteStore } from "./sqlite-store.js";
@@ -27,9 +28,11 @@ export interface OpenSqliteStoreOptions {
    * Tables the reader will use: only these are checked on open (a check of the whole file
    * reads every event page, 0.4 s with 120 000 events, too much for `check` every 10 s).
    */
-  tables?: readonly ("services" | "processes" | "events")[];
+  tables?: readonly ("services" | "processes" | "events" | "incidents")[];
   /** How many of the newest events a writer keeps (`events_kept`); pruned at open and as events come. */
   eventsKept?: number;
+  /** How many incidents a writer keeps and for how long (`incidents:`); pruned at open and with each. */
+  incidentRetention?: IncidentRetention;
 }
 
 /** The store file inside a state dir. */
@@ -88,6 +91,7 @@ export function openSqliteStore(stateDir: string, options: OpenSqliteStoreOption
       hostId,
       readOnly,
       eventsKept,
+      ...(options.incidentRetention ? { incidentRetention: options.incidentRetention } : {}),
       ...(readOnly ? {} : { reopen }),
     });
     // A store of an earlier run may hold more (a lowered events_kept, an older upkeep).
@@ -95,6 +99,10 @@ export function openSqliteStore(stateDir: string, options: OpenSqliteStoreOption
       store.pruneEvents().catch((err: unknown) => {
         // Not fatal: the next prune (every tenth of events_kept inserts) tries again.
         console.error(`upkeep: state store: could not prune events at open: ${String(err)}`);
+      });
+      store.pruneIncidents().catch((err: unknown) => {
+        // Not fatal: the next incident applies the retention again.
+        console.error(`upkeep: state store: could not prune incidents at open: ${String(err)}`);
       });
     }
     return store;

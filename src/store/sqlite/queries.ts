@@ -4,6 +4,7 @@
  * SQLite's autocommit makes it one transaction.
  */
 import type Database from "better-sqlite3";
+import type { IncidentRow, IncidentSummaryRow, NewIncidentRow } from "./incident-rows.js";
 import type { EventRow, NewEventRow, ProcessRow, ServiceRow } from "./rows.js";
 
 /** Parameters of the event listings: host, lower id bound (exclusive), row limit (-1: none). */
@@ -18,6 +19,14 @@ const SERVICE_COLUMNS =
 const PROCESS_COLUMNS =
   "host_id, service, pid, start_time, boot_id, argv, pgid, run_id, cgroup, started_at, shape";
 const EVENT_COLUMNS = "id, host_id, ts, service, kind, from_state, to_state, reason, details";
+const INCIDENT_SUMMARY_COLUMNS = "id, host_id, ts, service, kind, summary";
+const INCIDENTS_NEWEST = `SELECT ${INCIDENT_SUMMARY_COLUMNS} FROM incidents WHERE host_id = @host_id`;
+
+/** Parameters of the incident listings: host and row limit (-1: none). */
+interface IncidentWindow {
+  host_id: string;
+  limit: number;
+}
 
 // Upserts name the primary key in ON CONFLICT, which PostgreSQL also speaks.
 const UPSERT_SERVICE = `
@@ -63,6 +72,15 @@ export interface Queries {
   eventIdAtOffset: Database.Statement<[{ offset: number }], { id: number }>;
   deleteEventsUpTo: Database.Statement<[{ id: number }]>;
   listHostIds: Database.Statement<[], { host_id: string }>;
+  insertIncident: Database.Statement<[NewIncidentRow]>;
+  getIncident: Database.Statement<[{ host_id: string; id: number }], IncidentRow>;
+  incidentsAll: Database.Statement<[IncidentWindow], IncidentSummaryRow>;
+  incidentsOfService: Database.Statement<[IncidentWindow & { service: string }], IncidentSummaryRow>;
+  incidentsOfRange: Database.Statement<[IncidentWindow & { low: string; high: string }], IncidentSummaryRow>;
+  /** Retention: all but the newest `keep`, and those older than `before`. */
+  incidentIdAtOffset: Database.Statement<[{ offset: number }], { id: number }>;
+  deleteIncidentsUpTo: Database.Statement<[{ id: number }]>;
+  deleteIncidentsBefore: Database.Statement<[{ before: number }]>;
 }
 
 /** Prepares every statement on `db` (the schema must already be current). */
@@ -103,5 +121,22 @@ export function prepareQueries(db: Database.Database): Queries {
     listHostIds: db.prepare(
       "SELECT host_id FROM services UNION SELECT host_id FROM processes UNION SELECT host_id FROM events ORDER BY 1",
     ),
+    insertIncident: db.prepare(
+      `INSERT INTO incidents (host_id, ts, service, kind, summary, evidence)
+       VALUES (@host_id, @ts, @service, @kind, @summary, @evidence)`,
+    ),
+    getIncident: db.prepare(
+      `SELECT ${INCIDENT_SUMMARY_COLUMNS}, evidence FROM incidents WHERE host_id = @host_id AND id = @id`,
+    ),
+    incidentsAll: db.prepare(`${INCIDENTS_NEWEST} ORDER BY id DESC LIMIT @limit`),
+    incidentsOfService: db.prepare(
+      `${INCIDENTS_NEWEST} AND service = @service ORDER BY id DESC LIMIT @limit`,
+    ),
+    incidentsOfRange: db.prepare(
+      `${INCIDENTS_NEWEST} AND service >= @low AND service < @high ORDER BY id DESC LIMIT @limit`,
+    ),
+    incidentIdAtOffset: db.prepare("SELECT id FROM incidents ORDER BY id DESC LIMIT 1 OFFSET @offset"),
+    deleteIncidentsUpTo: db.prepare("DELETE FROM incidents WHERE id <= @id"),
+    deleteIncidentsBefore: db.prepare("DELETE FROM incidents WHERE ts < @before"),
   };
 }

@@ -90,6 +90,25 @@ const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    // Incidents (docs/incidents.md): the listing's columns, and the evidence (output lines,
+    // process tree, host snapshot) as one JSON document, at most ~64 KiB (incident-rows.ts).
+    // Retention deletes by id and by age; a few hundred rows need no index beyond the key.
+    // AUTOINCREMENT: age may delete every row, and an id an operator wrote down must never
+    // name another incident later.
+    version: 4,
+    sql: `
+      CREATE TABLE incidents (
+        id       INTEGER PRIMARY KEY AUTOINCREMENT,
+        host_id  TEXT    NOT NULL,
+        ts       INTEGER NOT NULL,
+        service  TEXT    NOT NULL,
+        kind     TEXT    NOT NULL,
+        summary  TEXT    NOT NULL,
+        evidence TEXT    NOT NULL
+      );
+    `,
+  },
 ];
 
 /** The schema version this code writes and reads. */

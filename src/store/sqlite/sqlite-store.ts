@@ -15,8 +15,18 @@ import {
   type StateStore,
   type WriteBatch,
 } from "../store.js";
+import {
+  DEFAULT_INCIDENT_RETENTION,
+  type IncidentQuery,
+  type IncidentRecord,
+  type IncidentRetention,
+  type IncidentSummary,
+  type NewIncident,
+} from "../incident-record.js";
 import { StoreFileWatch } from "./file-watch.js";
 import { SqliteOutbox } from "./outbox.js";
+
+import { incidentFromRow, incidentSummaryFromRow, incidentToRow } from "./incident-rows.js";
 import { prepareQueries, type Queries } from "./queries.js";
 import { rebuildStoreFile } from "./rebuild.js";
 import {
@@ -48,6 +58,8 @@ export class SqliteStore implements StateStore {
   readonly readOnly: boolean;
   /** How many of the newest events appendEvent keeps (older ones are pruned as it goes). */
   readonly eventsKept: number;
+  /** How many incidents are kept, and how old they may get (`incidents:`). */
+  readonly incidentRetention: IncidentRetention;
   #db: Database.Database;
   #q: Queries;
   #files: StoreFileWatch | null;
@@ -69,6 +81,7 @@ export class SqliteStore implements StateStore {
       readOnly: boolean;
       reopen?: (path: string) => Database.Database;
       eventsKept?: number;
+      incidentRetention?: IncidentRetention;
     },
   ) {
     this.#db = db;
@@ -78,6 +91,7 @@ export class SqliteStore implements StateStore {
     this.readOnly = options.readOnly;
     this.eventsKept = Math.max(1, options.eventsKept ?? DEFAULT_EVENTS_KEPT);
     this.#pruneEvery = Math.max(1, Math.ceil(this.eventsKept * PRUNE_SHARE));
+    this.incidentRetention = options.incidentRetention ?? DEFAULT_INCIDENT_RETENTION;
     this.#transaction = db.transaction((work: () => unknown) => work());
     // Only a store that can open its file again is watched: the daemon's writer.
     this.#reopen = options.readOnly ? null : (options.reopen ?? null);
@@ -255,6 +269,53 @@ export class SqliteStore implements StateStore {
   #deleteBeyond(keep: number): number {
     const boundary = this.#q.eventIdAtOffset.get({ offset: Math.max(1, keep) });
     return boundary ? this.#q.deleteEventsUpTo.run({ id: boundary.id }).changes : 0;
+  }
+
+  appendIncident(incident: NewIncident): Promise<number | null> {
+    return this.#run(`store an incident of ${incident.service}`, () =>
+      this.#inTransaction(() => {
+        const info = this.#q.insertIncident.run(incidentToRow(this.hostId, incident));
+        // Incidents come seldom (at most one per service per second): the retention runs with each.
+        this.#deleteIncidentsBeyond(this.incidentRetention, incident.ts);
+        return Number(info.lastInsertRowid);
+      }),
+    );
+  }
+
+  listIncidents(query: IncidentQuery): Promise<IncidentSummary[]> {
+    return this.#run("list incidents", () => {
+      const window = {
+        host_id: this.hostId,
+        limit: query.limit === undefined ? -1 : checkCount("limit", query.limit),
+      };
+      const { service } = query;
+      const q = this.#q;
+      const rows =
+        service === undefined
+          ? q.incidentsAll.all(window)
+          : service.endsWith("@")
+            ? q.incidentsOfRange.all({ ...window, low: service, high: `${service.slice(0, -1)}A` })
+            : q.incidentsOfService.all({ ...window, service });
+      return rows.reverse().map(incidentSummaryFromRow);
+    });
+  }
+
+  getIncident(id: number): Promise<IncidentRecord | null> {
+    return this.#run(`read incident ${id}`, () => {
+      const row = this.#q.getIncident.get({ host_id: this.hostId, id: checkCount("id", id) });
+      return row ? incidentFromRow(row) : null;
+    });
+  }
+
+  /** Applies the incident retention now (at open: a lowered `keep` or `max_age`); returns how many went. */
+  pruneIncidents(now: number = Date.now()): Promise<number> {
+    return this.#run("prune incidents", () => this.#deleteIncidentsBeyond(this.incidentRetention, now));
+  }
+
+  #deleteIncidentsBeyond(retention: IncidentRetention, now: number): number {
+    const boundary = this.#q.incidentIdAtOffset.get({ offset: Math.max(1, retention.keep) });
+    const byCount = boundary ? this.#q.deleteIncidentsUpTo.run({ id: boundary.id }).changes : 0;
+    return byCount + this.#q.deleteIncidentsBefore.run({ before: now - retention.maxAgeMs }).changes;
   }
 
   /** Every host id that has records in this file, to spot a host whose name changed. */
