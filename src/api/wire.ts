@@ -197,6 +197,7 @@ export interface NotifyOutboxJson {
     next_at: string;
     last_error: string | null;
   }[];
+}
 
 /** One incident in a listing (GET /api/v1/incidents). */
 export interface IncidentSummaryJson {

@@ -28,7 +28,18 @@ test("a crash is recorded off the hook with its sample and snapshot; a second wi
     rmSync(dir, { recursive: true, force: true });
   });
   const samples = new LastSamples();
-  const stat = { pid: 7, comm: "web", state: "S", ppid: 1, pgid: 7, sid: 7, utimeTicks: 0, stimeTicks: 0 };
+  const stat = {
+    pid: 7,
+    comm: "web",
+    state: "S",
+    ppid: 1,
+    pgid: 7,
+    sid: 7,
+    utimeTicks: 0,
+    stimeTicks: 0,
+    cutimeTicks: 0,
+    cstimeTicks: 0,
+  };
   samples.note("web", 7, "tree", [{ ...stat, startTime: 1, rssPages: 3, vsizeBytes: 0 }]);
   let snapshots = 0;
   const faults: unknown[] = [];

@@ -5,7 +5,18 @@ import { MAX_SAMPLE_PROCESSES } from "../store/incident-record.js";
 import { LastSamples } from "./last-samples.js";
 
 function stat(pid: number, ppid: number, ticks: number, rssPages = 10, state = "S"): ProcStat {
-  const s = { pid, comm: `p${pid}`, state, ppid, pgid: 1, sid: 1, utimeTicks: ticks, stimeTicks: 0 };
+  const s = {
+    pid,
+    comm: `p${pid}`,
+    state,
+    ppid,
+    pgid: 1,
+    sid: 1,
+    utimeTicks: ticks,
+    stimeTicks: 0,
+    cutimeTicks: 0,
+    cstimeTicks: 0,
+  };
   return { ...s, startTime: pid, rssPages, vsizeBytes: 0 };
 }
 
