@@ -27,16 +27,27 @@ export async function readJsonBody(req: IncomingMessage): Promise<Record<string,
   return parsed as Record<string, unknown>;
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.writeHead(status, {
+    ...headers,
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
 /** Known errors → their status and `{error: {code, message, hint, details}}`; others → 500. */
 export function sendError(res: ServerResponse, err: unknown): void {
   if (err instanceof UpkeepError) {
-    sendJson(res, err.httpStatus, { error: err.toJSON() });
+    // A 405 names the methods the route takes (RFC 9110 §15.5.6).
+    const allow = err.code === "API_METHOD_NOT_ALLOWED" ? err.details["allow"] : undefined;
+    sendJson(res, err.httpStatus, { error: err.toJSON() }, typeof allow === "string" ? { allow } : {});
     return;
   }
   console.error("upkeep: internal error while answering a request:", err);

@@ -36,6 +36,17 @@ export const ERROR_CATALOGUE = {
   API_NOT_FOUND: { exit: 1, http: 404, summary: "no such API route" },
   API_BAD_REQUEST: { exit: 2, http: 400, summary: "a request field is missing or not valid" },
   API_UNAUTHORIZED: { exit: 1, http: 401, summary: "the request has no valid bearer token" },
+  API_FORBIDDEN: {
+    exit: 1,
+    http: 403,
+    summary: "the request is refused: a foreign Host or Origin, or no CSRF header with a session",
+  },
+  API_METHOD_NOT_ALLOWED: {
+    exit: 2,
+    http: 405,
+    summary: "the route does not take that method (Allow lists those it takes)",
+  },
+  HTTP_UNAVAILABLE: { exit: 1, http: 503, summary: "the HTTP listener is off or could not start" },
   INTERNAL: { exit: 1, http: 500, summary: "an unexpected internal error (a bug: please report it)" },
 } as const satisfies Record<string, { exit: 1 | 2 | 3; http: number; summary: string }>;
 

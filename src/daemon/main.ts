@@ -11,7 +11,9 @@ import { openSqliteStore } from "../store/sqlite/open.js";
 import type { EventRecord } from "../store/store.js";
 import { reloadConfig } from "../supervisor/apply-config.js";
 import { Supervisor } from "../supervisor/supervisor.js";
+import type { ApiContext } from "../api/app.js";
 import { listenControlSocket } from "./control-socket.js";
+import { listenHttp, type HttpListener } from "./http-listener.js";
 import { writeConfigSnapshot } from "../config/snapshot.js";
 import { acquireInstanceLock } from "./instance-lock.js";
 import { MemorySettler } from "./settle-memory.js";
@@ -78,6 +80,7 @@ async function runLocked(
   supervisor.bus.subscribe(() => memory.activity());
   let stopping: Promise<number> | null = null;
   let control: Server | null = null;
+  let http: HttpListener | null = null;
   const socketPath = join(config.stateDir, "upkeep.sock");
   const done = new Promise<number>((resolve) => {
     const shutdown = (why: string, code = 0): void => {
@@ -91,6 +94,8 @@ async function runLocked(
           await supervisor.emit({ service: null, kind: "daemon", reason });
         }
         control?.close();
+        http?.server.close();
+        http?.server.closeAllConnections(); // event streams end with the daemon
         removeFile(socketPath);
         removeFile(join(config.stateDir, "upkeep.pid"));
         await store.close();
@@ -123,13 +128,12 @@ async function runLocked(
       await supervisor.start({ force });
       supervisor.storeHealth?.refresh();
       memory.startupDone();
-      control = await listenControlSocket(
-        socketPath,
-        { supervisor, requestShutdown: () => shutdown("shutdown requested") },
-        socketGid,
-      );
+      const api: ApiContext = { supervisor, requestShutdown: () => shutdown("shutdown requested") };
+      control = await listenControlSocket(socketPath, api, socketGid);
+      http = await startHttp(config, api, supervisor);
       say(
-        `upkeep: daemon running (PID ${process.pid}), ${supervisor.runners.size} services, socket ${socketPath}`,
+        `upkeep: daemon running (PID ${process.pid}), ${supervisor.runners.size} services, socket ${socketPath}` +
+          (http ? `, dashboard and API on ${http.url}` : ""),
       );
     })().catch((err: unknown) => {
       // Refused files in the state dir and the like: said plainly, and the exit is not 0, even
@@ -140,6 +144,27 @@ async function runLocked(
     });
   });
   return done;
+}
+
+/**
+ * The HTTP listener unless `http: false`. One that cannot start is said and recorded as an
+ * event; the daemon goes on without it (http-listener.ts).
+ */
+async function startHttp(
+  config: Config,
+  api: ApiContext,
+  supervisor: Supervisor,
+): Promise<HttpListener | null> {
+  if (!config.http.enabled) return null;
+  try {
+    return await listenHttp(config.http, config.stateDir, api);
+  } catch (err) {
+    if (!(err instanceof UpkeepError)) throw err;
+    sayError("the HTTP API and dashboard are off", err);
+    const reason = `the HTTP API and dashboard are off: ${err.message}${err.hint ? ` (${err.hint})` : ""}`;
+    await supervisor.emit({ service: null, kind: "daemon", reason });
+    return null;
+  }
 }
 
 /** Creates and checks the state dir (state-dir-trust.ts); returns socket_group's gid or null. */
