@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need and a fresh Debian machine lacks: the build tools (better-sqlite3
 # and the native addon compile from source), the small programs the tests run (mkfifo, setsid),
-# Debian's nginx (the forking-service test) and redis-server (notify readiness). `npm test` runs
+# Debian's nginx (the forking-service test), redis-server (notify readiness) and chromium (the
+# dashboard's browser tests). `npm test` runs
 # it first, so the README's test command works on a new machine; .ci/run calls it before `npm ci`.
 # Nothing is installed when all is present. Without root it names what is missing and the command.
 set -euo pipefail
@@ -16,6 +17,8 @@ for tool in make g++ python3 mkfifo setsid; do
 done
 [ -x /usr/sbin/nginx ] || packages+=(nginx-light)
 [ -x /usr/bin/redis-server ] || packages+=(redis-server)
+# The dashboard's browser tests drive Debian's Chromium (playwright-core downloads no browser).
+[ -x /usr/bin/chromium ] || packages+=(chromium)
 [ ${#packages[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" != 0 ]; then
