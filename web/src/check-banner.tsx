@@ -8,6 +8,8 @@ import { getJson } from "./api";
 import type { CheckReport } from "./wire";
 
 const SETTLE_MS = 1000;
+/** Problems listed before "show more": the banner must not push the services off a phone's screen. */
+const FOLDED_PROBLEMS = 3;
 
 export function CheckBanner({ signature }: { signature: string }) {
   const [report, setReport] = useState<CheckReport | null>(null);
@@ -29,24 +31,28 @@ export function CheckBanner({ signature }: { signature: string }) {
     return () => clearTimeout(timer);
   }, [signature]);
   if (report === null) return <section class="check">{error ?? "checking…"}</section>;
-  const status = report.status;
+  const shown = open ? report.problems : report.problems.slice(0, FOLDED_PROBLEMS);
+  const hidden = report.problems.length - shown.length;
   return (
-    <section class={`check check-${status}`} aria-label="check verdict">
-      <button class="check-head" onClick={() => setOpen(!open)} aria-expanded={open}>
-        <strong class="verdict">{status}</strong> <span>{report.summary}</span>
-        {report.problems.length > 0 && <span class="muted"> · {open ? "hide" : "show"} problems</span>}
-      </button>
-      {(open || (report.problems.length > 0 && report.problems.length <= 3)) &&
-        report.problems.length > 0 && (
-          <ul class="problems">
-            {report.problems.map((p, i) => (
-              <li key={i} class={p.severity}>
-                <strong>{p.service ?? "daemon"}</strong>: expected {p.expected}, found {p.found}
-                <div class="remedy">do: {p.remedy}</div>
-              </li>
-            ))}
-          </ul>
-        )}
+    <section class={`check check-${report.status}`} aria-label="check verdict">
+      <p class="check-head">
+        <strong class="verdict">{report.status}</strong> <span>{report.summary}</span>
+      </p>
+      {shown.length > 0 && (
+        <ul class="problems">
+          {shown.map((p, i) => (
+            <li key={i} class={p.severity}>
+              <strong>{p.service ?? "daemon"}</strong>: expected {p.expected}, found {p.found}
+              <div class="remedy">do: {p.remedy}</div>
+            </li>
+          ))}
+        </ul>
+      )}
+      {(hidden > 0 || open) && report.problems.length > FOLDED_PROBLEMS && (
+        <button class="more" onClick={() => setOpen(!open)} aria-expanded={open}>
+          {open ? "show fewer" : `show ${hidden} more problem${hidden === 1 ? "" : "s"}`}
+        </button>
+      )}
     </section>
   );
 }
