@@ -24,20 +24,22 @@ function fleetYaml(services: number): string {
 }
 
 /** The status stream's first message (the snapshot): its size as JSON and as sent gzipped. */
-function snapshotBytes(port: number, token: string): Promise<{ plain: number; sent: number }> {
+function snapshotBytes(port: number, token: string): Promise<{ plain: number; sent: number; ms: number }> {
+  const started = performance.now();
   return new Promise((resolve, reject) => {
     const headers = { authorization: `Bearer ${token}`, "accept-encoding": "gzip" };
     const req = request({ host: "127.0.0.1", port, path: "/api/v1/status?follow=1", headers }, (res) => {
       let sent = 0;
       let text = "";
       res.on("data", (chunk: Buffer) => (sent += chunk.length));
+      const gzipped = res.headers["content-encoding"] === "gzip";
       const gunzip = createGunzip();
-      res.pipe(gunzip);
-      gunzip.on("data", (chunk: Buffer) => {
+      if (gzipped) res.pipe(gunzip);
+      (gzipped ? gunzip : res).on("data", (chunk: Buffer) => {
         text += chunk.toString("utf8");
         const end = text.indexOf("\n\n");
         if (end === -1) return;
-        resolve({ plain: Buffer.byteLength(text.slice(0, end + 2)), sent });
+        resolve({ plain: Buffer.byteLength(text.slice(0, end + 2)), sent, ms: performance.now() - started });
         req.destroy();
       });
       gunzip.on("error", () => undefined); // cut off by the destroy above
@@ -86,7 +88,10 @@ async function main(): Promise<void> {
       const nav = perf.getEntriesByType("navigation")[0];
       const resources = perf.getEntriesByType("resource").filter((r: any) => r.name.includes("/assets/"));
       const fcp = perf.getEntriesByName("first-contentful-paint")[0];
+      const mark = (name: string): number | null => perf.getEntriesByName(name)[0]?.startTime ?? null;
       return {
+        firstRows: mark("upkeep:first-rows"),
+        allRows: mark("upkeep:all-rows"),
         pageBytes: nav.transferSize + resources.reduce((sum: number, r: any) => sum + r.transferSize, 0),
         fcpMs: fcp ? fcp.startTime : null,
       };
@@ -117,11 +122,11 @@ async function main(): Promise<void> {
     console.log(`services: ${SERVICES}`);
     console.log(`page transfer (html + js + css, gzip): ${timing.pageBytes} bytes`);
     console.log(
-      `status snapshot message: ${snapshot.plain} bytes as JSON, ${snapshot.sent} bytes sent gzipped`,
+      `status snapshot message: ${snapshot.plain} bytes as JSON, ${snapshot.sent} bytes sent gzipped, in ${snapshot.ms.toFixed(0)} ms`,
     );
     console.log(`first contentful paint: ${timing.fcpMs?.toFixed(0)} ms`);
     console.log(
-      `navigation → first rows drawn: ${firstRowsMs.toFixed(0)} ms, all rows: ${rowsMs.toFixed(0)} ms`,
+      `navigation → first rows drawn: ${timing.firstRows?.toFixed(0)} ms, all rows: ${timing.allRows?.toFixed(0)} ms (in the page's clock; as the test driver saw it: ${firstRowsMs.toFixed(0)} and ${rowsMs.toFixed(0)} ms)`,
     );
     console.log(`kill → new PID in the API: ${daemonMs.toFixed(0)} ms, in the page: ${liveMs.toFixed(0)} ms`);
     console.log(

@@ -84,6 +84,11 @@ export function ServiceTable({ model, version, filter, sort, onSort, selected, o
     return () => clearTimeout(timer);
   }, [limit, rows.length]);
   const shown = rows.slice(0, limit);
+  // Marks for bench/dashboard-load.ts: when the first rows and all of them were drawn.
+  useEffect(() => {
+    if (shown.length > 0) markOnce("upkeep:first-rows");
+    if (shown.length > 0 && shown.length === Math.min(rows.length, MAX_ROWS)) markOnce("upkeep:all-rows");
+  }, [shown.length, rows.length]);
   return (
     <div class="table-wrap">
       <p class="count muted">
@@ -126,6 +131,10 @@ export function ServiceTable({ model, version, filter, sort, onSort, selected, o
       </table>
     </div>
   );
+}
+
+function markOnce(name: string): void {
+  if (performance.getEntriesByName(name).length === 0) performance.mark(name);
 }
 
 interface RowProps {
