@@ -10,6 +10,7 @@ import { UpkeepError } from "../core/errors.js";
 import { parseTarget } from "./app.js";
 import { serveDashboardFile, type loadDashboardFiles } from "./dashboard-files.js";
 import {
+  fromOwnOrigin,
   authenticate,
   checkCsrf,
   checkHost,
@@ -79,9 +80,9 @@ async function answerSession(req: IncomingMessage, res: ServerResponse, guard: G
   const cookieName = sessionCookieName(guard.port);
   const now = Date.now();
   if (req.method === "POST") {
-    const origin = req.headers.origin;
-    if (origin !== undefined && origin !== `http://${req.headers.host ?? ""}`) {
-      throw new UpkeepError("API_FORBIDDEN", `a login from origin '${origin.slice(0, 100)}' is refused`);
+    if (!fromOwnOrigin(req)) {
+      const origin = (req.headers.origin ?? "").slice(0, 100);
+      throw new UpkeepError("API_FORBIDDEN", `a login from origin '${origin}' is refused`);
     }
     const body = await readJsonBody(req);
     const code = body["code"];

@@ -145,6 +145,22 @@ test("a login code gives one session, once, within its time; the session needs i
     codeOf(() => checkCsrf(req(foreign, "POST"), credential)),
     "API_FORBIDDEN",
   );
+  for (const origin of ["http://127.0.0.1:9900", "https://127.0.0.1:9900"]) {
+    const own = { cookie, "x-upkeep-csrf": csrf, origin, host: "127.0.0.1:9900" };
+    assert.equal(
+      codeOf(() => checkCsrf(req(own, "POST"), credential)),
+      null,
+      origin,
+    );
+  }
+  for (const origin of ["null", "http://127.0.0.1:9901", "http://127.0.0.1:9900/x", "file://"]) {
+    const other = { cookie, "x-upkeep-csrf": csrf, origin, host: "127.0.0.1:9900" };
+    assert.equal(
+      codeOf(() => checkCsrf(req(other, "POST"), credential)),
+      "API_FORBIDDEN",
+      origin,
+    );
+  }
   assert.equal(
     codeOf(() => authenticate(req({ cookie }), o, 2000 + SESSION_TTL_MS)),
     "API_UNAUTHORIZED",

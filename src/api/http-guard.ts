@@ -108,10 +108,14 @@ function unauthorized(why: string): UpkeepError {
 export function checkCsrf(req: IncomingMessage, credential: Credential): void {
   if (credential.kind !== "session" || req.method === "GET" || req.method === "HEAD") return;
   const origin = req.headers.origin;
-  if (origin !== undefined && origin !== `http://${req.headers.host ?? ""}`) {
-    throw new UpkeepError("API_FORBIDDEN", `a request from origin '${origin.slice(0, 100)}' is refused`, {
-      hint: "the dashboard is served by the daemon itself; other sites may not act on it",
-    });
+  if (!fromOwnOrigin(req)) {
+    throw new UpkeepError(
+      "API_FORBIDDEN",
+      `a request from origin '${(origin ?? "").slice(0, 100)}' is refused`,
+      {
+        hint: "the dashboard is served by the daemon itself; other sites may not act on it",
+      },
+    );
   }
   const sent = req.headers[CSRF_HEADER];
   if (typeof sent === "string" && sameSecret(sent, credential.session.csrf)) return;
@@ -122,6 +126,17 @@ export function checkCsrf(req: IncomingMessage, credential: Credential): void {
       hint: "the dashboard sends it by itself; a script uses the bearer token instead",
     },
   );
+}
+
+/**
+ * No Origin header (not a browser, or a same-origin GET), or one naming the host the request
+ * was sent to (the Host header, checked already): http, or https behind a TLS proxy.
+ */
+export function fromOwnOrigin(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  const match = /^(https?):\/\/([^/]+)$/.exec(origin);
+  return match !== null && match[2]!.toLowerCase() === (req.headers.host ?? "").toLowerCase();
 }
 
 /** Compares two secrets in constant time (their digests, so the length does not leak either). */
