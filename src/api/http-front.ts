@@ -47,6 +47,16 @@ export function createHttpFront(
       const url = parseTarget(req.url);
       if (!url.pathname.startsWith("/api/")) {
         if (serveDashboardFile(files, req, res, url.pathname)) return;
+        if (files.has(url.pathname)) {
+          throw new UpkeepError(
+            "API_METHOD_NOT_ALLOWED",
+            `${url.pathname} does not take ${(req.method ?? "?").slice(0, 20)}`,
+            {
+              hint: "send GET, HEAD",
+              details: { allow: "GET, HEAD" },
+            },
+          );
+        }
         throw new UpkeepError("API_NOT_FOUND", `no page ${url.pathname.slice(0, 200)}`, {
           hint: files.size === 0 ? "the dashboard is not built: run npm run build" : "the dashboard is at /",
         });

@@ -232,4 +232,7 @@ test("the log tail is served, and the dashboard page with a strict CSP", async (
   assert.match(String(page.headers["content-security-policy"]), /script-src 'self'/);
   assert.doesNotMatch(page.text, /<script>[^<]/, "no inline script");
   assert.equal(page.headers["x-frame-options"], "DENY");
+  const post = await httpRequest(port, "POST", "/");
+  assert.equal(post.status, 405);
+  assert.equal(post.headers["allow"], "GET, HEAD");
 });
