@@ -3,7 +3,8 @@
  * `http.listen` (127.0.0.1:9900 by default), behind the token, Host and CSRF checks of
  * api/http-front.ts. A listener that cannot start (the port is taken, the token file is not
  * trustworthy) is said and recorded as a daemon event; supervision and the control socket go
- * on without it, since no service depends on the dashboard.
+ * on without it, since no service depends on the dashboard (http-service.ts keeps it in step
+ * with the config).
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";

@@ -13,7 +13,7 @@ import { reloadConfig } from "../supervisor/apply-config.js";
 import { Supervisor } from "../supervisor/supervisor.js";
 import type { ApiContext } from "../api/app.js";
 import { listenControlSocket } from "./control-socket.js";
-import { listenHttp, type HttpListener } from "./http-listener.js";
+import { HttpService } from "./http-service.js";
 import { writeConfigSnapshot } from "../config/snapshot.js";
 import { acquireInstanceLock } from "./instance-lock.js";
 import { MemorySettler } from "./settle-memory.js";
@@ -80,7 +80,7 @@ async function runLocked(
   supervisor.bus.subscribe(() => memory.activity());
   let stopping: Promise<number> | null = null;
   let control: Server | null = null;
-  let http: HttpListener | null = null;
+  let http: HttpService | null = null;
   const socketPath = join(config.stateDir, "upkeep.sock");
   const done = new Promise<number>((resolve) => {
     const shutdown = (why: string, code = 0): void => {
@@ -94,8 +94,7 @@ async function runLocked(
           await supervisor.emit({ service: null, kind: "daemon", reason });
         }
         control?.close();
-        http?.server.close();
-        http?.server.closeAllConnections(); // event streams end with the daemon
+        http?.close(); // event streams end with the daemon
         removeFile(socketPath);
         removeFile(join(config.stateDir, "upkeep.pid"));
         await store.close();
@@ -130,10 +129,19 @@ async function runLocked(
       memory.startupDone();
       const api: ApiContext = { supervisor, requestShutdown: () => shutdown("shutdown requested") };
       control = await listenControlSocket(socketPath, api, socketGid);
-      http = await startHttp(config, api, supervisor);
+      const service = new HttpService(supervisor, api, say);
+      http = service;
+      await service.apply(config.http, "start");
+      // A reload that changed `http` moves, starts or stops the listener.
+      supervisor.bus.subscribe((e) => {
+        if (e.kind !== "config" || e.service !== null || stopping) return;
+        service
+          .apply(supervisor.config.http, "reload")
+          .catch((err: unknown) => say("upkeep: HTTP listener:", err));
+      });
       say(
         `upkeep: daemon running (PID ${process.pid}), ${supervisor.runners.size} services, socket ${socketPath}` +
-          (http ? `, dashboard and API on ${http.url}` : ""),
+          (service.url !== null ? `, dashboard and API on ${service.url}` : ""),
       );
     })().catch((err: unknown) => {
       // Refused files in the state dir and the like: said plainly, and the exit is not 0, even
@@ -144,27 +152,6 @@ async function runLocked(
     });
   });
   return done;
-}
-
-/**
- * The HTTP listener unless `http: false`. One that cannot start is said and recorded as an
- * event; the daemon goes on without it (http-listener.ts).
- */
-async function startHttp(
-  config: Config,
-  api: ApiContext,
-  supervisor: Supervisor,
-): Promise<HttpListener | null> {
-  if (!config.http.enabled) return null;
-  try {
-    return await listenHttp(config.http, config.stateDir, api);
-  } catch (err) {
-    if (!(err instanceof UpkeepError)) throw err;
-    sayError("the HTTP API and dashboard are off", err);
-    const reason = `the HTTP API and dashboard are off: ${err.message}${err.hint ? ` (${err.hint})` : ""}`;
-    await supervisor.emit({ service: null, kind: "daemon", reason });
-    return null;
-  }
 }
 
 /** Creates and checks the state dir (state-dir-trust.ts); returns socket_group's gid or null. */

@@ -4,6 +4,8 @@ import { createServer, type AddressInfo, type Server } from "node:net";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { TestEnv } from "../helpers/daemon.js";
+import { httpRequest } from "../helpers/http-client.js";
+import { freePorts, isListening } from "../helpers/ports.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 // The HTTP listener never stops supervision: when it cannot start, the daemon says why (stderr,
@@ -72,5 +74,33 @@ describe("a token file others can read", () => {
       },
     );
     assert.equal(env.cli("ui").code, 1);
+  });
+});
+
+describe("reload-config", () => {
+  const env = new TestEnv();
+  after(() => env.teardown());
+
+  test("moves the listener to a new http.listen, and http: false stops it", async () => {
+    const [first, second] = await freePorts(2);
+    env.writeConfig(`http: { listen: 127.0.0.1:${first} }\n${SERVICE}`);
+    await env.startDaemon();
+    assert.equal((await httpRequest(first!, "GET", "/api/v1/status")).status, 401);
+    env.writeConfig(`http: { listen: 127.0.0.1:${second} }\n${SERVICE}`);
+    const moved = env.cli("reload-config");
+    assert.equal(moved.code, 0, moved.stderr);
+    await waitFor(() => isListening(second!), { what: `the listener on ${second}` });
+    assert.equal(await isListening(first!), false, "the old port is closed");
+    assert.match(env.cli("ui").stdout, new RegExp(`^http://127\\.0\\.0\\.1:${second}/#login=`));
+    const events = (await env.api("GET", "/api/v1/events?n=50")).json.events.map((e: any) => e.reason);
+    assert.ok(
+      events.includes(`the HTTP API and dashboard now listen on http://127.0.0.1:${second}/`),
+      events.join("\n"),
+    );
+    env.writeConfig(`http: false\n${SERVICE}`);
+    assert.equal(env.cli("reload-config").code, 0);
+    await waitFor(async () => !(await isListening(second!)), { what: "the listener to stop" });
+    assert.equal(env.cli("ui").code, 1);
+    assert.equal((await env.status("t")).state, "running", "the services are untouched");
   });
 });
