@@ -1,9 +1,10 @@
 /**
  * The API over TCP: the same handler as the control socket (app.ts), behind what a network
  * listener needs and a 0600 socket does not: the Host check, authentication (token or
- * session), CSRF, the dashboard's files and the session exchange. Order matters: Host first
- * (a rebinding page learns nothing, not even whether it would need a token), then the files
- * (they hold no secret), then credentials.
+ * session), CSRF, the dashboard's files and the session exchange. Every path that is not a
+ * dashboard file goes to the shared routes (/api/v1/… and whatever else they serve). Order
+ * matters: Host first (a rebinding page learns nothing, not even whether it would need a
+ * token), then the files (they hold no secret), then credentials.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { UpkeepError } from "../core/errors.js";
@@ -45,20 +46,22 @@ export function createHttpFront(
     (async () => {
       checkHost(req, guard);
       const url = parseTarget(req.url);
-      if (!url.pathname.startsWith("/api/")) {
-        if (serveDashboardFile(files, req, res, url.pathname)) return;
-        if (files.has(url.pathname)) {
-          throw new UpkeepError(
-            "API_METHOD_NOT_ALLOWED",
-            `${url.pathname} does not take ${(req.method ?? "?").slice(0, 20)}`,
-            {
-              hint: "send GET, HEAD",
-              details: { allow: "GET, HEAD" },
-            },
-          );
-        }
-        throw new UpkeepError("API_NOT_FOUND", `no page ${url.pathname.slice(0, 200)}`, {
-          hint: files.size === 0 ? "the dashboard is not built: run npm run build" : "the dashboard is at /",
+      // The dashboard's files; every other path is the API's (/api/v1/…, /metrics), which
+      // answers 404 for what it does not know, after the credentials.
+      if (serveDashboardFile(files, req, res, url.pathname)) return;
+      if (files.has(url.pathname)) {
+        throw new UpkeepError(
+          "API_METHOD_NOT_ALLOWED",
+          `${url.pathname} does not take ${(req.method ?? "?").slice(0, 20)}`,
+          {
+            hint: "send GET, HEAD",
+            details: { allow: "GET, HEAD" },
+          },
+        );
+      }
+      if (url.pathname === "/" && files.size === 0) {
+        throw new UpkeepError("API_NOT_FOUND", "the dashboard is not built", {
+          hint: "run npm run build, then restart the daemon",
         });
       }
       res.setHeader("cache-control", "no-store");

@@ -232,6 +232,12 @@ test("the log tail is served, and the dashboard page with a strict CSP", async (
   assert.match(String(page.headers["content-security-policy"]), /script-src 'self'/);
   assert.doesNotMatch(page.text, /<script>[^<]/, "no inline script");
   assert.equal(page.headers["x-frame-options"], "DENY");
+  assert.equal(
+    (await httpRequest(port, "GET", "/metrics-or-anything")).status,
+    401,
+    "other paths are the API's",
+  );
+  assert.equal((await httpRequest(port, "GET", "/nothing", { headers: bearer() })).status, 404);
   const post = await httpRequest(port, "POST", "/");
   assert.equal(post.status, 405);
   assert.equal(post.headers["allow"], "GET, HEAD");
