@@ -63,6 +63,11 @@ export function ForceDialog({ service, onCancel, onConfirm }: Props) {
               If it is not {service.name}, cancel, and stop that process or remove the stale file instead.
             </p>
           </>
+        ) : service.reason.includes("--force") ? (
+          <p>
+            upkeep cannot prove that a process is {service.name}'s; its refusal below names the process a
+            forced start takes over.
+          </p>
         ) : (
           <p>
             No pidfile or record names a process that upkeep cannot tie to {service.name} now: the force
