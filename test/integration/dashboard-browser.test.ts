@@ -74,6 +74,20 @@ test("logs in through the `upkeep ui` link and sees every service", { skip }, as
   await page.evaluate(() => ((globalThis as any).kept = true));
 });
 
+test("filters and sorts the services", { skip }, async () => {
+  const rows = (): Promise<(string | null)[]> =>
+    page.$$eval("tr[data-service]", (list) => list.map((r) => r.getAttribute("data-service")));
+  await page.fill('input[type="search"]', "svc-0");
+  await waitFor(async () => (await rows()).length === SERVICES - 2, { what: "the filtered rows" });
+  await page.fill('input[type="search"]', "failed");
+  await waitFor(async () => (await rows()).join() === "stranger", { what: "only the failed service" });
+  await page.fill('input[type="search"]', "");
+  await page.click('th button:has-text("Name")'); // sorted by name already: now descending
+  await waitFor(async () => (await rows())[0] === "web", { what: "web first, names descending" });
+  await page.click('th button:has-text("Name")');
+  await waitFor(async () => (await rows())[0] === "stranger", { what: "names ascending again" });
+});
+
 test("a killed process's new PID appears without a reload", { skip }, async () => {
   const before = (await env.status("web")).pid as number;
   assert.equal(Number(await page.textContent(cell("web", "td.pid"))), before);
@@ -110,6 +124,17 @@ test("stops and starts a service from its page", { skip }, async () => {
   await page.click('.detail button[data-action="start"]');
   await page.waitForSelector(`${cell("web", ".badge.running")}`, { timeout: 15_000 });
   await page.waitForSelector('.toast.ok:has-text("start web")', { timeout: 5_000 });
+});
+
+test("on a phone's width the table keeps its key columns and the detail comes first", { skip }, async () => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  assert.equal(await page.isVisible(cell("web", "td.pid")), true);
+  assert.equal(await page.isVisible(cell("web", "td.wide")), false, "CPU, memory and the like are hidden");
+  const detail = await page.locator(".detail").boundingBox();
+  const table = await page.locator(".services-table").boundingBox();
+  assert.ok(detail && table && detail.y < table.y, "the detail above the list");
+  assert.ok(detail.width <= 390);
+  await page.setViewportSize({ width: 1280, height: 800 });
 });
 
 test(
