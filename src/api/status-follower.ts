@@ -1,9 +1,9 @@
 /**
  * GET /api/v1/status?follow=1: the dashboard's live view. The first message (`snapshot`) is the
  * whole status; then a `changes` message carries only the services whose view changed (and the
- * names of those removed by a config reload): within EVENT_DELAY_MS of an event, and every
- * TICK_MS for what changes without one (CPU and memory, sampled every 5 s anyway; health
- * counts; ports and children found). One view per moment is serialized for every open stream
+ * names of those removed by a config reload): within EVENT_DELAY_MS of an event (at most one
+ * such message per MIN_GAP_MS), and every TICK_MS for what changes without one (CPU and
+ * memory, sampled every 5 s anyway; health counts; ports and children found). One view per moment is serialized for every open stream
  * (sharedView), so a second page costs a comparison of strings, not another serialization.
  * Memory stays bounded whatever the client does: the stream keeps the last key it sent per
  * service, not a queue. A client that leaves more than HIGH_WATER_BYTES unread is skipped until
@@ -21,6 +21,8 @@ import { serializeDaemon, serializeService } from "./serialize.js";
 const TICK_MS = 2_000;
 /** After an event, changes go out this soon (events come in bursts: one message for a burst). */
 const EVENT_DELAY_MS = 50;
+/** Event-driven messages are at least this far apart: a crash loop costs 4 views a second, not one per event. */
+const MIN_GAP_MS = 250;
 /** A view this young is shared by the streams that tick at about the same time. */
 const SHARED_VIEW_MS = 500;
 const HIGH_WATER_BYTES = 256 * 1024;
@@ -76,6 +78,7 @@ export function followStatus(supervisor: Supervisor, req: IncomingMessage, res: 
   let sentDaemon = "";
   let lastWrite = Date.now();
   let soon: NodeJS.Timeout | null = null;
+  let lastTick = 0;
 
   const write = (text: string): void => {
     out.write(text);
@@ -88,6 +91,7 @@ export function followStatus(supervisor: Supervisor, req: IncomingMessage, res: 
     if (soon !== null) clearTimeout(soon);
     soon = null;
     const now = Date.now();
+    lastTick = now;
     if (unread() > HIGH_WATER_BYTES) return; // a slow reader: try again at the next tick
     const view = sharedView(supervisor, now);
     const changed: string[] = [];
@@ -119,7 +123,7 @@ export function followStatus(supervisor: Supervisor, req: IncomingMessage, res: 
   const unsubscribe = supervisor.bus.subscribe(() => {
     // A shared view made before this event would hide it: the next tick serializes anew.
     views.delete(supervisor);
-    soon ??= setTimeout(tick, EVENT_DELAY_MS);
+    soon ??= setTimeout(tick, Math.max(EVENT_DELAY_MS, lastTick + MIN_GAP_MS - Date.now()));
   });
   res.on("close", () => {
     clearInterval(timer);
