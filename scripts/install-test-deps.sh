@@ -3,8 +3,8 @@
 # and the native addon compile from source), the small programs the tests run (mkfifo, setsid),
 # Debian's nginx (the forking-service test), redis-server (notify readiness), promtool (from
 # the package prometheus, 19 MB, without its recommended node exporter: the metrics test checks
-# the daemon's /metrics text with `promtool check metrics`), man-db and groff (the man pages),
-# zsh and fish (shell completion). `npm test` runs
+# the daemon's /metrics text with `promtool check metrics`), chromium (the dashboard's browser
+# tests), man-db and groff (the man pages), zsh and fish (shell completion). `npm test` runs
 # it first, so the README's test command works on a new machine; .ci/run calls it before `npm ci`.
 # For the package tests (docs/install.md): Debian's arm64 cross tool chain (`npm pack` builds the
 # linux-arm64 prebuilds with it), qemu-user (the arm64 binaries run under qemu-aarch64) and an
@@ -34,6 +34,8 @@ command -v man >/dev/null || packages+=(man-db)
 command -v groff >/dev/null || packages+=(groff-base)
 command -v zsh >/dev/null || packages+=(zsh)
 command -v fish >/dev/null || packages+=(fish)
+# The dashboard's browser tests drive Debian's Chromium (playwright-core downloads no browser).
+[ -x /usr/bin/chromium ] || packages+=(chromium)
 lean=() # installed without their Recommends
 [ -x /usr/bin/promtool ] || lean+=(prometheus)
 [ $((${#packages[@]} + ${#lean[@]})) -eq 0 ] && exit 0

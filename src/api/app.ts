@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { UpkeepError } from "../core/errors.js";
 import type { Supervisor } from "../supervisor/supervisor.js";
 import { sendError } from "./http-io.js";
+import { assertServiceName } from "./service-name.js";
 import { handleActions } from "./routes/actions.js";
 import { handleCheck } from "./routes/check.js";
 import { handleEvents } from "./routes/events.js";
@@ -12,6 +13,8 @@ import { handleService, handleStatus } from "./routes/services.js";
 import { handleServiceTree } from "./routes/tree.js";
 import { handleNotifyOutbox, handleNotifyTest } from "./routes/notify.js";
 import type { Notifier, NotifierDeps } from "../notify/notifier.js";
+import { handleServiceLogs } from "./routes/logs.js";
+import { handleUiLogin } from "./routes/ui-login.js";
 
 /** What the routes need: the supervisor and the daemon's own controls. */
 export interface ApiContext {
@@ -23,6 +26,14 @@ export interface ApiContext {
   requestShutdown(options?: { leaveRunning: boolean }): void;
   /** Notifications (`notify test`, the outbox); absent where a daemon runs without them (tests). */
   notify?: { notifier: Notifier; deps: Pick<NotifierDeps, "config" | "facts" | "host"> };
+  /** Set once the HTTP listener runs (daemon/http-listener.ts): its URL and login links. */
+  dashboard?: DashboardAccess | null;
+}
+
+export interface DashboardAccess {
+  url: string;
+  /** A one-time login link for `upkeep ui`: the URL with a login code in its fragment. */
+  issueLogin(now: number): { url: string; expiresAt: number };
 }
 
 type Handler = (
@@ -50,6 +61,8 @@ const ROUTES: { method: string; pattern: RegExp; handler: Handler }[] = [
   { method: "GET", pattern: /^\/metrics$/, handler: handleMetrics },
   { method: "POST", pattern: /^\/api\/v1\/notify\/test$/, handler: handleNotifyTest },
   { method: "GET", pattern: /^\/api\/v1\/notify\/outbox$/, handler: handleNotifyOutbox },
+  { method: "GET", pattern: /^\/api\/v1\/services\/([^/]+)\/logs$/, handler: handleServiceLogs },
+  { method: "POST", pattern: /^\/api\/v1\/ui\/login$/, handler: handleUiLogin },
 ];
 
 /**
@@ -63,10 +76,7 @@ export function createApiHandler(ctx: ApiContext): (req: IncomingMessage, res: S
     // path with a bad escape (`%zz`, which decodeURIComponent refuses).
     (async () => {
       const url = parseTarget(req.url);
-      const route = ROUTES.find((r) => r.method === req.method && r.pattern.test(url.pathname));
-      if (!route) {
-        throw new UpkeepError("API_NOT_FOUND", `no route ${req.method ?? "?"} ${url.pathname}`);
-      }
+      const route = findRoute(req.method ?? "?", url.pathname);
       const params = (route.pattern.exec(url.pathname) ?? []).slice(1).map(decodeName);
       await route.handler(ctx, req, res, url, params);
     })().catch((err: unknown) => {
@@ -74,6 +84,19 @@ export function createApiHandler(ctx: ApiContext): (req: IncomingMessage, res: S
       else sendError(res, err);
     });
   };
+}
+
+/** The route of a method and path: 404 when no route has the path, 405 naming those it takes when one has. */
+function findRoute(method: string, path: string): (typeof ROUTES)[number] {
+  const matching = ROUTES.filter((r) => r.pattern.test(path));
+  const route = matching.find((r) => r.method === method);
+  if (route) return route;
+  if (matching.length === 0) throw new UpkeepError("API_NOT_FOUND", `no route ${method} ${path}`);
+  const allow = matching.map((r) => r.method).join(", ");
+  throw new UpkeepError("API_METHOD_NOT_ALLOWED", `${path} does not take ${method.slice(0, 20)}`, {
+    hint: `send ${allow}`,
+    details: { allow },
+  });
 }
 
 /**
@@ -87,6 +110,10 @@ export function parseTarget(target: string | undefined): URL {
       hint: "send a path that starts with a single '/', such as /api/v1/status",
     });
   if (!text.startsWith("/") || text.startsWith("//")) throw bad("is not a path starting with one '/'");
+  // The URL parser would resolve `.` and `..` (also as %2e) away: `/api/v1/services/..` would
+  // quietly become another route. A target that has one is refused as it was sent.
+  const segments = (text.split(/[?#]/, 1)[0] ?? "").split(/[/\\]/);
+  if (segments.some((s) => /^(?:\.|%2e){1,2}$/i.test(s))) throw bad("has a '.' or '..' segment");
   let url: URL;
   try {
     url = new URL(text, "http://upkeep.local");
@@ -100,9 +127,12 @@ export function parseTarget(target: string | undefined): URL {
 
 /** A path segment decoded; a malformed escape is the client's error, named as such. */
 function decodeName(segment: string): string {
+  let name: string;
   try {
-    return decodeURIComponent(segment);
+    name = decodeURIComponent(segment);
   } catch {
     throw new UpkeepError("API_BAD_REQUEST", `the path segment '${segment}' is not valid percent-encoding`);
   }
+  assertServiceName(name, "the path");
+  return name;
 }

@@ -27,8 +27,13 @@ export async function readJsonBody(req: IncomingMessage): Promise<Record<string,
   return parsed as Record<string, unknown>;
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  sendText(res, status, "application/json", JSON.stringify(body));
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  sendText(res, status, "application/json", JSON.stringify(body), headers);
 }
 
 /**
@@ -40,8 +45,18 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 export const UNREAD_ANSWER_LIMIT_MS = 30_000;
 
 /** Sends a whole answer; a client that has not taken all of it within the limit is cut off. */
-export function sendText(res: ServerResponse, status: number, contentType: string, text: string): void {
-  res.writeHead(status, { "content-type": contentType, "content-length": Buffer.byteLength(text) });
+export function sendText(
+  res: ServerResponse,
+  status: number,
+  contentType: string,
+  text: string,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, {
+    ...headers,
+    "content-type": contentType,
+    "content-length": Buffer.byteLength(text),
+  });
   res.end(text);
   if (res.writableFinished) return;
   const timer = setTimeout(() => {
@@ -60,7 +75,9 @@ export function sendText(res: ServerResponse, status: number, contentType: strin
 /** Known errors → their status and `{error: {code, message, hint, details}}`; others → 500. */
 export function sendError(res: ServerResponse, err: unknown): void {
   if (err instanceof UpkeepError) {
-    sendJson(res, err.httpStatus, { error: err.toJSON() });
+    // A 405 names the methods the route takes (RFC 9110 §15.5.6).
+    const allow = err.code === "API_METHOD_NOT_ALLOWED" ? err.details["allow"] : undefined;
+    sendJson(res, err.httpStatus, { error: err.toJSON() }, typeof allow === "string" ? { allow } : {});
     return;
   }
   console.error("upkeep: internal error while answering a request:", err);

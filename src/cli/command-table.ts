@@ -433,4 +433,15 @@ export const COMMANDS: readonly CommandSpec[] = [
     ],
     load: () => import("./commands/systemd-unit.js"),
   },
+  {
+    name: "ui",
+    summary: "print the dashboard's URL with a one-time login code",
+    usage: "",
+    description:
+      "Prints the dashboard's URL with a login code in its fragment: open it in a browser on this host.\n" +
+      "The code works once, for two minutes; the page trades it for a session (docs/dashboard.md).",
+    flags: [],
+    positionals: { name: "", min: 0, max: 0 },
+    load: () => import("./commands/ui.js"),
+  },
 ];

@@ -84,6 +84,7 @@ function daemonKeys(a: Config, b: Config): string[] {
   if (a.stateDir !== b.stateDir) keys.push("state_dir");
   if (a.http.enabled !== b.http.enabled) keys.push("http");
   else if (a.http.host !== b.http.host || a.http.port !== b.http.port) keys.push("http.listen");
+  else if (a.http.names.join("\n") !== b.http.names.join("\n")) keys.push("http.names");
   if (a.socketGroup !== b.socketGroup) keys.push("socket_group");
   if (a.eventsKept !== b.eventsKept) keys.push("events_kept");
   if (!sameData(a.notify, b.notify)) keys.push("notify");

@@ -49,7 +49,7 @@ services:
   const config = loadOk(file);
   assert.equal(config.file, file);
   assert.equal(config.stateDir, join(dir, "state"));
-  assert.deepEqual(config.http, { enabled: true, host: "::1", port: 9911 });
+  assert.deepEqual(config.http, { enabled: true, host: "::1", port: 9911, names: [] });
   assert.equal(config.socketGroup, "ops");
   const [web] = config.services;
   assert.ok(web);
@@ -79,7 +79,7 @@ test("absent keys take the documented defaults", (t) => {
   writeFileSync(file, "services:\n  web:\n    command: [sleep, 5]\n");
   const config = loadOk(file);
   assert.equal(config.stateDir, join(dir, ".upkeep"));
-  assert.deepEqual(config.http, { enabled: true, host: "127.0.0.1", port: 9900 });
+  assert.deepEqual(config.http, { enabled: true, host: "127.0.0.1", port: 9900, names: [] });
   const web = config.services[0]!;
   assert.deepEqual(web.command, ["sleep", "5"]);
   // No reload unless declared: a program that does not handle SIGHUP would die of it.

@@ -212,6 +212,8 @@ export interface HttpConfig {
   enabled: boolean;
   host: string; // default 127.0.0.1
   port: number; // default 9900
+  /** Host names the `Host` header may carry besides the listen address (a reverse proxy's name). */
+  names: string[];
 }
 
 export interface Config {

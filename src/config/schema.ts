@@ -74,7 +74,7 @@ export const SERVICE_KEYS = [
   "notify",
 ] as const;
 
-export const HTTP_KEYS = ["listen"] as const;
+export const HTTP_KEYS = ["listen", "names"] as const;
 export const BACKOFF_KEYS = ["initial", "max", "factor", "jitter", "reset_after"] as const;
 export const START_LIMIT_KEYS = ["burst", "interval", "retry_after"] as const;
 export const STOP_KEYS = ["signal", "timeout", "command"] as const;
@@ -110,7 +110,7 @@ export const LOGS_KEYS = ["max_size", "keep", "timestamps"] as const;
 export const SERVICE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 export const DEFAULT_STATE_DIR_NAME = ".upkeep";
-export const DEFAULT_HTTP: Readonly<HttpConfig> = { enabled: true, host: "127.0.0.1", port: 9900 };
+export const DEFAULT_HTTP: Readonly<HttpConfig> = { enabled: true, host: "127.0.0.1", port: 9900, names: [] };
 export const DEFAULT_BACKOFF: Readonly<BackoffConfig> = {
   initialMs: 100,
   maxMs: 30_000,
@@ -134,8 +134,3 @@ export const DEFAULT_LOGS: Readonly<LogsConfig> = {
 
 /** The message of every note about a key of a later capability. */
 export const NOT_YET_ACTED_ON = "accepted, not yet acted on in this version";
-
-/** The note on `http:` while only the control socket serves the API. */
-export const HTTP_NOT_SERVED =
-  "accepted, not yet acted on in this version: the API is served on the control socket " +
-  "(<state_dir>/upkeep.sock) only, with no HTTP listener and no dashboard";

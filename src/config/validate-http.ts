@@ -1,8 +1,9 @@
 /**
  * `http`: the API and dashboard listener. `false` turns it off; a map `{ listen }` sets the
- * address, written `HOST:PORT`, `[IPV6]:PORT`, `:PORT` or a bare port (host 127.0.0.1).
+ * address, written `HOST:PORT`, `[IPV6]:PORT`, `:PORT` or a bare port (host 127.0.0.1);
+ * `names` lists the host names a request's `Host` header may carry besides that address.
  */
-import { isMap, isScalar } from "yaml";
+import { isMap, isScalar, isSeq } from "yaml";
 import type { HttpConfig } from "./model.js";
 import { describeNode, type Field, type ProblemSink } from "./problem-sink.js";
 import { readSection } from "./read-map.js";
@@ -57,5 +58,39 @@ export function readHttp(sink: ProblemSink, field: Field | undefined): HttpConfi
   const section = readSection(sink, field, HTTP_KEYS);
   const listenField = section?.get("listen");
   const listen = listenField === undefined ? undefined : readListen(sink, listenField);
-  return { enabled: true, host: listen?.host ?? DEFAULT_HTTP.host, port: listen?.port ?? DEFAULT_HTTP.port };
+  const namesField = section?.get("names");
+  const names = namesField === undefined ? [] : (readNames(sink, namesField) ?? []);
+  return {
+    enabled: true,
+    host: listen?.host ?? DEFAULT_HTTP.host,
+    port: listen?.port ?? DEFAULT_HTTP.port,
+    names,
+  };
+}
+
+const NAMES_EXPECTED = "a list of host names such as [upkeep.example.com] (letters, digits, '-' and '.')";
+
+/** `http.names`: host names, lower-cased; a port or a scheme in one is a problem. */
+function readNames(sink: ProblemSink, field: Field): string[] | undefined {
+  const node = field.value;
+  if (!isSeq(node)) return wrongType(sink, field, NAMES_EXPECTED);
+  const names: string[] = [];
+  node.items.forEach((raw, index) => {
+    const item = sink.resolve(raw);
+    const value = isScalar(item) ? item.value : undefined;
+    if (typeof value === "string" && /^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$/.test(value)) {
+      names.push(value.toLowerCase());
+      return;
+    }
+    const where = sink.whereNode(item, field.where);
+    sink.problem(
+      "CONFIG_BAD_VALUE",
+      where,
+      `${field.path}[${index}]`,
+      "not a host name",
+      NAMES_EXPECTED,
+      describeNode(item),
+    );
+  });
+  return names;
 }

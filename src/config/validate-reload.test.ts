@@ -50,7 +50,7 @@ test("reload_signal and reload.command are applied live: a change restarts nothi
   const config = (s: typeof before) => ({
     file: "/x/upkeep.yaml",
     stateDir: "/x/.upkeep",
-    http: { enabled: false, host: "127.0.0.1", port: 9900 },
+    http: { enabled: false, host: "127.0.0.1", port: 9900, names: [] },
     socketGroup: null,
     eventsKept: 100_000,
     incidents: { enabled: true, keep: 500, maxAgeMs: 30 * 86_400_000 },

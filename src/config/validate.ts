@@ -13,7 +13,6 @@ import { configBaseDir } from "./resolve-paths.js";
 import {
   DEFAULT_EVENTS_KEPT,
   DEFAULT_STATE_DIR_NAME,
-  HTTP_NOT_SERVED,
   MAX_EVENTS_KEPT,
   MIN_EVENTS_KEPT,
   NOT_YET_ACTED_ON,
@@ -96,7 +95,6 @@ export function validateDocument(
   const incidents = readIncidents(sink, top.get("incidents"));
   const httpField = top.get("http");
   const http = readHttp(sink, httpField);
-  if (httpField !== undefined && http.enabled) sink.note(httpField.keyWhere, httpField.path, HTTP_NOT_SERVED);
   const services = readServices(sink, top.get("services"), baseDir, options.hostChecks === true);
   const notify = readNotify(sink, top.get("notify"), baseDir);
 

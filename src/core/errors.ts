@@ -59,6 +59,17 @@ export const ERROR_CATALOGUE = {
     summary: "a different systemd unit file is already installed (systemd-unit --install)",
   },
   SYSTEMD_UNIT_NOT_WRITTEN: { exit: 1, http: 500, summary: "the systemd unit file could not be written" },
+  API_FORBIDDEN: {
+    exit: 1,
+    http: 403,
+    summary: "the request is refused: a foreign Host or Origin, or no CSRF header with a session",
+  },
+  API_METHOD_NOT_ALLOWED: {
+    exit: 2,
+    http: 405,
+    summary: "the route does not take that method (Allow lists those it takes)",
+  },
+  HTTP_UNAVAILABLE: { exit: 1, http: 503, summary: "the HTTP listener is off or could not start" },
   INTERNAL: { exit: 1, http: 500, summary: "an unexpected internal error (a bug: please report it)" },
 } as const satisfies Record<string, { exit: 1 | 2 | 3; http: number; summary: string }>;
 

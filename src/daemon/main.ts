@@ -11,7 +11,9 @@ import { nativeFallbackNotice } from "../core/native.js";
 import { openSqliteStore } from "../store/sqlite/open.js";
 import { reloadConfig } from "../supervisor/apply-config.js";
 import { Supervisor } from "../supervisor/supervisor.js";
+import type { ApiContext } from "../api/app.js";
 import { listenControlSocket } from "./control-socket.js";
+import { HttpService } from "./http-service.js";
 import { writeConfigSnapshot } from "../config/snapshot.js";
 import { acquireInstanceLock } from "./instance-lock.js";
 import { MemorySettler } from "./settle-memory.js";
@@ -114,6 +116,7 @@ async function runLocked(
   supervisor.bus.subscribe(() => memory.activity());
   let stopping: Promise<number> | null = null;
   let control: Server | null = null;
+  let http: HttpService | null = null;
   const socketPath = join(config.stateDir, "upkeep.sock");
   const done = new Promise<number>((resolve) => {
     const shutdown = (why: string, code = 0, leaveRunning = false): void => {
@@ -132,6 +135,7 @@ async function runLocked(
           await supervisor.emit({ service: null, kind: "daemon", reason });
         }
         control?.close();
+        http?.close(); // event streams end with the daemon
         removeFile(socketPath);
         removeFile(join(config.stateDir, "upkeep.pid"));
         await store.close();
@@ -177,18 +181,26 @@ async function runLocked(
       await supervisor.start({ force });
       supervisor.storeHealth?.refresh();
       memory.startupDone();
-      control = await listenControlSocket(
-        socketPath,
-        {
-          supervisor,
-          requestShutdown: (options) => shutdown("shutdown requested", 0, options?.leaveRunning === true),
-          notify,
-        },
-        socketGid,
-      );
+      const api: ApiContext = {
+        supervisor,
+        requestShutdown: (options) => shutdown("shutdown requested", 0, options?.leaveRunning === true),
+        notify,
+      };
+      control = await listenControlSocket(socketPath, api, socketGid);
       systemd?.ready(); // the socket answers now: what Type=notify waits for
+      const service = new HttpService(supervisor, api, say);
+      http = service;
+      await service.apply(config.http, "start");
+      // A reload that changed `http` moves, starts or stops the listener.
+      supervisor.bus.subscribe((e) => {
+        if (e.kind !== "config" || e.service !== null || stopping) return;
+        service
+          .apply(supervisor.config.http, "reload")
+          .catch((err: unknown) => say("upkeep: HTTP listener:", err));
+      });
       say(
-        `upkeep: daemon running (PID ${process.pid}), ${supervisor.runners.size} services, socket ${socketPath}`,
+        `upkeep: daemon running (PID ${process.pid}), ${supervisor.runners.size} services, socket ${socketPath}` +
+          (service.url !== null ? `, dashboard and API on ${service.url}` : ""),
       );
     })().catch((err: unknown) => {
       // Refused files in the state dir and the like: said plainly, and the exit is not 0, even

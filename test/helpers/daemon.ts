@@ -32,10 +32,15 @@ export class TestEnv {
   daemon: ChildProcess | null = null;
   daemonOutput = "";
 
-  /** Write the config; `{marker}` and `{fixtures}` in the text are substituted. */
+  /**
+   * Write the config; `{marker}` and `{fixtures}` in the text are substituted. Without an
+   * `http:` key of its own the test's daemon serves no HTTP: tests run side by side, and the
+   * default port is one.
+   */
   writeConfig(yaml: string): void {
     const text = yaml.replaceAll("{marker}", this.marker).replaceAll("{fixtures}", FIXTURES);
-    writeFileSync(this.configFile, `state_dir: ./state\n${text}`);
+    const http = /^http:/m.test(text) ? "" : "http: false\n";
+    writeFileSync(this.configFile, `state_dir: ./state\n${http}${text}`);
   }
 
   /** Start `upkeep daemon` in the foreground (as a child of the test) and wait for its socket. */

@@ -18,7 +18,7 @@ function configOf(names: string[], variant: number): string {
     (n) =>
       `  ${n}:\n    command: ["${FIXTURES}/ticker", "${env.marker}", "0.5"]\n    env: { VARIANT: "${variant % 3}" }\n`,
   );
-  return `state_dir: ./state\nservices:\n${services.join("")}`;
+  return `state_dir: ./state\nhttp: false\nservices:\n${services.join("")}`;
 }
 
 const SETS = [

@@ -15,7 +15,8 @@ test("the README's test command installs the daemons the tests drive before runn
   };
   assert.match(pkg.scripts["test"] ?? "", /^bash scripts\/install-test-deps\.sh && /);
   const script = readFileSync(join(REPO_ROOT, "scripts/install-test-deps.sh"), "utf8");
-  for (const need of ["nginx-light", "redis-server"]) assert.ok(script.includes(need), `installs ${need}`);
+  for (const need of ["nginx-light", "redis-server", "chromium"])
+    assert.ok(script.includes(need), `installs ${need}`);
   // Run as the tests run (root in CI): it must succeed, and leave the programs in place.
   const run = spawnSync("bash", [join(REPO_ROOT, "scripts/install-test-deps.sh")], { encoding: "utf8" });
   assert.equal(run.status, 0, run.stderr);

@@ -8,6 +8,7 @@ import {
 } from "../../supervisor/actions.js";
 import type { ApiContext } from "../app.js";
 import { readJsonBody, sendJson } from "../http-io.js";
+import { assertServiceName } from "../service-name.js";
 import type { ActionResponseJson } from "../wire.js";
 
 /** POST /api/v1/actions {action, names, all, force}: act on each service, wait, report each. */
@@ -34,6 +35,7 @@ export async function handleActions(
       details: { keyPath: "names" },
     });
   }
+  for (const name of names) assertServiceName(name, "field 'names'");
   const all = body["all"] === true;
   if (!all && names.length === 0) {
     throw new UpkeepError("API_BAD_REQUEST", "name at least one service in 'names', or set 'all': true");

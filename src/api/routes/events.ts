@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { UpkeepError } from "../../core/errors.js";
 import type { ApiContext } from "../app.js";
 import { sendJson } from "../http-io.js";
+import { assertServiceName } from "../service-name.js";
 import { followEvents } from "../event-follower.js";
 import { serializeEvent } from "../serialize.js";
 
@@ -20,6 +21,7 @@ export async function handleEvents(
   url: URL,
 ): Promise<void> {
   const service = url.searchParams.get("service") ?? undefined;
+  if (service !== undefined) assertServiceName(service, "query field 'service'");
   const nText = url.searchParams.get("n") ?? "50";
   // Digits only, and a safe integer: `1e300` passed Number.isInteger and reached the store,
   // which refused it with a 500.

@@ -4,10 +4,12 @@ import type { ServiceRunner } from "../../service/runner.js";
 import type { ApiContext } from "../app.js";
 import { sendJson } from "../http-io.js";
 import { serializeDaemon, serializeService } from "../serialize.js";
+import { followStatus } from "../status-follower.js";
 import type { StatusJson } from "../wire.js";
 
-/** GET /api/v1/status: the daemon and every service. */
-export function handleStatus(ctx: ApiContext, _req: IncomingMessage, res: ServerResponse): void {
+/** GET /api/v1/status: the daemon and every service; with ?follow=1 a live stream of changes. */
+export function handleStatus(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, url: URL): void {
+  if (url.searchParams.get("follow") === "1") return followStatus(ctx.supervisor, req, res);
   const now = Date.now();
   const { supervisor } = ctx;
   const body: StatusJson = {
