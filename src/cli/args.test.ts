@@ -102,7 +102,7 @@ test("wrong positionals are usage errors naming the command", () => {
 
 test("unknown commands and subcommands list what exists", () => {
   usage(["stauts"], /unknown command 'stauts' \(did you mean 'status'\?\)/, /commands: daemon, status, ps/);
-  usage(["completion", "bash"], /unknown command 'completion'/);
+  usage(["import", "pm2"], /unknown command 'import'/);
   usage(["config"], /config: missing subcommand/, /upkeep config check/);
   usage(["config", "lint"], /config: unknown subcommand 'lint'/);
   usage(["help", "nope"], /unknown command 'nope'/);

@@ -259,6 +259,11 @@ export const COMMANDS: readonly CommandSpec[] = [
       "itself when no daemon runs.",
     flags: [lines("lines", 20, "incidents"), { ...JSON_FLAG, help: "one JSON object per line" }],
     positionals: { name: "NAME", min: 0, max: 1 },
+    examples: [
+      "upkeep incidents",
+      "upkeep incidents web -n 5",
+      "upkeep incidents --json | jq -c '[.id, .kind]'",
+    ],
     load: () => import("./commands/incidents.js"),
   },
   {
@@ -271,6 +276,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       "no daemon runs.",
     flags: [JSON_FLAG],
     positionals: { name: "ID", min: 1, max: 1 },
+    examples: ["upkeep incident 42", "upkeep incident 42 --json | jq '.output[-5:]'"],
     load: () => import("./commands/incident.js"),
   },
   {
@@ -439,9 +445,10 @@ export const COMMANDS: readonly CommandSpec[] = [
     usage: "",
     description:
       "Prints the dashboard's URL with a login code in its fragment: open it in a browser on this host.\n" +
-      "The code works once, for two minutes; the page trades it for a session (docs/dashboard.md).",
+      "The code works once, for two minutes; the page trades it for a session.",
     flags: [],
     positionals: { name: "", min: 0, max: 0 },
+    examples: ["upkeep ui", 'xdg-open "$(upkeep ui)"'],
     load: () => import("./commands/ui.js"),
   },
 ];
