@@ -16,6 +16,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { withTestEnv } from "../helpers/daemon.js";
+import { httpGet } from "../helpers/http-get.js";
+import { freePorts } from "../helpers/ports.js";
 import {
   listTarball,
   makeNoCompilerPath,
@@ -93,6 +95,7 @@ test("npm pack ships the bundle, docs, native sources and prebuilds, and nothing
     "package.json",
     "bin/upkeep",
     "dist/bundle/cli/main.mjs",
+    "dist/web/index.html",
     "binding.gyp",
     "native/upkeep_native.c",
     "native/fifo-holder.c",
@@ -101,6 +104,7 @@ test("npm pack ships the bundle, docs, native sources and prebuilds, and nothing
     "docs/cli/status.md",
     "node_modules/yaml/package.json",
     "node_modules/shell-quote/package.json",
+    "node_modules/nodemailer/package.json",
     ...["x64", "arm64"].flatMap((arch) =>
       ["upkeep_native.node", "upkeep-fifo-holder", SQLITE].map((name) => `prebuilds/linux-${arch}/${name}`),
     ),
@@ -109,7 +113,7 @@ test("npm pack ships the bundle, docs, native sources and prebuilds, and nothing
   const unwanted = files.filter(
     (f) =>
       /^(src|test|bench|examples|build|\.ci)\//.test(f) ||
-      (f.startsWith("dist/") && !f.startsWith("dist/bundle/")) ||
+      (f.startsWith("dist/") && !f.startsWith("dist/bundle/") && !f.startsWith("dist/web/")) ||
       /\.test\.|\.map$|tsbuildinfo/.test(f) ||
       (f.startsWith("scripts/") && f !== "scripts/install-native.mjs") ||
       f.startsWith("node_modules/better-sqlite3/"),
@@ -140,8 +144,9 @@ test("installed with no compiler on PATH, the CLI and daemon run on the prebuilt
   const version = runOk(launcher, ["--version"], { env: { ...process.env, PATH: noCompilerPath } });
   assert.match(version.stdout, /^upkeep \d+\.\d+\.\d+/);
 
+  const [port] = await freePorts(1);
   await withTestEnv(async (env) => {
-    env.writeConfig(SERVICE);
+    env.writeConfig(`http: { listen: "127.0.0.1:${port}" }\n${SERVICE}`);
     await startDaemonWith(env, [launcher], noCompilerPath);
     await env.waitForService("sleeper", "running", "the service of the installed daemon to run");
     const prebuilt = join(pkg, "prebuilds", `linux-${ARCH}`);
@@ -155,6 +160,10 @@ test("installed with no compiler on PATH, the CLI and daemon run on the prebuilt
       env: { ...process.env, PATH: noCompilerPath },
     });
     assert.match(status.stdout, /sleeper\s+running/);
+    // The dashboard is in the package too: the installed daemon serves its page.
+    const page = await httpGet(port!, "/");
+    assert.equal(page.status, 200, page.body);
+    assert.match(page.body, /<script[^>]+src="[^"]*assets\/app-[^"]+\.js"/);
   });
 });
 
