@@ -71,9 +71,13 @@ export class BenchDaemon {
     this.configFile = join(this.dir, "upkeep.yaml");
     this.stateDir = join(this.dir, "state");
     this.socketPath = join(this.stateDir, "upkeep.sock");
-    // http: false keeps the bench off port 9900, which tests or a real daemon may be using.
+    // The HTTP listener is on, as by default (its idle cost and memory are in every figure), on
+    // a port the kernel picks: the bench stays off 9900, which tests or a real daemon may use.
     const top = options.topLevel === undefined ? "" : `${options.topLevel}\n`;
-    writeFileSync(this.configFile, `state_dir: ./state\nhttp: false\n${top}services:\n${servicesYaml}`);
+    writeFileSync(
+      this.configFile,
+      `state_dir: ./state\nhttp: { listen: "127.0.0.1:0" }\n${top}services:\n${servicesYaml}`,
+    );
     live.add(this);
   }
 

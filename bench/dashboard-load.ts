@@ -1,7 +1,7 @@
 /**
- * `node dist/bench/dashboard-load.js [SERVICES]`: the dashboard against a daemon of SERVICES
- * (default 1000) tiny services, in Debian's headless Chromium. Prints what docs/dashboard.md
- * reports: the page's transfer size (HTML, script, stylesheet; gzip), the status snapshot's
+ * Measure 12 (`BENCH_ONLY=dashboard`), also alone as `node dist/bench/dashboard-load.js
+ * [SERVICES]`: the dashboard against a daemon of SERVICES (default 1000) tiny services, in
+ * Debian's headless Chromium. Gives what docs/dashboard.md reports: the page's transfer size (HTML, script, stylesheet; gzip), the status snapshot's
  * size, first contentful paint, the time until every row is drawn, and how long a killed
  * service's new PID takes to appear in the page (its restart backoff, 100 ms, included).
  */
@@ -13,8 +13,7 @@ import { createGunzip } from "node:zlib";
 import { launchChromium } from "../test/helpers/browser.js";
 import { BenchDaemon, teardownAll } from "./bench-daemon.js";
 import { sleep } from "./proc-usage.js";
-
-const SERVICES = Number(process.argv[2] ?? 1000);
+import { formatMs, type Row } from "./report.js";
 
 function fleetYaml(services: number): string {
   const lines: string[] = [];
@@ -49,7 +48,20 @@ function snapshotBytes(port: number, token: string): Promise<{ plain: number; se
   });
 }
 
-async function main(): Promise<void> {
+interface DashboardLoad {
+  pageBytes: number;
+  snapshot: { plain: number; sent: number; ms: number };
+  fcpMs: number | null;
+  firstRows: number | null;
+  allRows: number | null;
+  firstRowsMs: number;
+  rowsMs: number;
+  daemonMs: number;
+  liveMs: number;
+}
+
+/** One daemon of SERVICES services, one page in Chromium: the figures of docs/dashboard.md. */
+async function loadDashboard(SERVICES: number): Promise<DashboardLoad> {
   const bench = new BenchDaemon(`dashboard${SERVICES}`, fleetYaml(SERVICES));
   writeFileSync(
     bench.configFile,
@@ -119,26 +131,68 @@ async function main(): Promise<void> {
     );
     const liveMs = performance.now() - killedAt;
     const daemonMs = await daemonSaw;
-    console.log(`services: ${SERVICES}`);
-    console.log(`page transfer (html + js + css, gzip): ${timing.pageBytes} bytes`);
-    console.log(
-      `status snapshot message: ${snapshot.plain} bytes as JSON, ${snapshot.sent} bytes sent gzipped, in ${snapshot.ms.toFixed(0)} ms`,
-    );
-    console.log(`first contentful paint: ${timing.fcpMs?.toFixed(0)} ms`);
-    console.log(
-      `navigation → first rows drawn: ${timing.firstRows?.toFixed(0)} ms, all rows: ${timing.allRows?.toFixed(0)} ms (in the page's clock; as the test driver saw it: ${firstRowsMs.toFixed(0)} and ${rowsMs.toFixed(0)} ms)`,
-    );
-    console.log(`kill → new PID in the API: ${daemonMs.toFixed(0)} ms, in the page: ${liveMs.toFixed(0)} ms`);
-    console.log(
-      `load average while measuring: ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`,
-    );
+    const { pageBytes, fcpMs, firstRows, allRows } = timing;
+    return { pageBytes, snapshot, fcpMs, firstRows, allRows, firstRowsMs, rowsMs, daemonMs, liveMs };
   } finally {
     await browser.close();
     await teardownAll();
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+/** The table rows of measure 12. */
+export async function measureDashboardLoad(services = 1000): Promise<Row[]> {
+  const m = await loadDashboard(services);
+  const row = (measure: string, result: string, target = "—", met: boolean | null = null): Row => ({
+    measure,
+    result,
+    target,
+    met,
+    peer: "",
+    order: 12,
+  });
+  const ms = (v: number | null): string => (v === null ? "n/a" : formatMs(v));
+  return [
+    row(
+      `dashboard page transfer (html + js + css, gzip)`,
+      `${(m.pageBytes / 1024).toFixed(1)} KiB`,
+      "≤ 100 KiB",
+      m.pageBytes <= 100 * 1024,
+    ),
+    row(`dashboard first contentful paint`, ms(m.fcpMs), "≤ 1 s", m.fcpMs !== null && m.fcpMs <= 1000),
+    row(
+      `dashboard, ${services} services: first rows / all rows drawn`,
+      `${ms(m.firstRows)} / ${ms(m.allRows)} (status snapshot ${(m.snapshot.plain / 1024).toFixed(0)} KiB as JSON, ${(m.snapshot.sent / 1024).toFixed(0)} KiB sent gzipped)`,
+    ),
+    row(
+      `dashboard, kill → new PID shown`,
+      `${ms(m.liveMs)} in the page, ${ms(m.daemonMs)} in the API (100 ms backoff included)`,
+    ),
+  ];
+}
+
+async function main(): Promise<void> {
+  const services = Number(process.argv[2] ?? 1000);
+  const m = await loadDashboard(services);
+  console.log(`services: ${services}`);
+  console.log(`page transfer (html + js + css, gzip): ${m.pageBytes} bytes`);
+  console.log(
+    `status snapshot message: ${m.snapshot.plain} bytes as JSON, ${m.snapshot.sent} bytes sent gzipped, in ${m.snapshot.ms.toFixed(0)} ms`,
+  );
+  console.log(`first contentful paint: ${m.fcpMs?.toFixed(0)} ms`);
+  console.log(
+    `navigation → first rows drawn: ${m.firstRows?.toFixed(0)} ms, all rows: ${m.allRows?.toFixed(0)} ms (in the page's clock; as the test driver saw it: ${m.firstRowsMs.toFixed(0)} and ${m.rowsMs.toFixed(0)} ms)`,
+  );
+  console.log(
+    `kill → new PID in the API: ${m.daemonMs.toFixed(0)} ms, in the page: ${m.liveMs.toFixed(0)} ms`,
+  );
+  console.log(
+    `load average while measuring: ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`,
+  );
+}
+
+if (process.argv[1]?.endsWith("dashboard-load.js")) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}

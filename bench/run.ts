@@ -3,8 +3,9 @@
  * table (measure | result | target | status | peer figure) with the machine it ran on. Missed
  * targets are reported as MISSED and the exit code stays 0; only a measurement that could not
  * be taken (an error) makes it 1. Every daemon, service, cgroup and temp dir is removed at the
- * end, also after Ctrl-C. BENCH_ONLY=restart,notify,incidents,logs,fleet,watch,probes,api,fanout (comma list) runs a subset.
+ * end, also after Ctrl-C. BENCH_ONLY=restart,notify,incidents,logs,fleet,watch,probes,api,fanout,dashboard (comma list) runs a subset.
  */
+import { measureDashboardLoad } from "./dashboard-load.js";
 import { teardownAll } from "./bench-daemon.js";
 import { measureFleets } from "./fleet-measures.js";
 import { measureLogThroughput } from "./log-throughput.js";
@@ -46,6 +47,7 @@ const PARTS: Part[] = [
   { key: "probes", title: "health probes and limits", run: measureProbeCost },
   { key: "api", title: "API list and metrics scrape at 1000 services", run: measureApiLatency },
   { key: "fanout", title: "event fan-out during a crash loop", run: measureEventFanout },
+  { key: "dashboard", title: "dashboard load at 1000 services", run: () => measureDashboardLoad(1000) },
 ];
 
 async function main(): Promise<number> {
