@@ -39,8 +39,10 @@ export class TestEnv {
    */
   writeConfig(yaml: string): void {
     const text = yaml.replaceAll("{marker}", this.marker).replaceAll("{fixtures}", FIXTURES);
-    const http = /^http:/m.test(text) ? "" : "http: false\n";
-    writeFileSync(this.configFile, `state_dir: ./state\n${http}${text}`);
+    // The HTTP listener stays off unless the test asks for it; added last, so that the line
+    // numbers a test expects in config problems are those of its own text (after state_dir).
+    const http = /^http:/m.test(text) ? "" : `${text.endsWith("\n") ? "" : "\n"}http: false\n`;
+    writeFileSync(this.configFile, `state_dir: ./state\n${text}${http}`);
   }
 
   /** Start `upkeep daemon` in the foreground (as a child of the test) and wait for its socket. */
