@@ -2,8 +2,9 @@
 // Takes a screenshot of the dashboard in Debian's headless Chromium, as docs/dashboard-*.png
 // were made (docs/dashboard.md, "Screenshots"):
 //   node scripts/dashboard-screenshot.mjs "$(upkeep ui)" OUT.png light|dark WIDTH HEIGHT [SERVICE [TAB]]
-// SERVICE opens that service's detail, TAB one of processes, logs, events; SHOT_WAIT (ms,
-// default 1500) is how long the page runs before the picture is taken.
+// SERVICE opens that service's detail, TAB one of processes, logs, events, incidents (the
+// newest incident opened); SHOT_WAIT (ms, default 1500) is how long the page runs before the
+// picture is taken.
 import { chromium } from "playwright-core";
 const [url, out, scheme, width, height, select, tab] = process.argv.slice(2);
 const browser = await chromium.launch({
@@ -31,6 +32,10 @@ await page.waitForSelector(".check .verdict", { timeout: 10000 });
 if (select) {
   await page.click(`tr[data-service="${select}"] td.name a`);
   if (tab) await page.click(`.tabs button:has-text("${tab}")`);
+  if (tab === "incidents") {
+    await page.click(".incident-list li button", { timeout: 10000 });
+    await page.waitForSelector(".incident .facts", { timeout: 10000 });
+  }
 }
 await page.waitForTimeout(Number(process.env.SHOT_WAIT ?? 1500));
 await page.screenshot({ path: out });

@@ -32,3 +32,14 @@ export function formatTime(iso: string): string {
   const today = new Date().toDateString() === date.toDateString();
   return today ? date.toLocaleTimeString() : date.toLocaleString();
 }
+
+/**
+ * Control characters (C0 but tab, DEL, C1) as `\xNN`, as `upkeep incident` prints them: a
+ * service's colour codes or a process named with escapes read as what they are.
+ */
+export function showControls(text: string): string {
+  return text.replace(
+    /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+  );
+}

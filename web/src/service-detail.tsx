@@ -1,13 +1,15 @@
-/** One service: its figures, the actions, and its process tree, log and events. */
+/** One service: its figures, the actions, and its process tree, log, events and incidents. */
 import { useState } from "preact/hooks";
 import { ACTIONS } from "./actions";
 import { EventList } from "./event-list";
 import { formatBytes, formatPercent, formatTime } from "./format";
+import { IncidentList } from "./incident-list";
 import { LogView } from "./log-view";
 import { ProcessTree } from "./process-tree";
 import type { ServiceStatusJson } from "./wire";
 
-type Tab = "processes" | "logs" | "events";
+const TABS = ["processes", "logs", "events", "incidents"] as const;
+type Tab = (typeof TABS)[number];
 
 interface Props {
   service: ServiceStatusJson;
@@ -74,7 +76,7 @@ export function ServiceDetail({ service: s, onClose, onAction, onForce }: Props)
         </button>
       </div>
       <div class="tabs" role="tablist">
-        {(["processes", "logs", "events"] as const).map((t) => (
+        {TABS.map((t) => (
           <button key={t} role="tab" aria-selected={tab === t} onClick={() => setTab(t)}>
             {t}
           </button>
@@ -83,6 +85,16 @@ export function ServiceDetail({ service: s, onClose, onAction, onForce }: Props)
       {tab === "processes" && <ProcessTree name={s.name} pid={s.pid} state={s.state} />}
       {tab === "logs" && <LogView name={s.name} />}
       {tab === "events" && <EventList name={s.name} />}
+      {tab === "incidents" && (
+        <IncidentList
+          key={s.name}
+          name={s.name}
+          state={s.state}
+          since={s.since}
+          restarts={s.restarts}
+          cleanExit={s.exit_code === 0 && s.signal === null}
+        />
+      )}
     </aside>
   );
 }
