@@ -100,7 +100,7 @@ services:
 
           writeFileSync(
             env.configFile,
-            `state_dir: ./state\n${config}  second:\n    command: [sleep, "1000", "${env.marker}"]\n`.replaceAll(
+            `state_dir: ./state\nhttp: false\n${config}  second:\n    command: [sh, -c, "exec sleep 1000", "${env.marker}"]\n`.replaceAll(
               "{marker}",
               env.marker,
             ),
@@ -112,7 +112,11 @@ services:
           assert.equal((await env.status("parent")).state, "running", "the daemon runs on");
 
           process.kill(daemonPid, "SIGHUP");
-          await env.waitForService("second", "running", "the service added by SIGHUP's reload running");
+          await env
+            .waitForService("second", "running", "the service added by SIGHUP's reload running")
+            .catch((err: Error) => {
+              throw new Error(`${err.message}\n${output}`);
+            });
 
           process.kill(daemonPid, "SIGTERM");
           assert.equal(await exited, 0, output);
