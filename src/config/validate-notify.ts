@@ -63,15 +63,7 @@ function readChannel<T>(
     const expected = allowOff
       ? "the channel's settings, or false to turn it off for this service"
       : "the channel's settings";
-    sink.problem(
-      "CONFIG_WRONG_TYPE",
-      field.where,
-      field.path,
-      "wrong type",
-      expected,
-      describeNode(field.value),
-    );
-    return undefined;
+    return wrongType(sink, field, expected);
   }
   return read(field);
 }
