@@ -55,5 +55,13 @@ services:
   const exited = new Promise<number | null>((r) => daemon.once("exit", (code) => r(code)));
   daemon.kill("SIGTERM");
   assert.equal(await exited, 0);
-  assert.deepEqual(findPidsWithArg(env.marker).filter(isFifoHolder), [], "no FIFO holder is left");
+  // The holder ends on the daemon's SIGTERM; give the kernel a moment to take it off /proc.
+  const holders = await waitFor(
+    () => {
+      const left = findPidsWithArg(env.marker).filter(isFifoHolder);
+      return left.length === 0 ? left : null;
+    },
+    { what: "no FIFO holder left", timeout: 3_000 },
+  );
+  assert.deepEqual(holders, [], "no FIFO holder is left");
 });
