@@ -27,7 +27,7 @@ before(async () => {
     reached++;
     sendJson(res, 200, { ok: true });
   };
-  server = createServer(createHttpFront(api, guard, new Map()));
+  server = createServer(createHttpFront(api, guard, () => new Map()));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   port = (server.address() as AddressInfo).port;
   guard.port = port;

@@ -39,13 +39,14 @@ const COMMON_HEADERS: Record<string, string> = {
 export function createHttpFront(
   api: Handler,
   guard: GuardOptions,
-  files: ReturnType<typeof loadDashboardFiles>,
+  dashboardFiles: () => ReturnType<typeof loadDashboardFiles>,
 ): Handler {
   return (req, res) => {
     for (const [name, value] of Object.entries(COMMON_HEADERS)) res.setHeader(name, value);
     (async () => {
       checkHost(req, guard);
       const url = parseTarget(req.url);
+      const files = dashboardFiles();
       // The dashboard's files; every other path is the API's (/api/v1/…, /metrics), which
       // answers 404 for what it does not know, after the credentials.
       if (serveDashboardFile(files, req, res, url.pathname)) return;

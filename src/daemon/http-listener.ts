@@ -31,7 +31,7 @@ export async function listenHttp(http: HttpConfig, stateDir: string, ctx: ApiCon
   const sessions = new Sessions();
   const guard: GuardOptions = { token, host: http.host, port: http.port, names: http.names, sessions };
   const server = createServer(
-    createHttpFront(createApiHandler(ctx), guard, loadDashboardFiles(defaultWebDir())),
+    createHttpFront(createApiHandler(ctx), guard, loadOnFirstUse(defaultWebDir())),
   );
   // A slow or idle client must not hold a request open for ever; event streams set their own.
   server.headersTimeout = 10_000;
@@ -65,4 +65,14 @@ function bindError(http: HttpConfig, err: unknown): UpkeepError {
     details: { errno },
     cause: err,
   });
+}
+
+/**
+ * The dashboard's files, read (and gzipped) at the first request rather than at start-up: a
+ * daemon whose page nobody opens keeps neither them nor the compressor's memory (its RSS
+ * target stands with the listener on: docs/benchmarks.md).
+ */
+function loadOnFirstUse(dir: string): () => ReturnType<typeof loadDashboardFiles> {
+  let files: ReturnType<typeof loadDashboardFiles> | null = null;
+  return () => (files ??= loadDashboardFiles(dir));
 }
