@@ -19,8 +19,10 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { native } from "../core/native.js";
 
-/** After the last services' ready and first-output work. */
+/** After the last services' ready and first-output work: the start-up burst's last event. */
 const STARTUP_DELAY_MS = 500;
+/** The start-up settle waits for quiet at most this long (a service that never stops flapping). */
+const STARTUP_SETTLE_MAX_MS = 10_000;
 /** Quiet time after the last lifecycle event before settling again. */
 const QUIET_MS = 30_000;
 
@@ -29,17 +31,31 @@ export class MemorySettler {
   private quietTimer: NodeJS.Timeout | null = null;
   private started = false;
   private stopped = false;
+  private startupDeadline = 0;
 
-  /** Start-up is over: settle shortly, whatever events follow (services becoming ready). */
+  /**
+   * Every service has been asked to start: settle once the burst that follows (spawns, services
+   * becoming ready, first output) has been quiet for STARTUP_DELAY_MS. With 1000 services the
+   * spawns go on for a second or two after this call; a settle in the middle of them left most
+   * of their garbage for the quiet-time settle half a minute later.
+   */
   startupDone(): void {
     if (this.stopped) return;
     this.started = true;
-    this.startupTimer = setTimeout(settleMemory, STARTUP_DELAY_MS).unref();
+    this.startupDeadline = Date.now() + STARTUP_SETTLE_MAX_MS;
+    this.startupTimer = setTimeout(() => {
+      this.startupTimer = null;
+      settleMemory();
+    }, STARTUP_DELAY_MS).unref();
   }
 
   /** A lifecycle event: settle again once the daemon has been quiet for QUIET_MS. */
   activity(): void {
     if (!this.started || this.stopped) return; // still starting: the start-up settle comes first
+    if (this.startupTimer !== null && Date.now() < this.startupDeadline) {
+      this.startupTimer.refresh(); // still the start-up burst
+      return;
+    }
     if (this.quietTimer === null) this.quietTimer = setTimeout(settleMemory, QUIET_MS).unref();
     else this.quietTimer.refresh();
   }
