@@ -30,9 +30,7 @@ export async function listenHttp(http: HttpConfig, stateDir: string, ctx: ApiCon
   if (created) console.error(`upkeep: made the HTTP API token ${tokenPath(stateDir)} (mode 0600)`);
   const sessions = new Sessions();
   const guard: GuardOptions = { token, host: http.host, port: http.port, names: http.names, sessions };
-  const server = createServer(
-    createHttpFront(createApiHandler(ctx), guard, loadOnFirstUse(defaultWebDir())),
-  );
+  const server = createServer(createHttpFront(createApiHandler(ctx), guard, loadOnFirstUse(defaultWebDir())));
   // A slow or idle client must not hold a request open for ever; event streams set their own.
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
