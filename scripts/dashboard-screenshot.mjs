@@ -5,21 +5,10 @@
 // SERVICE opens that service's detail, TAB one of processes, logs, events, incidents (the
 // newest incident opened); SHOT_WAIT (ms, default 1500) is how long the page runs before the
 // picture is taken.
-import { chromium } from "playwright-core";
+// The same headless Chromium as the browser tests (built into dist/ by `npm run build`).
+import { launchChromium } from "../dist/test/helpers/browser.js";
 const [url, out, scheme, width, height, select, tab] = process.argv.slice(2);
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  args: [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
-});
+const browser = await launchChromium();
 const page = await browser.newPage({
   colorScheme: scheme,
   viewport: { width: Number(width), height: Number(height) },

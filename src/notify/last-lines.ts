@@ -5,6 +5,7 @@
  */
 import { UpkeepError } from "../core/errors.js";
 import { readLogTail } from "../logs/tail.js";
+import { showControls } from "../core/show-controls.js";
 
 export const MESSAGE_LINES = 20;
 /** One line longer than this is cut (a JSON log line can be megabytes). */
@@ -21,10 +22,7 @@ export function readLastLines(
     if (out[out.length - 1] === "") out.pop();
     // Control characters (a terminal's escape sequences) would garble a mail: shown escaped.
     const clean = out.map((line) =>
-      (line.length > LINE_CHARS ? `${line.slice(0, LINE_CHARS)}…` : line).replace(
-        /[\u0000-\u0008\u000b-\u001f\u007f]/g,
-        (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
-      ),
+      showControls(line.length > LINE_CHARS ? `${line.slice(0, LINE_CHARS)}…` : line),
     );
     return { lines: clean, note: clean.length === 0 ? "none captured" : null };
   } catch (err) {

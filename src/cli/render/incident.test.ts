@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { IncidentJson } from "../../api/wire.js";
-import { renderIncident, renderIncidentList, visible } from "./incident.js";
+import { renderIncident, renderIncidentList } from "./incident.js";
+import { showControls as visible } from "../../core/show-controls.js";
 
 const ESC = "\u001b";
 

@@ -8,14 +8,7 @@
 import type { HostProcessJson, IncidentJson, IncidentSummaryJson } from "../../api/wire.js";
 import { formatBytes, formatPercent, formatTime } from "./format.js";
 import { renderTable } from "./table.js";
-
-/** Control characters (C0 but tab, DEL, C1) as `\xNN`. */
-export function visible(text: string): string {
-  return text.replace(
-    /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g,
-    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
-  );
-}
+import { showControls as visible } from "../../core/show-controls.js";
 
 export function renderIncidentList(incidents: readonly IncidentSummaryJson[]): string {
   const rows = incidents.map((i) => [String(i.id), formatTime(i.ts), i.service, i.kind, visible(i.summary)]);
