@@ -20,4 +20,8 @@ test("an events request asks for at most 50 000 events, and a larger n is refuse
   assert.match(cli.stderr, /from 0 to 50000/);
   const ok = await env.api("GET", "/api/v1/events?n=50000");
   assert.equal(ok.status, 200);
+  // The incident listing had the same unbounded n (incidents.keep may be 100 000).
+  const incidents = await env.api("GET", "/api/v1/incidents?n=999999999");
+  assert.equal(incidents.status, 400);
+  assert.match(incidents.json.error.message, /'n' must be a whole number from 0 to 100000/);
 });

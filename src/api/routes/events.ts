@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { readQueryCount } from "../query-count.js";
 import { UpkeepError } from "../../core/errors.js";
 import type { ApiContext } from "../app.js";
 import { sendJson } from "../http-io.js";
@@ -22,19 +23,9 @@ export async function handleEvents(
 ): Promise<void> {
   const service = url.searchParams.get("service") ?? undefined;
   if (service !== undefined) assertServiceName(service, "query field 'service'");
-  const nText = url.searchParams.get("n") ?? "50";
-  // Digits only, and a safe integer: `1e300` passed Number.isInteger and reached the store,
-  // which refused it with a 500.
-  // And bounded: every event asked for is read and serialized in one answer (n=10⁹ of a long
+  // Bounded: every event asked for is read and serialized in one answer (n=10⁹ of a long
   // crash loop's store would hold hundreds of MB in the daemon for one request).
-  const limit = /^\d{1,15}$/.test(nText) ? Number(nText) : NaN;
-  if (!Number.isSafeInteger(limit) || limit > MAX_EVENTS_PER_REQUEST) {
-    throw new UpkeepError(
-      "API_BAD_REQUEST",
-      `query field 'n' must be a whole number from 0 to ${MAX_EVENTS_PER_REQUEST}, got '${nText}'`,
-      { hint: "ask for fewer events, or for one service's (?service=NAME)" },
-    );
-  }
+  const limit = readQueryCount(url, "n", 50, MAX_EVENTS_PER_REQUEST);
   const query = { ...(service !== undefined ? { service } : {}), limit };
   if (url.searchParams.get("follow") !== "1") {
     const events = await ctx.supervisor.store.listEvents(query);

@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { readQueryCount } from "../query-count.js";
+import { MAX_INCIDENTS_KEEP } from "../../config/schema.js";
 import { UpkeepError } from "../../core/errors.js";
 import type { ApiContext } from "../app.js";
 import { sendJson } from "../http-io.js";
@@ -20,14 +22,8 @@ export async function handleIncidents(
   url: URL,
 ): Promise<void> {
   const service = url.searchParams.get("service") ?? undefined;
-  const nText = url.searchParams.get("n") ?? String(DEFAULT_LISTED);
-  const limit = /^\d{1,9}$/.test(nText) ? Number(nText) : NaN;
-  if (!Number.isSafeInteger(limit)) {
-    throw new UpkeepError(
-      "API_BAD_REQUEST",
-      `query field 'n' must be a whole number ≥ 0, got '${nText.slice(0, 100)}'`,
-    );
-  }
+  // At most as many as a store may keep (incidents.keep); the listing holds no evidence.
+  const limit = readQueryCount(url, "n", DEFAULT_LISTED, MAX_INCIDENTS_KEEP);
   // `web` names all instances `web@…` when no service is called `web` itself (as for status).
   const { runners } = ctx.supervisor;
   const allInstances =

@@ -7,6 +7,7 @@
  * the page asks again. Text that is not UTF-8 arrives with replacement characters.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { readQueryCount } from "../query-count.js";
 import { join } from "node:path";
 import { UpkeepError } from "../../core/errors.js";
 import type { LogStream } from "../../logs/log-files.js";
@@ -29,14 +30,7 @@ export function handleServiceLogs(
 ): void {
   const runner = runnerNamed(ctx, name);
   const params = url.searchParams;
-  const nText = params.get("n") ?? "100";
-  const lines = /^\d{1,5}$/.test(nText) ? Number(nText) : NaN;
-  if (!(lines <= MAX_LINES)) {
-    throw new UpkeepError(
-      "API_BAD_REQUEST",
-      `query field 'n' must be a whole number from 0 to ${MAX_LINES}, got '${nText.slice(0, 50)}'`,
-    );
-  }
+  const lines = readQueryCount(url, "n", 100, MAX_LINES);
   const streamText = params.get("stream");
   if (streamText !== null && streamText !== "out" && streamText !== "err") {
     throw new UpkeepError(
