@@ -8,7 +8,7 @@
 import nodemailer from "nodemailer";
 import type Mail from "nodemailer/lib/mailer/index.js";
 import type { EmailChannel } from "../config/notify-model.js";
-import { readSecret, redactUrl, SECRET_MAX_BYTES } from "../config/validate-secret.js";
+import { CA_FILE_MAX_BYTES, readSecret, redactUrl } from "../config/validate-secret.js";
 import { readSmallFile } from "../core/read-small-file.js";
 import { kindOf, type Delivery } from "./delivery.js";
 import { runProgram } from "./run-program.js";
@@ -41,7 +41,7 @@ function describeSmtpError(err: unknown, where: string): Error {
  * the check would stop the daemon's only thread), a regular file only, bounded.
  */
 function readCaFile(path: string): string {
-  const read = readSmallFile(path, SECRET_MAX_BYTES);
+  const read = readSmallFile(path, CA_FILE_MAX_BYTES);
   if (read.kind === "text") return read.text;
   throw new Error(`cannot read ca_file ${path}: ${read.kind === "absent" ? "no such file" : read.reason}`);
 }
