@@ -274,7 +274,7 @@ export function readEmailChannel(sink: ProblemSink, field: Field, baseDir: strin
   const caFile =
     pick(section, "ca_file", (f) => {
       const path = readPath(sink, f, baseDir);
-      return path !== undefined && checkReadableFile(sink, f, path, "ca_file") ? path : undefined;
+      return path !== undefined && checkReadableFile(sink, f, path, "ca_file", "ca") ? path : undefined;
     }) ?? null;
   const starttls = pick(section, "starttls", (f) => readEnum(sink, f, STARTTLS_MODES)) ?? "opportunistic";
   const timeoutMs = readTimeout(sink, section.get("timeout"), DEFAULT_EMAIL_TIMEOUT_MS);

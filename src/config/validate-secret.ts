@@ -13,6 +13,8 @@ import { readPath } from "./read-typed.js";
 
 /** A secret file larger than this is not a secret but a mistake (a key pair, a log). */
 export const SECRET_MAX_BYTES = 64 * 1024;
+/** A CA file is public and may be a whole bundle (the system's is over 200 KiB). */
+export const CA_FILE_MAX_BYTES = 4 * 1024 * 1024;
 const VARIABLE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** A URL as it may be shown: no user or password, and no path or query (a hook's path is often its key). */
@@ -27,8 +29,8 @@ export function redactUrl(text: string): string {
 }
 
 /** Why the file cannot be read as a small regular file, or null when it can. */
-export function unreadableReason(path: string): string | null {
-  const read = readSmallFile(path, SECRET_MAX_BYTES);
+export function unreadableReason(path: string, maxBytes = SECRET_MAX_BYTES): string | null {
+  const read = readSmallFile(path, maxBytes);
   if (read.kind === "absent") return "no such file";
   if (read.kind === "refused") return read.reason;
   if (read.text.trim() === "") return "it is empty";
@@ -36,15 +38,23 @@ export function unreadableReason(path: string): string | null {
 }
 
 /** A file the config names must be readable now: a problem at its key when it is not. */
-export function checkReadableFile(sink: ProblemSink, field: Field, path: string, what: string): boolean {
-  const reason = unreadableReason(path);
+export function checkReadableFile(
+  sink: ProblemSink,
+  field: Field,
+  path: string,
+  what: string,
+  kind: "secret" | "ca" = "secret",
+): boolean {
+  const reason = unreadableReason(path, kind === "ca" ? CA_FILE_MAX_BYTES : SECRET_MAX_BYTES);
   if (reason === null) return true;
   sink.problem(
     "CONFIG_BAD_VALUE",
     field.where,
     field.path,
     `cannot read ${what} ${path}: ${reason}`,
-    `a readable regular file (at most ${SECRET_MAX_BYTES / 1024} KiB) owned by the daemon's user, mode 0600`,
+    kind === "ca"
+      ? `a readable regular file of PEM certificates (at most ${CA_FILE_MAX_BYTES / 1024 ** 2} MiB)`
+      : `a readable regular file (at most ${SECRET_MAX_BYTES / 1024} KiB) owned by the daemon's user, mode 0600`,
     JSON.stringify(path),
   );
   return false;

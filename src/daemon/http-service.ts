@@ -53,8 +53,9 @@ export class HttpService {
     }
     try {
       this.listener = await listenHttp(config, this.supervisor.config.stateDir, this.api);
-    } catch (err) {
-      if (!(err instanceof UpkeepError)) throw err;
+    } catch (caught) {
+      // Whatever stopped it, the listener failing is an event: supervision goes on.
+      const err = asListenerError(caught);
       this.say(`upkeep: the HTTP API and dashboard are off: ${err.message}`);
       if (err.hint) this.say(`  hint: ${err.hint}`);
       await this.report(
@@ -85,4 +86,13 @@ function sameHttp(a: HttpConfig, b: HttpConfig): boolean {
     a.port === b.port &&
     a.names.join("\n") === b.names.join("\n")
   );
+}
+
+function asListenerError(err: unknown): UpkeepError {
+  if (err instanceof UpkeepError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new UpkeepError("HTTP_UNAVAILABLE", `the HTTP listener cannot start: ${message}`, {
+    hint: "see the daemon's output for the cause, fix it, then restart the daemon",
+    cause: err,
+  });
 }

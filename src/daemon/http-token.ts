@@ -8,7 +8,7 @@
 import { closeSync, constants, readSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../core/atomic-write.js";
-import { isErrno, UpkeepError } from "../core/errors.js";
+import { errnoOf, isErrno, UpkeepError } from "../core/errors.js";
 import { openOwnFile } from "../core/open-own-file.js";
 import { newSecret } from "../api/sessions.js";
 
@@ -34,7 +34,7 @@ function readToken(path: string): string | null {
     opened = openOwnFile(path, constants.O_RDONLY);
   } catch (err) {
     if (isErrno(err, "ENOENT")) return null;
-    throw err;
+    throw unreadable(path, err);
   }
   try {
     const { stat } = opened;
@@ -66,4 +66,18 @@ function readToken(path: string): string | null {
   } finally {
     closeSync(opened.fd);
   }
+}
+
+/**
+ * Any other errno (ENXIO for a socket put there, EIO, ...) as the refusal naming the file: a bare
+ * errno error would not be taken for the listener's failure and would stop the daemon.
+ */
+function unreadable(path: string, err: unknown): unknown {
+  const errno = errnoOf(err);
+  if (err instanceof UpkeepError || errno === undefined) return err;
+  return new UpkeepError("STATE_DIR_UNUSABLE", `${path} cannot be opened: ${errno}`, {
+    hint: `remove it (rm ${path}) and start the daemon again: a new token is made`,
+    details: { file: path, errno },
+    cause: err,
+  });
 }

@@ -5,11 +5,11 @@
  * group, killed at the deadline). The Message-ID derives from the delivery id, so a message
  * sent again after a daemon died mid-delivery can be recognised as the same one.
  */
-import { readFileSync } from "node:fs";
 import nodemailer from "nodemailer";
 import type Mail from "nodemailer/lib/mailer/index.js";
 import type { EmailChannel } from "../config/notify-model.js";
-import { readSecret, redactUrl } from "../config/validate-secret.js";
+import { CA_FILE_MAX_BYTES, readSecret, redactUrl } from "../config/validate-secret.js";
+import { readSmallFile } from "../core/read-small-file.js";
 import { kindOf, type Delivery } from "./delivery.js";
 import { runProgram } from "./run-program.js";
 
@@ -36,6 +36,16 @@ function describeSmtpError(err: unknown, where: string): Error {
   return new Error(`mail via ${where} failed (${e.code ?? "error"}): ${e.message ?? String(err)}${said}`);
 }
 
+/**
+ * `ca_file`, read at each send as config check read it: never blocking (a FIFO put there after
+ * the check would stop the daemon's only thread), a regular file only, bounded.
+ */
+function readCaFile(path: string): string {
+  const read = readSmallFile(path, CA_FILE_MAX_BYTES);
+  if (read.kind === "text") return read.text;
+  throw new Error(`cannot read ca_file ${path}: ${read.kind === "absent" ? "no such file" : read.reason}`);
+}
+
 async function deliverSmtp(channel: EmailChannel, smtp: string, delivery: Delivery): Promise<void> {
   const url = new URL(smtp);
   const secure = url.protocol === "smtps:";
@@ -47,7 +57,7 @@ async function deliverSmtp(channel: EmailChannel, smtp: string, delivery: Delive
     requireTLS: channel.starttls === "required",
     ignoreTLS: channel.starttls === "off",
     opportunisticTLS: channel.starttls === "opportunistic",
-    ...(channel.caFile === null ? {} : { tls: { ca: readFileSync(channel.caFile) } }),
+    ...(channel.caFile === null ? {} : { tls: { ca: readCaFile(channel.caFile) } }),
     ...(channel.user === null || channel.password === null
       ? {}
       : { auth: { user: channel.user, pass: readSecret(channel.password) } }),

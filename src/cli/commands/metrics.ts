@@ -42,20 +42,46 @@ export async function run(command: ParsedCommand, io: CliIo): Promise<number> {
   return 0;
 }
 
-/** Replaces FILE atomically; a failure names the file and what to do about it. */
+/** Replaces FILE atomically; a failure names the file, the cause and the fix for that cause. */
 function writeOutput(file: string, text: string): void {
   try {
     writeFileAtomic(file, text, 0o644);
   } catch (err) {
-    const errno = (err instanceof UpkeepError ? err.details.errno : undefined) ?? errnoOf(err);
+    const found = (err instanceof UpkeepError ? err.details.errno : undefined) ?? errnoOf(err);
+    const errno = typeof found === "string" ? found : undefined;
     throw new UpkeepError(
       "METRICS_OUTPUT_UNWRITABLE",
-      `cannot write the metrics to ${file}: ${typeof errno === "string" ? describeErrno(errno, err) : String(err)}`,
+      `cannot write the metrics to ${file}: ${whyUnwritable(file, errno, err)}`,
       {
-        hint: `make ${dirname(file)} exist and writable by this user (node_exporter reads *.prom files from its --collector.textfile.directory)`,
-        details: { file, ...(typeof errno === "string" ? { errno } : {}) },
+        hint: hintFor(file, errno),
+        details: { file, ...(errno !== undefined ? { errno } : {}) },
         cause: err,
       },
     );
   }
+}
+
+/** The cause in words; the temp file's name stays out of it (the operator gave FILE). */
+function whyUnwritable(file: string, errno: string | undefined, err: unknown): string {
+  if (errno === "ENOENT") return `the directory ${dirname(file)} does not exist (ENOENT)`;
+  if (errno === "ENOTDIR") return `a part of ${dirname(file)} is not a directory (ENOTDIR)`;
+  return errno !== undefined ? describeErrno(errno, err) : String(err);
+}
+
+function hintFor(file: string, errno: string | undefined): string {
+  const dir = dirname(file);
+  const directoryInTheWay = `${file} is a directory: remove it (rmdir ${file}) or give another --output file`;
+  const diskFull = `free space on the file system of ${dir} (df -h ${dir}), then run the command again`;
+  const hints: Record<string, string> = {
+    ENOENT: `make it: mkdir -p ${dir} (node_exporter reads *.prom files from its --collector.textfile.directory)`,
+    EISDIR: directoryInTheWay,
+    ENOTEMPTY: directoryInTheWay,
+    ENOSPC: diskFull,
+    EDQUOT: diskFull,
+    EROFS: `${dir} is on a read-only file system: give an --output file on a writable one`,
+  };
+  return (
+    (errno !== undefined ? hints[errno] : undefined) ??
+    `make ${dir} exist and writable by this user (node_exporter reads *.prom files from its --collector.textfile.directory)`
+  );
 }
