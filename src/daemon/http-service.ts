@@ -28,8 +28,10 @@ export class HttpService {
 
   /** Applies `config` after any change still in progress; resolves once it is applied. */
   apply(config: HttpConfig, why: "start" | "reload"): Promise<void> {
-    this.chain = this.chain.then(() => this.applyNow(config, why));
-    return this.chain;
+    const applied = this.chain.then(() => this.applyNow(config, why));
+    // A failed step is its caller's to report; the next reload still gets its turn.
+    this.chain = applied.catch(() => undefined);
+    return applied;
   }
 
   /** Stops listening and ends every open connection (event streams too). */
