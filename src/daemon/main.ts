@@ -181,6 +181,7 @@ async function runLocked(
       await supervisor.start({ force });
       supervisor.storeHealth?.refresh();
       memory.startupDone();
+      notify.notifier.preloadChannels();
       const api: ApiContext = {
         supervisor,
         requestShutdown: (options) => shutdown("shutdown requested", 0, options?.leaveRunning === true),
@@ -194,6 +195,7 @@ async function runLocked(
       // A reload that changed `http` moves, starts or stops the listener.
       supervisor.bus.subscribe((e) => {
         if (e.kind !== "config" || e.service !== null || stopping) return;
+        notify.notifier.preloadChannels();
         service
           .apply(supervisor.config.http, "reload")
           .catch((err: unknown) => say("upkeep: HTTP listener:", err));

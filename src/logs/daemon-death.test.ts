@@ -129,7 +129,7 @@ test(
   async () => {
     const { dir, cleanup } = makeTempDir("midstream");
     cleanups.push(cleanup);
-    await prepareServiceFiles(dir, ["svc"]);
+    await Promise.all(prepareServiceFiles(dir, ["svc"]).values());
     // The test keeps its copy of the service's end: with the writer killed below and no
     // reader alive, the last descriptor of the FIFO would close and the kernel would free
     // the pipe with what it holds (see docs/logs.md, "Limits worth knowing").

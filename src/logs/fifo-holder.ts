@@ -9,11 +9,11 @@
  * this very logs dir, not a deleted one of the same name) before any signal is sent to it.
  */
 import { spawn } from "node:child_process";
-import { readFileSync, rmSync, statSync } from "node:fs";
+import { closeSync, openSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../core/atomic-write.js";
 import { isErrno } from "../core/errors.js";
-import { fifoHolderProgram } from "../core/native.js";
+import { fifoHolderProgram, nativeSpawn } from "../core/native.js";
 import { placeInCgroup } from "../identity/cgroup.js";
 import { readCmdline, readProcStat } from "../identity/proc-stat.js";
 
@@ -128,16 +128,53 @@ function spawnHolder(
   logsDir: string,
   cgroupPath: string | null,
 ): HolderId {
-  const child = spawn(program, [logsDir], { detached: true, stdio: "ignore" });
-  // It never forks, so placing it right after its start misses nothing; without the cgroup
-  // it still works, in the daemon's.
-  if (cgroupPath !== null && child.pid !== undefined) placeInCgroup(cgroupPath, child.pid);
-  // Node reports a failed spawn on a later tick; the pid check below already tells.
-  child.on("error", () => undefined);
-  child.unref();
-  const stat = child.pid === undefined ? null : readProcStat(child.pid);
+  const pid = startNatively(program, logsDir, cgroupPath) ?? startWithChildProcess(program, logsDir, cgroupPath);
+  const stat = pid === undefined ? null : readProcStat(pid);
   if (stat === null) throw new Error(`cannot start ${program}`);
   const id = { pid: stat.pid, startTime: stat.startTime };
   writeFileAtomic(FifoHolder.recordPath(stateDir), `${id.pid} ${id.startTime}\n`);
   return id;
+}
+
+/**
+ * With the addon's spawner: cloned straight into its cgroup (child_process forks the daemon,
+ * and the move into the cgroup afterwards cost the daemon's start 15–20 ms here), in a session
+ * of its own, working from /, with no environment. Undefined when the spawner is not there
+ * or the kernel refuses it (then child_process starts it).
+ */
+function startNatively(program: string, logsDir: string, cgroupPath: string | null): number | undefined {
+  if (nativeSpawn === null) return undefined;
+  const spawnNative = nativeSpawn;
+  const devNull = openSync("/dev/null", "r+");
+  try {
+    const start = (cgroup: string | null): number =>
+      spawnNative(program, [program, logsDir], [], "/", [devNull, devNull, devNull], -1, -1, cgroup, ignore, ignore);
+    try {
+      return start(cgroupPath);
+    } catch {
+      if (cgroupPath === null) return undefined;
+      // The cgroup refused the child (removed, or gained controllers): started outside, then moved.
+      const pid = start(null);
+      placeInCgroup(cgroupPath, pid);
+      return pid;
+    }
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(devNull); // the child has its own copy
+  }
+}
+
+/** Neither the holder's exec nor its exit needs an answer: alive() looks at /proc. */
+function ignore(): void {}
+
+function startWithChildProcess(program: string, logsDir: string, cgroupPath: string | null): number | undefined {
+  const child = spawn(program, [logsDir], { detached: true, stdio: "ignore" });
+  // It never forks, so placing it right after its start misses nothing; without the cgroup
+  // it still works, in the daemon's.
+  if (cgroupPath !== null && child.pid !== undefined) placeInCgroup(cgroupPath, child.pid);
+  // Node reports a failed spawn on a later tick; the caller's check of the PID already tells.
+  child.on("error", () => undefined);
+  child.unref();
+  return child.pid;
 }

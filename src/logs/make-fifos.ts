@@ -102,17 +102,22 @@ const FIFO_CALLS_IN_FLIGHT = 4;
  * of a state dir with a thousand services, one program run per FIFO would cost seconds.
  */
 export async function ensureFifos(paths: readonly string[]): Promise<void> {
-  const missing = paths.filter((path) => {
-    try {
-      lstatSync(path);
-      return false;
-    } catch (err) {
-      if (isErrno(err, "ENOENT")) return true;
-      throw err;
-    }
-  });
-  if (fifoMaker && missing.length > 0) await makeFifosNatively(fifoMaker, missing);
-  else await makeFifosWithPrograms(missing);
+  // mknod of a path already taken is EEXIST, checked below: no look beforehand on the loop
+  // thread, where each lookup would wait for the creates the threadpool makes in that folder.
+  if (fifoMaker) {
+    if (paths.length > 0) await makeFifosNatively(fifoMaker, paths);
+  } else {
+    const missing = paths.filter((path) => {
+      try {
+        lstatSync(path);
+        return false;
+      } catch (err) {
+        if (isErrno(err, "ENOENT")) return true;
+        throw err;
+      }
+    });
+    await makeFifosWithPrograms(missing);
+  }
   // Anything at those paths must be a FIFO now; ensureFifo says clearly what is not.
   for (const path of paths) ensureFifo(path);
 }

@@ -20,6 +20,7 @@ import type { EventRecord, OutboxRecord, OutboxStore } from "../store/store.js";
 import { classifyEvent, isRunningAgain, leftRunning } from "./classify.js";
 import type { Delivery } from "./delivery.js";
 import { deliverChannel, describeChannel } from "./channels.js";
+import { preloadMailer } from "./email.js";
 import { holdSecretVariables, notifySecretVariables } from "../config/validate-secret.js";
 import { readLastLines } from "./last-lines.js";
 import { composeMessage, type ServiceFacts } from "./message.js";
@@ -94,6 +95,16 @@ export class Notifier {
     if (service === null) return config.notify;
     const found = this.cache.byService.get(service);
     return found === undefined ? config.notify : found;
+  }
+
+  /**
+   * Loads what a channel of the current config needs ahead of its first message (the mail
+   * library): called once start-up is over and after each reload, never on the start-up path.
+   */
+  preloadChannels(): void {
+    const global = this.settingsFor(null);
+    const all = [global, ...(this.cache?.byService.values() ?? [])];
+    if (all.some((settings) => settings?.email != null)) preloadMailer();
   }
 
   /**

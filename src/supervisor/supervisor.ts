@@ -13,7 +13,7 @@ import { prepareServiceFiles, ServiceLog } from "../logs/service-log.js";
 import { findStateDirProcesses, scopeOfStateDir, type StateDirScope } from "../service/record-tie.js";
 import { ServiceRunner } from "../service/runner.js";
 import { BufferedStore } from "../store/buffered-store.js";
-import type { EventRecord, NewEvent, ProcessRecord, StateStore } from "../store/store.js";
+import type { EventRecord, NewEvent, ProcessRecord, ServiceRecord, StateStore } from "../store/store.js";
 import { startRecovered, type RecoveryContext } from "./adopt.js";
 import { recoverRemoved, recoverRunners } from "./recover-all.js";
 import { StoreHealth } from "./store-health.js";
@@ -148,15 +148,22 @@ export class Supervisor {
    */
   async start(options: { force?: boolean } = {}): Promise<void> {
     await this.emit({ service: null, kind: "daemon", reason: `daemon started (PID ${process.pid})` });
-    await prepareServiceFiles(
+    const filesReady = prepareServiceFiles(
       this.logsDir,
       this.config.services.map((s) => s.name),
     );
-    await this.holdFifos();
     const records = new Map((await this.store.listProcesses()).map((r) => [r.service, r]));
+    const saved = new Map((await this.store.listServices()).map((r) => [r.service, r]));
     // Every runner exists before any starts: a dependent must see its dependency's runner
-    // (one not created yet would look like no dependency at all).
-    const runners = await Promise.all(this.config.services.map((svc) => this.addRunner(svc)));
+    // (one not created yet would look like no dependency at all). Made in config order, each
+    // once its files are there.
+    const runners: ServiceRunner[] = [];
+    for (const svc of this.config.services) {
+      await filesReady.get(svc.name);
+      runners.push(await this.addRunner(svc, saved.get(svc.name) ?? null));
+    }
+    // Once every FIFO is there: a new holder opens what it finds when it starts.
+    await this.holdFifos();
     for (const runner of runners) runner.forceNextStart = options.force === true;
     // Every record is dealt with (adopted, or cleared as stale) before anything starts, so a
     // dependent never sees a dependency `stopped` only because its record is being cleared.
@@ -168,7 +175,7 @@ export class Supervisor {
   }
 
   /** Create the runner (and its log) of a service; its saved record restores desired state. */
-  async addRunner(svc: ServiceConfig): Promise<ServiceRunner> {
+  async addRunner(svc: ServiceConfig, savedRecord?: ServiceRecord | null): Promise<ServiceRunner> {
     const log = ServiceLog.open({
       logsDir: this.logsDir,
       service: svc.name,
@@ -185,7 +192,7 @@ export class Supervisor {
         });
       },
     });
-    const saved = await this.store.getService(svc.name);
+    const saved = savedRecord === undefined ? await this.store.getService(svc.name) : savedRecord;
     const cgroupPath = this.cgroupRoot ? this.serviceCgroup(svc.name) : null;
     const runner = new ServiceRunner(
       svc,
