@@ -128,7 +128,8 @@ function spawnHolder(
   logsDir: string,
   cgroupPath: string | null,
 ): HolderId {
-  const pid = startNatively(program, logsDir, cgroupPath) ?? startWithChildProcess(program, logsDir, cgroupPath);
+  const pid =
+    startNatively(program, logsDir, cgroupPath) ?? startWithChildProcess(program, logsDir, cgroupPath);
   const stat = pid === undefined ? null : readProcStat(pid);
   if (stat === null) throw new Error(`cannot start ${program}`);
   const id = { pid: stat.pid, startTime: stat.startTime };
@@ -148,7 +149,18 @@ function startNatively(program: string, logsDir: string, cgroupPath: string | nu
   const devNull = openSync("/dev/null", "r+");
   try {
     const start = (cgroup: string | null): number =>
-      spawnNative(program, [program, logsDir], [], "/", [devNull, devNull, devNull], -1, -1, cgroup, ignore, ignore);
+      spawnNative(
+        program,
+        [program, logsDir],
+        [],
+        "/",
+        [devNull, devNull, devNull],
+        -1,
+        -1,
+        cgroup,
+        ignore,
+        ignore,
+      );
     try {
       return start(cgroupPath);
     } catch {
@@ -168,7 +180,11 @@ function startNatively(program: string, logsDir: string, cgroupPath: string | nu
 /** Neither the holder's exec nor its exit needs an answer: alive() looks at /proc. */
 function ignore(): void {}
 
-function startWithChildProcess(program: string, logsDir: string, cgroupPath: string | null): number | undefined {
+function startWithChildProcess(
+  program: string,
+  logsDir: string,
+  cgroupPath: string | null,
+): number | undefined {
   const child = spawn(program, [logsDir], { detached: true, stdio: "ignore" });
   // It never forks, so placing it right after its start misses nothing; without the cgroup
   // it still works, in the daemon's.

@@ -35,13 +35,18 @@ const MAX_DRAIN_BYTES = 16 * 1024 * 1024;
  * disk still makes the files of the last (on a new state dir a create is mostly waiting,
  * 30–140 ms for 200 services here). ServiceLog.open then finds them and opens them at once.
  */
-export function prepareServiceFiles(logsDir: string, services: readonly string[]): Map<string, Promise<void>> {
+export function prepareServiceFiles(
+  logsDir: string,
+  services: readonly string[],
+): Map<string, Promise<void>> {
   mkdirSync(logsDir, { recursive: true, mode: 0o700 });
   for (const service of services) assertLogName(service);
   const ready = new Map<string, Promise<void>>();
   for (let i = 0; i < services.length; i += FILES_GROUP) {
     const group = services.slice(i, i + FILES_GROUP);
-    const fifos = ensureFifos(group.flatMap((service) => LOG_STREAMS.map((s) => fifoPath(logsDir, service, s))));
+    const fifos = ensureFifos(
+      group.flatMap((service) => LOG_STREAMS.map((s) => fifoPath(logsDir, service, s))),
+    );
     for (const service of group) {
       // Only the index: data files are made at a stream's first output (log-writer.ts).
       const done = Promise.all([fifos, createIndexFile(generationFiles(logsDir, service, 0).idx)]).then(
