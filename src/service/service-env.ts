@@ -65,18 +65,26 @@ export function isServiceManagerVariable(name: string): boolean {
   return SERVICE_MANAGER_VARIABLES.has(name) || SERVICE_MANAGER_PREFIXES.some((p) => name.startsWith(p));
 }
 
+const filteredCopies = new WeakMap<object, Readonly<Record<string, string>>>();
+
 /** Layer 1: what the service inherits from the daemon. */
 export function inheritedEnv(
   config: Pick<ServiceConfig, "envInherit">,
-  daemonEnv: NodeJS.ProcessEnv = process.env,
-): Record<string, string> {
-  const base: Record<string, string> = {};
+  daemonEnv: Readonly<Record<string, string | undefined>> = process.env,
+): Readonly<Record<string, string>> {
   if (config.envInherit) {
+    const known = filteredCopies.get(daemonEnv);
+    if (known !== undefined) return known;
+    const base: Record<string, string> = {};
     for (const [name, value] of Object.entries(daemonEnv)) {
       if (value !== undefined && !isServiceManagerVariable(name)) base[name] = value;
     }
+    // The daemon's copy (core/daemon-env.ts) is frozen and replaced at each change: filtered
+    // once per copy, not at each of a cold start's spawns.
+    if (Object.isFrozen(daemonEnv)) filteredCopies.set(daemonEnv, Object.freeze(base));
     return base;
   }
+  const base: Record<string, string> = {};
   for (const name of MINIMAL_BASE_VARIABLES) {
     const value = daemonEnv[name];
     if (value !== undefined) base[name] = value;
@@ -110,7 +118,7 @@ function daemonUser(base: Record<string, string>): Record<string, string> {
 export function serviceEnv(
   config: Pick<ServiceConfig, "envInherit" | "env">,
   userEnv: Record<string, string>,
-  daemonEnv: NodeJS.ProcessEnv = process.env,
+  daemonEnv: Readonly<Record<string, string | undefined>> = process.env,
 ): Record<string, string> {
   const env = { ...inheritedEnv(config, daemonEnv), ...userEnv, ...config.env };
   const stateId = daemonEnv[STATE_ID_ENV];

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { existsSync, openSync } from "node:fs";
+import { daemonEnv } from "../core/daemon-env.js";
 import { lookUpExecutable, resolveExecutable } from "../core/resolve-executable.js";
 import { serviceKeyPath, type ServiceConfig } from "../config/model.js";
 import { STATE_ID_ENV } from "../config/state-dir-id.js";
@@ -32,7 +33,7 @@ export interface Spawned {
  * environment), the service's name, the start's run id.
  */
 function upkeepEntries(service: string, runId: string): Record<string, string> {
-  const stateId = process.env[STATE_ID_ENV];
+  const stateId = daemonEnv()[STATE_ID_ENV];
   return {
     ...(stateId === undefined ? {} : { [STATE_ID_ENV]: stateId }),
     [SERVICE_ENV]: service,
@@ -83,7 +84,7 @@ export function spawnService(
   const ids = resolveIds(config);
   // The markers come last: neither the daemon's environment nor `env` can change them.
   const env: Record<string, string> = {
-    ...serviceEnv(config, ids.env, inheritedEnv()),
+    ...serviceEnv(config, ids.env, daemonEnv()),
     ...upkeepEntries(config.name, runId),
   };
   const request: SpawnRequest = {
@@ -117,21 +118,6 @@ export function spawnService(
   } finally {
     output.releaseChildStdio();
   }
-}
-
-/** The daemon's own environment as a plain object, and the state id it was copied with. */
-let inherited: { env: Record<string, string | undefined>; stateId: string | undefined } | null = null;
-
-/**
- * The daemon's environment, which every service inherits. Copied once: each read of
- * process.env goes through getenv(3), and spreading it cost ~50 µs per spawn, a twentieth of
- * a restart. Only the supervisor sets a variable (UPKEEP_STATE_ID, once at start-up), so the
- * copy is made again when that one differs.
- */
-function inheritedEnv(): Record<string, string | undefined> {
-  const stateId = process.env[STATE_ID_ENV];
-  if (inherited === null || inherited.stateId !== stateId) inherited = { env: { ...process.env }, stateId };
-  return inherited.env;
 }
 
 interface SpawnRequest {

@@ -1,4 +1,5 @@
 import type { ServiceConfig } from "../config/model.js";
+import { daemonEnv } from "../core/daemon-env.js";
 import type { OneShotProbeSpec, ProbeOptions } from "../health/probe.js";
 import { serviceEnv } from "../service/service-env.js";
 import { resolveIds } from "../service/spawn.js";
@@ -20,7 +21,7 @@ export function probeOptionsFor(
     timeoutMs,
     signal,
     cwd: config.cwd,
-    env: serviceEnv(config, ids.env),
+    env: serviceEnv(config, ids.env, daemonEnv()),
     ...("uid" in ids && ids.uid !== undefined ? { uid: ids.uid } : {}),
     ...("gid" in ids && ids.gid !== undefined ? { gid: ids.gid } : {}),
   };

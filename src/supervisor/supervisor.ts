@@ -12,6 +12,7 @@ import { FifoHolder } from "../logs/fifo-holder.js";
 import { prepareServiceFiles, ServiceLog } from "../logs/service-log.js";
 import { findStateDirProcesses, scopeOfStateDir, type StateDirScope } from "../service/record-tie.js";
 import { ServiceRunner } from "../service/runner.js";
+import { daemonEnvChanged } from "../core/daemon-env.js";
 import { BufferedStore } from "../store/buffered-store.js";
 import type { EventRecord, NewEvent, ProcessRecord, ServiceRecord, StateStore } from "../store/store.js";
 import { startRecovered, type RecoveryContext } from "./adopt.js";
@@ -119,6 +120,7 @@ export class Supervisor {
     // with the service's name it proves a process was started by this daemon's state dir, also
     // without cgroups.
     process.env[STATE_ID_ENV] = this.cgroupGroup;
+    daemonEnvChanged();
   }
 
   get logsDir(): string {
