@@ -55,6 +55,12 @@ export interface RunnerDeps {
   /** The service's readiness for its next start, or null when it is ready once spawned. Throws when it cannot be prepared. */
   readiness?(runner: ServiceRunner): PreparedReadiness | null;
   /**
+   * While the daemon starts its services: settles once every start has been made. PID files
+   * wait for it, so that a cold start's spawns and records come first (the store's record is
+   * what upkeep trusts; the files are for other tools). Null or absent: no wait.
+   */
+  pidFilesHeld?(): Promise<void> | null;
+  /**
    * Told of each event handled, once its change is stored and before its effects run (so the
    * record of a process that ended is still set): the incident recorder's hook. Returns at once.
    */
@@ -670,7 +676,9 @@ export class ServiceRunner {
    * millisecond on the disks seen here) would delay every start and restart.
    */
   private pidFile(op: () => Promise<void> | void): void {
-    this.pidFileOps = this.pidFileOps.then(op).catch((err: unknown) => this.deps.onFault(this.name, err));
+    const held = this.deps.pidFilesHeld?.() ?? null;
+    const before = held === null ? this.pidFileOps : Promise.all([this.pidFileOps, held]);
+    this.pidFileOps = before.then(op).catch((err: unknown) => this.deps.onFault(this.name, err));
   }
 
   /** Resolves once every PID file write and removal asked for so far is done. */

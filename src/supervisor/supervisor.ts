@@ -85,6 +85,8 @@ export class Supervisor {
   storeHealth: StoreHealth | null = null;
   /** Keeps every log FIFO open while no daemon runs (src/logs/fifo-holder.ts); null without it. */
   private fifoHolder: FifoHolder | null = null;
+  /** During start(): PID files wait until every service has been started. */
+  private pidFilesHold: { held: Promise<void>; release: () => void } | null = null;
   private holderCheck: NodeJS.Timeout | null = null;
   private holderCgroup: string | null = null;
 
@@ -149,6 +151,23 @@ export class Supervisor {
    * a pidfile naming a process upkeep cannot tie to its service is taken over, not refused.
    */
   async start(options: { force?: boolean } = {}): Promise<void> {
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    this.pidFilesHold = { held, release };
+    try {
+      await this.startAll(options);
+    } finally {
+      this.releasePidFiles();
+    }
+  }
+
+  /** The PID files held back during start-up are written now (see RunnerDeps.pidFilesHeld). */
+  private releasePidFiles(): void {
+    this.pidFilesHold?.release();
+    this.pidFilesHold = null;
+  }
+
+  private async startAll(options: { force?: boolean }): Promise<void> {
     await this.emit({ service: null, kind: "daemon", reason: `daemon started (PID ${process.pid})` });
     const filesReady = prepareServiceFiles(
       this.logsDir,
@@ -214,6 +233,7 @@ export class Supervisor {
           return (findStateDirProcesses(this.scope, userOf).get(service) ?? []).map((p) => p.pid);
         },
         gate: (r, signal, blocked) => waitForGate(this.runners, r, signal, blocked),
+        pidFilesHeld: () => this.pidFilesHold?.held ?? null,
         readiness: (r) => this.readiness.prepare(r),
         onHandled: (r, event, before, at, reason) => this.incidents?.handled(r, event, before, at, reason),
         mainProcessOf: (pid, except) => {
@@ -281,6 +301,7 @@ export class Supervisor {
    */
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
+    this.releasePidFiles(); // a stop waits for its PID file's removal
     this.storeHealth?.refresh(); // the last moment a loss can still be told
     this.storeHealth?.close();
     await this.emit({ service: null, kind: "daemon", reason: "daemon stopping: stopping all services" });
@@ -330,6 +351,7 @@ export class Supervisor {
    */
   async leaveRunning(): Promise<void> {
     this.shuttingDown = true;
+    this.releasePidFiles();
     this.storeHealth?.refresh();
     this.storeHealth?.close();
     const left = await freezeRunners([...this.runners.values()]);
