@@ -7,7 +7,7 @@
 import { DAEMON_NODE_FLAGS } from "../src/daemon/node-flags.js";
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -25,10 +25,31 @@ const MARKER_VARIABLE = "UPKEEP_BENCH_MARKER";
 const SHUTDOWN_LIMIT_MS = 90_000;
 
 const live = new Set<BenchDaemon>();
+/** Temp dirs of torn-down fleets, removed at the end of the run (see BenchOptions.deferRemoval). */
+const leftDirs: string[] = [];
 
-/** Tear down every BenchDaemon still alive (error paths and signals); waits for ones in progress. */
+/** Tear down every BenchDaemon still alive (error paths and signals), then remove every temp dir left. */
 export async function teardownAll(): Promise<void> {
   for (const bench of [...live]) await bench.teardown();
+  removeLeftDirs();
+}
+
+/** Removes the temp dirs whose removal was deferred; returns how many files and dirs that was. */
+export function removeLeftDirs(): number {
+  let entries = 0;
+  for (const dir of leftDirs.splice(0)) {
+    entries += countEntries(dir);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return entries;
+}
+
+function countEntries(dir: string): number {
+  let count = 1;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    count += entry.isDirectory() ? countEntries(join(dir, entry.name)) : 1;
+  }
+  return count;
 }
 
 export interface ApiAnswer {
@@ -45,6 +66,13 @@ export interface BenchOptions {
   cgroups?: boolean;
   /** Top-level config lines written before `services:` (`incidents: false`). */
   topLevel?: string;
+  /**
+   * true: the temp dir is removed at the end of the run, not at teardown. A fleet leaves
+   * thousands of files, and ext4 without a journal (this kind of machine) skips inodes freed in
+   * the last minute or so when it makes new ones: the next fleet's new state dir would be
+   * measured on a file system that had just deleted another (shown apart, as a diagnostic).
+   */
+  deferRemoval?: boolean;
 }
 
 export class BenchDaemon {
@@ -64,9 +92,11 @@ export class BenchDaemon {
   private tearing: Promise<void> | null = null;
 
   private readonly cgroups: boolean;
+  private readonly deferRemoval: boolean;
 
   constructor(label: string, servicesYaml: string, options: BenchOptions = {}) {
     this.cgroups = options.cgroups ?? true;
+    this.deferRemoval = options.deferRemoval ?? false;
     this.dir = mkdtempSync(join(tmpdir(), `upkeep-bench-${label}-`));
     this.configFile = join(this.dir, "upkeep.yaml");
     this.stateDir = join(this.dir, "state");
@@ -198,7 +228,8 @@ export class BenchDaemon {
       }
     }
     await this.removeCgroups();
-    rmSync(this.dir, { recursive: true, force: true });
+    if (this.deferRemoval) leftDirs.push(this.dir);
+    else rmSync(this.dir, { recursive: true, force: true });
   }
 
   /** The daemon names its cgroup subtree `<mount>/upkeep/<sha256(state dir)[0..12]>`. */

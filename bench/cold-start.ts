@@ -30,7 +30,7 @@ function fleetYaml(services: number): string {
 
 /** Start a daemon with N services and wait until all run; the caller tears the fleet down. */
 export async function startFleet(services: number, options: BenchOptions = {}): Promise<Fleet> {
-  const bench = new BenchDaemon(`fleet${services}`, fleetYaml(services), options);
+  const bench = new BenchDaemon(`fleet${services}`, fleetYaml(services), { deferRemoval: true, ...options });
   try {
     return await runFleet(bench, services);
   } catch (err) {

@@ -217,3 +217,45 @@ test("listen takes a list of TCP ports; anything else is a problem at its positi
   assert.ok(good.ok, JSON.stringify(good));
   assert.deepEqual(good.config.services[0]!.listen, [8080, 8443], "in order, without repeats");
 });
+
+test("a key repeated in a mapping is a syntax problem at the repeat, block or flow, nested or not", (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, "upkeep.yaml");
+  writeFileSync(
+    file,
+    [
+      "services:", // 1
+      "  web:", // 2
+      "    command: [a]", // 3
+      "    env: { A: '1', B: '2', A: '3' }", // 4
+      "  db:", // 5
+      "    command: [b]", // 6
+      "    command: [c]", // 7
+      "  web:", // 8
+      "    command: [d]", // 9
+      "",
+    ].join("\n"),
+  );
+  const result = loadConfig(file);
+  assert.ok(!result.ok);
+  assert.deepEqual(
+    result.problems.map((p) => [p.code, p.line, p.message]),
+    [
+      ["CONFIG_SYNTAX", 4, "YAML syntax: Map keys must be unique"],
+      ["CONFIG_SYNTAX", 7, "YAML syntax: Map keys must be unique"],
+      ["CONFIG_SYNTAX", 8, "YAML syntax: Map keys must be unique"],
+    ],
+  );
+  assert.equal(result.problems[0]!.column, 28, "the repeated key itself is pointed at");
+});
+
+test("keys that only look alike are not repeats: 1 and '1', distinct NaN keys, keys of different mappings", (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, "upkeep.yaml");
+  writeFileSync(
+    file,
+    "services:\n  a:\n    command: [x]\n    env: { '1': one }\n  b:\n    command: [y]\n    env: { '1': one }\n",
+  );
+  const result = loadConfig(file);
+  assert.ok(result.ok, JSON.stringify(result.ok ? null : result.problems));
+});
