@@ -31,11 +31,22 @@ export function processShapingValues(config: ServiceConfig): [string, unknown][]
 
 /** 16 hex digits of sha256 over the value's JSON: enough to tell a change, not to read the value. */
 function digestValue(value: unknown): string {
-  return createHash("sha256")
-    .update(JSON.stringify(value ?? null))
-    .digest("hex")
-    .slice(0, 16);
+  const json = JSON.stringify(value ?? null);
+  let digest = digests.get(json);
+  if (digest === undefined) {
+    digest = createHash("sha256").update(json).digest("hex").slice(0, 16);
+    if (digests.size >= DIGESTS_KEPT) digests.clear();
+    digests.set(json, digest);
+  }
+  return digest;
 }
+
+/**
+ * Digests by JSON text. The services of a config share most values (type, cwd, user, group,
+ * env_inherit): a cold start of 200 services hashed a thousand values, most of them alike.
+ */
+const digests = new Map<string, string>();
+const DIGESTS_KEPT = 4096;
 
 /** Shapes of configs already seen: a loaded config is never changed (a reload makes new ones). */
 const shapes = new WeakMap<ServiceConfig, ProcessShape>();
