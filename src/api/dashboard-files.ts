@@ -9,7 +9,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { gzipSync } from "node:zlib";
+import { lazyBuiltin } from "../core/lazy-builtin.js";
+
+const zlib = lazyBuiltin<typeof import("node:zlib")>("node:zlib");
 
 /** No inline script or style, nothing from another origin, no framing. */
 export const DASHBOARD_CSP =
@@ -55,7 +57,7 @@ export function loadDashboardFiles(dir: string): Map<string, File> {
     const type = TYPES[extname(name)];
     if (type === undefined) continue;
     const body = readFileSync(join(dir, name));
-    const gzip = body.length > 512 ? gzipSync(body, { level: 9 }) : null;
+    const gzip = body.length > 512 ? zlib().gzipSync(body, { level: 9 }) : null;
     const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 22)}"`;
     files.set(`/${name}`, { type, body, gzip, etag, immutable: name.startsWith("assets/") });
   }

@@ -14,9 +14,11 @@
  * tunnel or a proxy. The compressor's window is kept small: it lives as long as the page does.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { constants, createGzip } from "node:zlib";
+import { lazyBuiltin } from "../core/lazy-builtin.js";
 import type { Supervisor } from "../supervisor/supervisor.js";
 import { serializeDaemon, serializeService } from "./serialize.js";
+
+const zlib = lazyBuiltin<typeof import("node:zlib")>("node:zlib");
 
 const TICK_MS = 2_000;
 /** After an event, changes go out this soon (events come in bursts: one message for a burst). */
@@ -59,7 +61,7 @@ function sharedView(supervisor: Supervisor, now: number): View {
 
 export function followStatus(supervisor: Supervisor, req: IncomingMessage, res: ServerResponse): void {
   const gzip = /\bgzip\b/.test(String(req.headers["accept-encoding"] ?? ""))
-    ? createGzip({ level: 6, windowBits: 13, memLevel: 6 })
+    ? zlib().createGzip({ level: 6, windowBits: 13, memLevel: 6 })
     : null;
   res.writeHead(200, {
     "content-type": "text/event-stream",
@@ -82,7 +84,7 @@ export function followStatus(supervisor: Supervisor, req: IncomingMessage, res: 
 
   const write = (text: string): void => {
     out.write(text);
-    gzip?.flush(constants.Z_SYNC_FLUSH);
+    gzip?.flush(zlib().constants.Z_SYNC_FLUSH);
     lastWrite = Date.now();
   };
   const send = (event: string, data: string): void => write(`event: ${event}\ndata: ${data}\n\n`);

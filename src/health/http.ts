@@ -5,7 +5,7 @@
  * since been restarted); redirects are not followed (a 3xx fails, and says so).
  */
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from "node:http";
-import { request as httpsRequest } from "node:https";
+import { lazyBuiltin } from "../core/lazy-builtin.js";
 import type { ProbeSpec } from "../config/model.js";
 import { formatDuration } from "../core/duration.js";
 import {
@@ -15,6 +15,9 @@ import {
   type ProbeContext,
   type ProbeOutcome,
 } from "./probe-outcome.js";
+
+/** Loaded at the first https probe (with tls, ≈4 ms of a start otherwise). */
+const https = lazyBuiltin<typeof import("node:https")>("node:https");
 
 /** At most this much of the body is read for the `body` pattern. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -49,7 +52,7 @@ export function probeHttp(
     context,
     subject,
     (finish) => {
-      const send = url.protocol === "https:" ? httpsRequest : httpRequest;
+      const send = url.protocol === "https:" ? https().request : httpRequest;
       const req: ClientRequest = send(url, {
         method: "GET",
         agent: false,
