@@ -246,3 +246,41 @@ test("an abort ends a probe at once, and an exec probe's process with it", async
   }
   assert.deepEqual(findMarked(marker), [], "an aborted exec probe never started its command");
 });
+
+test("https probes the same way; a certificate nobody vouches for is a failed probe that says so", async () => {
+  const { execFileSync } = await import("node:child_process");
+  const { readFileSync } = await import("node:fs");
+  const { createServer: createHttpsServer } = await import("node:https");
+  const keyFile = join(dir, "probe-key.pem");
+  const certFile = join(dir, "probe-cert.pem");
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      keyFile,
+      "-out",
+      certFile,
+      "-days",
+      "1",
+    ].concat(["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]),
+    { stdio: "ignore" },
+  );
+  const secure = createHttpsServer({ key: readFileSync(keyFile), cert: readFileSync(certFile) }, (_, res) =>
+    res.end("ok\n"),
+  );
+  await new Promise<void>((resolve) => secure.listen(0, "127.0.0.1", resolve));
+  try {
+    const url = `https://127.0.0.1:${(secure.address() as AddressInfo).port}/`;
+    const outcome = await runProbe({ kind: "http", url, body: null }, T);
+    assert.equal(outcome.ok, false);
+    assert.match(outcome.detail, /^GET https:\/\/127\.0\.0\.1:\d+\/: .*self[- ]signed certificate/i);
+  } finally {
+    secure.closeAllConnections();
+    await new Promise((resolve) => secure.close(resolve));
+  }
+});
