@@ -52,12 +52,15 @@ export function sendText(
   text: string,
   headers: Record<string, string> = {},
 ): void {
+  // Encoded once: the length and the bytes sent come from the same buffer (byteLength then
+  // end(text) encoded 500 KiB of status twice, 0.5 ms of each answer for 1000 services).
+  const body = Buffer.from(text);
   res.writeHead(status, {
     ...headers,
     "content-type": contentType,
-    "content-length": Buffer.byteLength(text),
+    "content-length": body.length,
   });
-  res.end(text);
+  res.end(body);
   if (res.writableFinished) return;
   const timer = setTimeout(() => {
     const what = `${res.req.method ?? "?"} ${(res.req.url ?? "").slice(0, 200)}`;
