@@ -50,7 +50,7 @@ export function loadDashboardFiles(dir: string): Map<string, File> {
   try {
     names = readdirSync(dir, { recursive: true, encoding: "utf8" });
   } catch (err) {
-    console.error(`upkeep: the dashboard is not built (${(err as Error).message}); run npm run build`);
+    console.warn(`upkeep: the dashboard is not built (${(err as Error).message}); run npm run build`);
     return files;
   }
   for (const name of names) {

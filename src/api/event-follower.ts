@@ -116,7 +116,7 @@ export async function followEvents(res: ServerResponse, options: FollowOptions):
     followerFigures.dropped += 1;
     mode = "closed";
     unsubscribe();
-    console.error(
+    console.warn(
       `upkeep: dropped an event follower that left ${res.writableLength} bytes unread for ${STALL_LIMIT_MS / 1000} s (last event id sent: ${sentId})`,
     );
     const message = {

@@ -64,7 +64,7 @@ export function sendText(
   if (res.writableFinished) return;
   const timer = setTimeout(() => {
     const what = `${res.req.method ?? "?"} ${(res.req.url ?? "").slice(0, 200)}`;
-    console.error(
+    console.warn(
       `upkeep: cut a client that left ${res.writableLength} bytes of its answer to ${what} unread for ${UNREAD_ANSWER_LIMIT_MS / 1000} s`,
     );
     res.destroy();

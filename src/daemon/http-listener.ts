@@ -27,7 +27,7 @@ export interface HttpListener {
 /** Binds the listener and gives the API context its way to make login links. */
 export async function listenHttp(http: HttpConfig, stateDir: string, ctx: ApiContext): Promise<HttpListener> {
   const { token, created } = ensureHttpToken(stateDir);
-  if (created) console.error(`upkeep: made the HTTP API token ${tokenPath(stateDir)} (mode 0600)`);
+  if (created) console.info(`upkeep: made the HTTP API token ${tokenPath(stateDir)} (mode 0600)`);
   const sessions = new Sessions();
   const guard: GuardOptions = { token, host: http.host, port: http.port, names: http.names, sessions };
   const server = createServer(createHttpFront(createApiHandler(ctx), guard, loadOnFirstUse(defaultWebDir())));

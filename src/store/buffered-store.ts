@@ -206,7 +206,7 @@ export class BufferedStore implements StateStore {
     this.incidents.push(incident);
     if (this.incidents.length > MAX_PENDING_INCIDENTS) {
       const lost = this.incidents.shift();
-      console.error(
+      console.warn(
         `upkeep: state store: an incident of ${lost?.service ?? "?"} was dropped: more than ${MAX_PENDING_INCIDENTS} waited`,
       );
     }

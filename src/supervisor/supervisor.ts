@@ -422,7 +422,7 @@ export class Supervisor {
     try {
       removeEmptyCgroup(path);
     } catch (err) {
-      console.error(
+      console.warn(
         `upkeep: could not remove cgroup ${path}: ${err instanceof Error ? err.message : String(err)}`,
       );
     }
