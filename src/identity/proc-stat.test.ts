@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -10,6 +10,7 @@ import {
   environContains,
   environValue,
   parseProcStat,
+  parseProcStatBytes,
   readCmdline,
   readProcStat,
 } from "./proc-stat.js";
@@ -121,5 +122,26 @@ test("environValue reads one variable of a process's initial environment", async
   } finally {
     child.kill("SIGKILL");
     await waitForExit(child);
+  }
+});
+
+test("the byte parser reads every field as the text parser does, for every process here and odd names", () => {
+  const lines: string[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      lines.push(readFileSync(`/proc/${entry}/stat`, "utf8"));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const tail = " S 1 2 3 0 -1 4194560 10 0 0 0 7 8 9 10 20 -5 1 0 123456 9999 42 18446744073709551615";
+  for (const comm of ["a) (b", "x y", ")", "(", "élan", "sh) S 1 2 3", ""])
+    lines.push(`77 (${comm})${tail}\n`);
+  lines.push("12 (x) S 1", "garbage", "5 (y) S 1 2 3 x 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22\n");
+  assert.ok(lines.length > 10);
+  for (const line of lines) {
+    const bytes = Buffer.from(line);
+    assert.deepEqual(parseProcStatBytes(bytes, bytes.length), parseProcStat(line), line);
   }
 });
