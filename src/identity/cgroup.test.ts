@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { waitFor } from "../../test/helpers/wait-for.js";
@@ -148,4 +148,20 @@ test("moving upkeep in and out of a cgroup costs well under a millisecond each w
   assert.equal(readProcCgroup("self"), cgroupRecordPath(home));
   assert.ok(median(inUs) < 1000 && median(outUs) < 1000);
   assert.ok(removeCgroup(path));
+});
+
+test("cgroupPids finds the processes of sub-cgroups a service made itself", { skip }, async () => {
+  const path = createServiceCgroup(root!, group, "nested");
+  const top = await startScript(`echo ready; exec sleep ${marker}`, { cgroup: path });
+  const sub = join(path, "worker");
+  mkdirSync(sub);
+  const inner = await startScript(`echo ready; exec sleep ${marker}`, { cgroup: path });
+  assert.ok(placeInCgroup(sub, inner.child.pid!), "moved into the sub-cgroup");
+  assert.deepEqual(cgroupPids(path).sort(), [top.child.pid!, inner.child.pid!].sort());
+  assert.deepEqual(cgroupPids(sub), [inner.child.pid!]);
+  killCgroup(sub);
+  killCgroup(path);
+  await Promise.all([waitForExit(top.child), waitForExit(inner.child)]);
+  await waitFor(() => isCgroupEmpty(path), { what: "the cgroup to empty" });
+  assert.ok(removeCgroup(sub) && removeCgroup(path));
 });

@@ -2,8 +2,8 @@
  * Reading one process's facts from /proc/PID: stat (state, parents, group, session, CPU,
  * memory, start time), cmdline and environ. No external tools: /proc is the source of truth.
  */
-import { withoutStacks } from "../core/without-stacks.js";
-import { closeSync, openSync, readFileSync, readSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { kernelFileBuffer, readKernelFile, readKernelFileInto } from "../core/read-kernel-file.js";
 import { UpkeepError, errnoOf } from "../core/errors.js";
 
 /** The fields of /proc/PID/stat that upkeep uses. */
@@ -56,7 +56,7 @@ export const PAGE_SIZE: number = readAuxv(6) ?? 4096;
 function readProcFile(pid: number, name: string): Buffer | null {
   try {
     // A gone process is an everyday answer here: no stack is built for it.
-    return withoutStacks(() => readWhole(`/proc/${pid}/${name}`));
+    return readKernelFile(`/proc/${pid}/${name}`);
   } catch (err) {
     const code = errnoOf(err);
     if (code === "ENOENT" || code === "ESRCH") return null;
@@ -71,39 +71,6 @@ function procReadError(pid: number, name: string, err: unknown): UpkeepError {
     details: { pid, errno: code },
     cause: err,
   });
-}
-
-/** One read buffer for every /proc file: the daemon has one thread, and callers get a copy. */
-const readBuffer = Buffer.allocUnsafe(64 * 1024);
-
-/**
- * The whole file, read into the shared buffer. /proc files say size 0, so readFileSync grows
- * its buffer read by read; this took a third of its time for /proc/PID/stat (7–16 µs against
- * 19–34 µs here), and trees, identities and metrics read thousands of them.
- */
-function readWhole(path: string): Buffer;
-/** Without a copy: the length read into readBuffer (the file must fit in it). */
-function readWhole(path: string, copy: false): number;
-function readWhole(path: string, copy = true): Buffer | number {
-  const fd = openSync(path, "r");
-  try {
-    let buffer = readBuffer;
-    let length = 0;
-    for (;;) {
-      if (length === buffer.length) {
-        if (!copy) break; // a stat line is far shorter; anything longer is not one
-        const bigger = Buffer.allocUnsafe(buffer.length * 2); // a long environ or cmdline
-        buffer.copy(bigger, 0, 0, length);
-        buffer = bigger;
-      }
-      const read = readSync(fd, buffer, length, buffer.length - length, null);
-      if (read === 0) break;
-      length += read;
-    }
-    return copy ? Buffer.from(buffer.subarray(0, length)) : length;
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** Parses the text of /proc/PID/stat; exported for tests of odd command names. */
@@ -191,8 +158,8 @@ export function parseProcStatBytes(buf: Uint8Array, length: number): ProcStat | 
 export function readProcStat(pid: number): ProcStat | null {
   try {
     // Parsed in the shared buffer: nothing of the line is copied but the command name.
-    const length = withoutStacks(() => readWhole(`/proc/${pid}/stat`, false));
-    return parseProcStatBytes(readBuffer, length);
+    const length = readKernelFileInto(`/proc/${pid}/stat`);
+    return parseProcStatBytes(kernelFileBuffer, length);
   } catch (err) {
     const code = errnoOf(err);
     if (code === "ENOENT" || code === "ESRCH") return null;
