@@ -196,6 +196,9 @@ export class ServiceRunner {
   /** Take over a live recorded process (its identity was proven by the caller). */
   adopt(record: ProcessRecord): Promise<void> {
     this.record = record;
+    // Written again: a daemon killed during its start-up may have left it unwritten (PID files
+    // wait for the start's spawns), or someone removed it meanwhile.
+    this.pidFile(() => writePidFile(this.deps.stateDir, this.name, record.pid));
     this.unwatch = this.deps.watcher.watch(record, (_why, status) => {
       void this.send(exitedEvent(status));
     });
