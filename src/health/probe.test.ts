@@ -2,10 +2,12 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import { createServer, Socket, type AddressInfo, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { makeSelfSignedCert } from "../../test/helpers/notify-receivers.js";
 import { freePorts } from "../../test/helpers/ports.js";
 import { waitFor } from "../../test/helpers/wait-for.js";
 import { createMarker, findMarked, killMarked } from "../identity/test-fixtures.js";
@@ -248,31 +250,8 @@ test("an abort ends a probe at once, and an exec probe's process with it", async
 });
 
 test("https probes the same way; a certificate nobody vouches for is a failed probe that says so", async () => {
-  const { execFileSync } = await import("node:child_process");
-  const { readFileSync } = await import("node:fs");
-  const { createServer: createHttpsServer } = await import("node:https");
-  const keyFile = join(dir, "probe-key.pem");
-  const certFile = join(dir, "probe-cert.pem");
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      keyFile,
-      "-out",
-      certFile,
-      "-days",
-      "1",
-    ].concat(["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]),
-    { stdio: "ignore" },
-  );
-  const secure = createHttpsServer({ key: readFileSync(keyFile), cert: readFileSync(certFile) }, (_, res) =>
-    res.end("ok\n"),
-  );
+  const { key, cert } = makeSelfSignedCert(dir);
+  const secure = createHttpsServer({ key, cert }, (_, res) => res.end("ok\n"));
   await new Promise<void>((resolve) => secure.listen(0, "127.0.0.1", resolve));
   try {
     const url = `https://127.0.0.1:${(secure.address() as AddressInfo).port}/`;
