@@ -6,7 +6,7 @@ import { heldFifos, isAlive } from "../../test/helpers/daemon.js";
 import { waitFor } from "../../test/helpers/wait-for.js";
 import { fifoHolderProgram } from "../core/native.js";
 import { readProcStat } from "../identity/proc-stat.js";
-import { FifoHolder } from "./fifo-holder.js";
+import { FifoHolder, spawnHolder } from "./fifo-holder.js";
 import { ensureFifo } from "./make-fifos.js";
 import { makeTempDir } from "./service-fixtures.js";
 
@@ -67,3 +67,16 @@ test(
     assert.ok(!existsSync(record), "and removes its record");
   },
 );
+
+test("a holder program that is missing or not executable fails the start at once, saying so", () => {
+  const { dir, cleanup } = makeTempDir("holder-missing");
+  cleanups.push(cleanup);
+  const logsDir = join(dir, "logs");
+  mkdirSync(logsDir);
+  const missing = join(dir, "no-such-holder");
+  assert.throws(() => spawnHolder(missing, dir, logsDir, null), /cannot start .*no-such-holder/);
+  const plain = join(dir, "not-executable");
+  writeFileSync(plain, "#!/bin/sh\nsleep 100\n", { mode: 0o644 });
+  assert.throws(() => spawnHolder(plain, dir, logsDir, null), /cannot start .*not-executable/);
+  assert.equal(existsSync(FifoHolder.recordPath(dir)), false, "no record of a holder that never ran");
+});

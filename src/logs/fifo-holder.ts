@@ -9,11 +9,11 @@
  * this very logs dir, not a deleted one of the same name) before any signal is sent to it.
  */
 import { spawn } from "node:child_process";
-import { closeSync, openSync, readFileSync, rmSync, statSync } from "node:fs";
+import { accessSync, closeSync, constants, openSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../core/atomic-write.js";
 import { isErrno } from "../core/errors.js";
-import { fifoHolderProgram, nativeSpawn } from "../core/native.js";
+import { fifoHolderProgram, nativeError, nativeSpawn } from "../core/native.js";
 import { placeInCgroup } from "../identity/cgroup.js";
 import { readCmdline, readProcStat } from "../identity/proc-stat.js";
 
@@ -121,8 +121,8 @@ function holdsDir(pid: number, logsDir: string): boolean {
   }
 }
 
-/** Starts a holder in a session (and cgroup, given one) of its own and records it. */
-function spawnHolder(
+/** Starts a holder in a session (and cgroup, given one) of its own and records it; exported for tests. */
+export function spawnHolder(
   program: string,
   stateDir: string,
   logsDir: string,
@@ -146,6 +146,12 @@ function spawnHolder(
 function startNatively(program: string, logsDir: string, cgroupPath: string | null): number | undefined {
   if (nativeSpawn === null) return undefined;
   const spawnNative = nativeSpawn;
+  try {
+    // A program missing or not executable fails at once through child_process, as it always did.
+    accessSync(program, constants.X_OK);
+  } catch {
+    return undefined;
+  }
   const devNull = openSync("/dev/null", "r+");
   try {
     const start = (cgroup: string | null): number =>
@@ -158,7 +164,11 @@ function startNatively(program: string, logsDir: string, cgroupPath: string | nu
         -1,
         -1,
         cgroup,
-        ignore,
+        (error) => {
+          // Only a failure is told: the check every minute starts another holder.
+          if (error)
+            console.error(`upkeep: the FIFO holder ${program} could not run: ${nativeError(error).message}`);
+        },
         ignore,
       );
     try {
@@ -177,7 +187,7 @@ function startNatively(program: string, logsDir: string, cgroupPath: string | nu
   }
 }
 
-/** Neither the holder's exec nor its exit needs an answer: alive() looks at /proc. */
+/** The holder's exit needs no answer: alive() looks at /proc. */
 function ignore(): void {}
 
 function startWithChildProcess(
