@@ -12,6 +12,7 @@ import { spawn } from "node:child_process";
 import { accessSync, closeSync, constants, openSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../core/atomic-write.js";
+import { daemonEnv } from "../core/daemon-env.js";
 import { isErrno } from "../core/errors.js";
 import { fifoHolderProgram, nativeError, nativeSpawn } from "../core/native.js";
 import { placeInCgroup } from "../identity/cgroup.js";
@@ -140,7 +141,7 @@ export function spawnHolder(
 /**
  * With the addon's spawner: cloned straight into its cgroup (child_process forks the daemon,
  * and the move into the cgroup afterwards cost the daemon's start 15–20 ms here), in a session
- * of its own, working from /, with no environment. Undefined when the spawner is not there
+ * of its own, working from /. Undefined when the spawner is not there
  * or the kernel refuses it (then child_process starts it).
  */
 function startNatively(program: string, logsDir: string, cgroupPath: string | null): number | undefined {
@@ -158,7 +159,7 @@ function startNatively(program: string, logsDir: string, cgroupPath: string | nu
       spawnNative(
         program,
         [program, logsDir],
-        [],
+        environment(),
         "/",
         [devNull, devNull, devNull],
         -1,
@@ -185,6 +186,16 @@ function startNatively(program: string, logsDir: string, cgroupPath: string | nu
   } finally {
     closeSync(devNull); // the child has its own copy
   }
+}
+
+/**
+ * The daemon's environment, as child_process gave it: whoever looks for the daemon's processes
+ * by a variable it carries (a test's marker, an operator's tag) finds the holder too.
+ */
+function environment(): string[] {
+  return Object.entries(daemonEnv()).flatMap(([name, value]) =>
+    value === undefined ? [] : [`${name}=${value}`],
+  );
 }
 
 /** The holder's exit needs no answer: alive() looks at /proc. */
