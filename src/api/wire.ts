@@ -4,6 +4,7 @@
  */
 
 import type { ConfigPlan } from "../config/diff.js";
+import type { ChannelResult } from "../notify/channel-result.js";
 import type { ServiceState } from "../service/states.js";
 export { SERVICE_STATES, type ServiceState } from "../service/states.js";
 
@@ -167,17 +168,8 @@ export interface ServiceTreeJson {
   processes: ProcessJson[];
 }
 
-/** One channel's answer to POST /api/v1/notify/test. */
-export interface NotifyChannelResultJson {
-  channel: string;
-  /** The target with any secret cut out (a URL's path, a password). */
-  target: string;
-  ok: boolean;
-  ms: number;
-  error: string | null;
-  /** The delivery id the far end saw (Upkeep-Delivery header, Message-ID). */
-  id: string;
-}
+/** One channel's answer to POST /api/v1/notify/test (declared beside the code that makes it). */
+export type NotifyChannelResultJson = ChannelResult;
 
 /** POST /api/v1/notify/test */
 export interface NotifyTestResponseJson {

@@ -4,23 +4,13 @@
  * timeout and no retry, and each result reported. Not queued: the operator waits for the answer.
  */
 import { join } from "node:path";
+import type { ChannelResult } from "./channel-result.js";
 import { channelsOf } from "../config/notify-model.js";
 import { UpkeepError } from "../core/errors.js";
 import { describeChannel } from "./channels.js";
 import { readLastLines } from "./last-lines.js";
 import { composeMessage } from "./message.js";
 import { newMessageId, type Notifier, type NotifierDeps } from "./notifier.js";
-
-export interface ChannelResult {
-  channel: string;
-  /** The target as it may be shown (no secret). */
-  target: string;
-  ok: boolean;
-  ms: number;
-  error: string | null;
-  /** The delivery id the far end saw (Upkeep-Delivery, Message-ID). */
-  id: string;
-}
 
 export async function sendTestMessage(
   notifier: Notifier,

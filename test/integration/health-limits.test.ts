@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import { TestEnv } from "../helpers/daemon.js";
 import { freePorts } from "../helpers/ports.js";
+import { startWebTurningUnhealthy } from "../helpers/unhealthy-web.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 describe("health probes", () => {
@@ -9,17 +10,8 @@ describe("health probes", () => {
   after(() => env.teardown());
 
   test("an http probe that begins to fail: unhealthy, restarted, then recovered", async () => {
-    const [port] = await freePorts(1);
-    env.writeConfig(`
-services:
-  web:
-    command: ["{fixtures}/health-server", "${port}", "{marker}"]
-    ready: { http: "http://127.0.0.1:${port}/healthz", interval: 100ms }
-    health: { http: "http://127.0.0.1:${port}/healthz", interval: 200ms, timeout: 1s, failures: 2 }
-`);
-    await env.startDaemon();
-    const first = await env.waitForService("web", "running", "web running");
-    process.kill(first.pid, "SIGUSR1"); // alive, but /healthz now answers 503
+    const first = await startWebTurningUnhealthy(env);
+    const { port } = first;
     const unhealthy = await waitFor(
       async () => (await env.events("web")).find((e) => e.kind === "unhealthy") ?? null,
       { what: "an unhealthy event" },

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { TestEnv } from "../helpers/daemon.js";
 import { freePorts } from "../helpers/ports.js";
+import { startWebTurningUnhealthy } from "../helpers/unhealthy-web.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 describe("incidents", () => {
@@ -189,17 +190,7 @@ services:
 
   test("a restart for a failing health probe is an unhealthy incident with the probe's verdict and the last words", async () => {
     const env = newEnv();
-    const [port] = await freePorts(1);
-    env.writeConfig(`
-services:
-  web:
-    command: ["{fixtures}/health-server", "${port}", "{marker}"]
-    ready: { http: "http://127.0.0.1:${port}/healthz", interval: 100ms }
-    health: { http: "http://127.0.0.1:${port}/healthz", interval: 200ms, timeout: 1s, failures: 2 }
-`);
-    await env.startDaemon();
-    const first = await env.waitForService("web", "running", "web running");
-    process.kill(first.pid, "SIGUSR1"); // alive, but /healthz now answers 503
+    const first = await startWebTurningUnhealthy(env);
     const incident = await waitFor(
       async () => {
         const { json } = await env.api("GET", "/api/v1/incidents?service=web");
