@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
+import type { ServiceResultJson } from "../../src/cli/render/action-results.js";
 import { TestEnv } from "../helpers/daemon.js";
 import { waitFor } from "../helpers/wait-for.js";
 
@@ -13,15 +14,7 @@ import { waitFor } from "../helpers/wait-for.js";
 const env = new TestEnv();
 after(() => env.teardown());
 
-interface Result {
-  service: string;
-  ok: boolean;
-  action: string;
-  state: string;
-  pid: number | null;
-  message: string;
-  error?: { code: string; message: string; hint?: string };
-}
+type Result = ServiceResultJson;
 
 function json(args: string[]): { code: number; body: { results: Result[]; error?: Result["error"] } } {
   const r = env.cli(...args);
