@@ -3,7 +3,7 @@
  * first line) or a variable of the daemon's environment (`*_env`). The config holds only where
  * a secret is; validation proves it can be read, and no problem or note ever shows its value.
  */
-import { daemonEnvChanged } from "../core/daemon-env.js";
+import { deleteDaemonVariable } from "../core/daemon-env.js";
 import { statSync } from "node:fs";
 import { readSmallFile } from "../core/read-small-file.js";
 import type { Config } from "./model.js";
@@ -173,8 +173,7 @@ export function holdSecretVariables(names: readonly string[]): void {
     const value = process.env[name];
     if (value === undefined) continue;
     heldVariables.set(name, value);
-    delete process.env[name];
-    daemonEnvChanged(); // the copy services inherit must lose it too
+    deleteDaemonVariable(name); // also out of the copy services inherit
   }
 }
 

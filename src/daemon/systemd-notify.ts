@@ -10,7 +10,7 @@
  * receiver went away, its queue is full) is said once on stderr and supervision goes on: being
  * told is systemd's convenience, never a condition of running.
  */
-import { daemonEnvChanged } from "../core/daemon-env.js";
+import { deleteDaemonVariable } from "../core/daemon-env.js";
 import { native, nativeError } from "../core/native.js";
 import { SERVICE_STATES, type ServiceState } from "../service/states.js";
 
@@ -33,10 +33,10 @@ export function takeNotifyTarget(env: NodeJS.ProcessEnv = process.env): NotifyTa
   const address = env["NOTIFY_SOCKET"];
   const usec = env["WATCHDOG_USEC"];
   const pid = env["WATCHDOG_PID"];
-  delete env["NOTIFY_SOCKET"];
-  delete env["WATCHDOG_USEC"];
-  delete env["WATCHDOG_PID"];
-  if (env === process.env) daemonEnvChanged();
+  for (const name of ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"]) {
+    if (env === process.env) deleteDaemonVariable(name);
+    else delete env[name];
+  }
   if (address === undefined || address === "") return null;
   const forUs = pid === undefined || pid === "" || Number(pid) === process.pid;
   const period = usec !== undefined && /^[1-9]\d*$/.test(usec) ? Number(usec) : null;

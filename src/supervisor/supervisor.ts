@@ -12,7 +12,7 @@ import { FifoHolder } from "../logs/fifo-holder.js";
 import { prepareServiceFiles, ServiceLog } from "../logs/service-log.js";
 import { findStateDirProcesses, scopeOfStateDir, type StateDirScope } from "../service/record-tie.js";
 import { ServiceRunner } from "../service/runner.js";
-import { daemonEnvChanged } from "../core/daemon-env.js";
+import { setDaemonVariable } from "../core/daemon-env.js";
 import { BufferedStore } from "../store/buffered-store.js";
 import type { EventRecord, NewEvent, ProcessRecord, ServiceRecord, StateStore } from "../store/store.js";
 import { startRecovered, type RecoveryContext } from "./adopt.js";
@@ -121,8 +121,7 @@ export class Supervisor {
     // Given to every service (service-env.ts takes it from here, also with env_inherit: false):
     // with the service's name it proves a process was started by this daemon's state dir, also
     // without cgroups.
-    process.env[STATE_ID_ENV] = this.cgroupGroup;
-    daemonEnvChanged();
+    setDaemonVariable(STATE_ID_ENV, this.cgroupGroup);
   }
 
   get logsDir(): string {
