@@ -142,6 +142,36 @@ test("the byte parser reads every field as the text parser does, for every proce
   assert.ok(lines.length > 10);
   for (const line of lines) {
     const bytes = Buffer.from(line);
-    assert.deepEqual(parseProcStatBytes(bytes, bytes.length), parseProcStat(line), line);
+    assert.deepEqual(parseProcStatBytes(bytes, bytes.length), splitParse(line), line);
   }
 });
+
+/** The text parser the byte parser replaced (split on spaces after the last ')'): the oracle. */
+function splitParse(text: string): ReturnType<typeof parseProcStat> {
+  // comm is inside parentheses and may itself contain ") (": the fields resume after the LAST ')'.
+  const open = text.indexOf("(");
+  const close = text.lastIndexOf(")");
+  if (open < 0 || close < open) return null;
+  const rest = text
+    .slice(close + 2)
+    .trim()
+    .split(" ");
+  // rest[0] is field 3 (state), so field N is rest[N - 3].
+  const field = (n: number): number => Number(rest[n - 3]);
+  if (rest.length < 22) return null;
+  return {
+    pid: Number(text.slice(0, open).trim()),
+    comm: text.slice(open + 1, close),
+    state: rest[0] ?? "?",
+    ppid: field(4),
+    pgid: field(5),
+    sid: field(6),
+    utimeTicks: field(14),
+    stimeTicks: field(15),
+    cutimeTicks: field(16),
+    cstimeTicks: field(17),
+    startTime: field(22),
+    vsizeBytes: field(23),
+    rssPages: field(24),
+  };
+}

@@ -75,36 +75,12 @@ function procReadError(pid: number, name: string, err: unknown): UpkeepError {
 
 /** Parses the text of /proc/PID/stat; exported for tests of odd command names. */
 export function parseProcStat(text: string): ProcStat | null {
-  // comm is inside parentheses and may itself contain ") (": the fields resume after the LAST ')'.
-  const open = text.indexOf("(");
-  const close = text.lastIndexOf(")");
-  if (open < 0 || close < open) return null;
-  const rest = text
-    .slice(close + 2)
-    .trim()
-    .split(" ");
-  // rest[0] is field 3 (state), so field N is rest[N - 3].
-  const field = (n: number): number => Number(rest[n - 3]);
-  if (rest.length < 22) return null;
-  return {
-    pid: Number(text.slice(0, open).trim()),
-    comm: text.slice(open + 1, close),
-    state: rest[0] ?? "?",
-    ppid: field(4),
-    pgid: field(5),
-    sid: field(6),
-    utimeTicks: field(14),
-    stimeTicks: field(15),
-    cutimeTicks: field(16),
-    cstimeTicks: field(17),
-    startTime: field(22),
-    vsizeBytes: field(23),
-    rssPages: field(24),
-  };
+  const bytes = Buffer.from(text);
+  return parseProcStatBytes(bytes, bytes.length);
 }
 
 /**
- * The same fields as parseProcStat, read from the bytes: no string of the whole line and no
+ * The fields of a /proc/PID/stat line, read from its bytes: no string of the whole line and no
  * array of its fifty fields. Trees, identities, samples and metrics read thousands of these
  * lines; splitting each made most of the garbage of a metrics scrape.
  */
