@@ -17,24 +17,17 @@ export const kernelFileBuffer = Buffer.allocUnsafe(64 * 1024);
  * the buffer is cut at its size (none of the files read this way comes near it).
  */
 export function readKernelFileInto(path: string): number {
-  return withoutStacks(() => {
-    const fd = openSync(path, "r");
-    try {
-      let length = 0;
-      while (length < kernelFileBuffer.length) {
-        const read = readSync(fd, kernelFileBuffer, length, kernelFileBuffer.length - length, null);
-        if (read === 0) break;
-        length += read;
-      }
-      return length;
-    } finally {
-      closeSync(fd);
-    }
-  });
+  return readWhole(path, false).length;
 }
 
 /** The whole file as a buffer of its own, however long (a long environ or cmdline). */
 export function readKernelFile(path: string): Buffer {
+  const { buffer, length } = readWhole(path, true);
+  return Buffer.from(buffer.subarray(0, length));
+}
+
+/** Reads until end of file into kernelFileBuffer, or into bigger copies of it when `grow`. */
+function readWhole(path: string, grow: boolean): { buffer: Buffer; length: number } {
   return withoutStacks(() => {
     const fd = openSync(path, "r");
     try {
@@ -42,6 +35,7 @@ export function readKernelFile(path: string): Buffer {
       let length = 0;
       for (;;) {
         if (length === buffer.length) {
+          if (!grow) break;
           const bigger = Buffer.allocUnsafe(buffer.length * 2);
           buffer.copy(bigger, 0, 0, length);
           buffer = bigger;
@@ -50,7 +44,7 @@ export function readKernelFile(path: string): Buffer {
         if (read === 0) break;
         length += read;
       }
-      return Buffer.from(buffer.subarray(0, length));
+      return { buffer, length };
     } finally {
       closeSync(fd);
     }
