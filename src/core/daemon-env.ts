@@ -24,3 +24,8 @@ export function deleteDaemonVariable(name: string): void {
   delete process.env[name];
   copy = null;
 }
+
+/** NAME=value lines of an environment, as execve(2) takes them (unset names left out). */
+export function environmentLines(env: Readonly<Record<string, string | undefined>>): string[] {
+  return Object.entries(env).flatMap(([name, value]) => (value === undefined ? [] : [`${name}=${value}`]));
+}

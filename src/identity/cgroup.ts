@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readdirSync, rmdirSync, writeFileSync } from "no
 import { readKernelText } from "../core/read-kernel-file.js";
 import { join } from "node:path";
 import { UpkeepError, errnoOf } from "../core/errors.js";
+import { nativeError } from "../core/native.js";
 import { cgroupFsPath, findCgroup2Mount, readProcCgroup } from "./cgroup-mount.js";
 
 export { cgroupFsPath, cgroupRecordPath, readProcCgroup } from "./cgroup-mount.js";
@@ -135,6 +136,23 @@ export function cgroupPids(cgroupPath: string): number[] {
   } catch (err) {
     if (errnoOf(err) === "ENOENT") return [];
     throw err;
+  }
+}
+
+/**
+ * A process started by the addon's clone3 born into `cgroupPath`: `start(cgroup)` spawns it.
+ * When clone3 refuses the cgroup (removed meanwhile, or it gained controllers), it is started
+ * outside and placed there at once, as the child_process path does when the daemon cannot move
+ * itself. Any other failure is thrown as it came.
+ */
+export function startInCgroup(cgroupPath: string | null, start: (cgroup: string | null) => number): number {
+  try {
+    return start(cgroupPath);
+  } catch (err) {
+    if (cgroupPath === null || nativeError(err).syscall !== "clone3") throw err;
+    const pid = start(null);
+    placeInCgroup(cgroupPath, pid);
+    return pid;
   }
 }
 

@@ -12,10 +12,10 @@ import { spawn } from "node:child_process";
 import { accessSync, closeSync, constants, openSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../core/atomic-write.js";
-import { daemonEnv } from "../core/daemon-env.js";
+import { daemonEnv, environmentLines } from "../core/daemon-env.js";
 import { isErrno } from "../core/errors.js";
 import { fifoHolderProgram, nativeError, nativeSpawn } from "../core/native.js";
-import { placeInCgroup } from "../identity/cgroup.js";
+import { placeInCgroup, startInCgroup } from "../identity/cgroup.js";
 import { readCmdline, readProcStat } from "../identity/proc-stat.js";
 
 /** The holder's comm: its program name cut to the kernel's 15 bytes. */
@@ -159,7 +159,9 @@ function startNatively(program: string, logsDir: string, cgroupPath: string | nu
       spawnNative(
         program,
         [program, logsDir],
-        environment(),
+        // The daemon's environment, as child_process gave it: whoever finds the daemon's
+        // processes by a variable they carry (a test's marker, an operator's tag) finds it too.
+        environmentLines(daemonEnv()),
         "/",
         [devNull, devNull, devNull],
         -1,
@@ -172,30 +174,12 @@ function startNatively(program: string, logsDir: string, cgroupPath: string | nu
         },
         ignore,
       );
-    try {
-      return start(cgroupPath);
-    } catch {
-      if (cgroupPath === null) return undefined;
-      // The cgroup refused the child (removed, or gained controllers): started outside, then moved.
-      const pid = start(null);
-      placeInCgroup(cgroupPath, pid);
-      return pid;
-    }
+    return startInCgroup(cgroupPath, start);
   } catch {
     return undefined;
   } finally {
     closeSync(devNull); // the child has its own copy
   }
-}
-
-/**
- * The daemon's environment, as child_process gave it: whoever looks for the daemon's processes
- * by a variable it carries (a test's marker, an operator's tag) finds the holder too.
- */
-function environment(): string[] {
-  return Object.entries(daemonEnv()).flatMap(([name, value]) =>
-    value === undefined ? [] : [`${name}=${value}`],
-  );
 }
 
 /** The holder's exit needs no answer: alive() looks at /proc. */

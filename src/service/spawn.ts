@@ -1,14 +1,14 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { existsSync, openSync } from "node:fs";
-import { daemonEnv } from "../core/daemon-env.js";
+import { daemonEnv, environmentLines } from "../core/daemon-env.js";
 import { lookUpExecutable, resolveExecutable } from "../core/resolve-executable.js";
 import { serviceKeyPath, type ServiceConfig } from "../config/model.js";
 import { STATE_ID_ENV } from "../config/state-dir-id.js";
 import { RUN_ID_ENV } from "../identity/process-tree.js";
 import { SERVICE_ENV } from "./record-tie.js";
 import { nativeError, nativeSpawn, signalName } from "../core/native.js";
-import { runInCgroup, placeInCgroup } from "../identity/cgroup.js";
+import { runInCgroup, placeInCgroup, startInCgroup } from "../identity/cgroup.js";
 import { resolveGroup, resolveUser } from "../core/users.js";
 import type { ServiceOutput } from "./output.js";
 import { serviceEnv } from "./service-env.js";
@@ -145,9 +145,7 @@ function spawnNative(
   const spawn = nativeSpawn;
   if (spawn === null) throw new Error("the native spawner is not loaded");
   const stdin = (devNull ??= openSync("/dev/null", "r"));
-  const envp = Object.entries(request.env)
-    .filter((entry): entry is [string, string] => entry[1] !== undefined)
-    .map(([key, value]) => `${key}=${value}`);
+  const envp = environmentLines(request.env);
   let resolveExit: (status: ExitStatus) => void = () => undefined;
   const exited = new Promise<ExitStatus>((resolve) => (resolveExit = resolve));
   const onExit = (code: number | null, signal: number | null): void =>
@@ -178,19 +176,10 @@ function spawnNative(
   // Synchronous, so that a clone3 the kernel refuses reaches spawnService as a throw.
   let pid: number;
   try {
-    pid = start(cgroupPath);
+    pid = startInCgroup(cgroupPath, start);
   } catch (err) {
-    const error = nativeError(err);
-    // The cgroup refused the child (removed, or gained controllers): start it outside and
-    // place it at once, as the child_process path does when the daemon cannot move itself.
-    if (cgroupPath === null || error.syscall !== "clone3") throw describeSpawnError(error, request);
-    try {
-      pid = start(null);
-    } catch (again) {
-      // As Node's error (code, syscall): spawnService tells "no clone3 here" by them.
-      throw describeSpawnError(nativeError(again), request);
-    }
-    placeInCgroup(cgroupPath, pid);
+    // As Node's error (code, syscall): spawnService tells "no clone3 here" by them.
+    throw describeSpawnError(nativeError(err), request);
   }
   // Outside the try: the process exists now, whatever the marker does.
   announce(pid);
