@@ -40,16 +40,21 @@ export function openOwnFile(
   }
   if (kind === "fifo" ? !stat.isFIFO() : !stat.isFile()) {
     closeSync(fd);
-    throw new UpkeepError(
-      "STATE_DIR_UNUSABLE",
-      `${path} is not a ${KIND_WORDS[kind]} (found ${typeOf(stat)})`,
-      {
-        hint: `Something else was put where upkeep keeps its own file: remove it (rm ${path}) and start again; upkeep recreates it.`,
-        details: { file: path, expected: KIND_WORDS[kind], got: typeOf(stat) },
-      },
-    );
+    throw wrongKindError(path, stat, kind);
   }
   return { fd, stat };
+}
+
+/** Something other than a `kind` found at `path`, where upkeep keeps its own file. */
+export function wrongKindError(path: string, stat: Stats, kind: OwnFileKind): UpkeepError {
+  return new UpkeepError(
+    "STATE_DIR_UNUSABLE",
+    `${path} is not a ${KIND_WORDS[kind]} (found ${typeOf(stat)})`,
+    {
+      hint: `Something else was put where upkeep keeps its own file: remove it (rm ${path}) and start again; upkeep recreates it.`,
+      details: { file: path, expected: KIND_WORDS[kind], got: typeOf(stat) },
+    },
+  );
 }
 
 /** ELOOP from an O_NOFOLLOW open as the error the operator should see; null for other errors. */

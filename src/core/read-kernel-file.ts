@@ -14,7 +14,8 @@ export const kernelFileBuffer = Buffer.allocUnsafe(64 * 1024);
 
 /**
  * Reads the file into kernelFileBuffer and returns how many bytes it holds. A file longer than
- * the buffer is cut at its size (none of the files read this way comes near it).
+ * the buffer is cut at its size: only for files that cannot come near it (/proc/PID/stat);
+ * readKernelText reads a longer one whole.
  */
 export function readKernelFileInto(path: string): number {
   return readWhole(path, false).length;
@@ -51,8 +52,13 @@ function readWhole(path: string, grow: boolean): { buffer: Buffer; length: numbe
   });
 }
 
-/** The whole file as latin1 text (what /proc and cgroup files hold but for names). */
+/**
+ * The whole file as latin1 text (what /proc and cgroup files hold but for names). A file that
+ * fills the shared buffer is read again whole: cgroup.procs of a service with ten thousand
+ * processes passes 64 KiB, and a list cut there would miss members and end in a cut PID.
+ */
 export function readKernelText(path: string): string {
   const length = readKernelFileInto(path);
+  if (length === kernelFileBuffer.length) return readKernelFile(path).toString("latin1");
   return kernelFileBuffer.toString("latin1", 0, length);
 }

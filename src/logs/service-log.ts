@@ -4,10 +4,18 @@
  * to the service's log files with an index of capture times and lifecycle markers
  * (docs/logs.md). Services get their ends of the FIFOs from childStdio() at each spawn.
  */
-import { closeSync, constants, mkdirSync, open as openCallback, unlinkSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  lstatSync,
+  mkdirSync,
+  open as openCallback,
+  unlinkSync,
+  type Stats,
+} from "node:fs";
 import { promisify } from "node:util";
 import { UpkeepError, isErrno } from "../core/errors.js";
-import { refusedLink } from "../core/open-own-file.js";
+import { refusedLink, wrongKindError } from "../core/open-own-file.js";
 import { FifoReader, openChildEnd } from "./fifo.js";
 import { ensureFifo, ensureFifos } from "./make-fifos.js";
 import { LOG_STREAMS, assertLogName, fifoPath, generationFiles, type LogStream } from "./log-files.js";
@@ -74,11 +82,27 @@ async function createIndexFile(path: string): Promise<void> {
   try {
     fd = await openFd(path, flags | constants.O_NONBLOCK, LOG_FILE_MODE);
   } catch (err) {
-    throw refusedLink(path, err) ?? err;
+    throw refusedLink(path, err) ?? wrongIndexKind(path) ?? err;
   }
   // Nothing was written: the close does not wait for the disk. On the loop thread, so that it
   // does not queue behind the other services' creates.
   closeSync(fd);
+}
+
+/**
+ * The open failed because something other than a regular file is there (a directory: EISDIR;
+ * a FIFO no one reads or a socket: ENXIO): said as what was found, with the fix; null when the
+ * path holds a regular file or nothing (the open's own error then says it).
+ */
+function wrongIndexKind(path: string): UpkeepError | null {
+  let stat: Stats;
+  try {
+    stat = lstatSync(path);
+  } catch (err) {
+    if (isErrno(err, "ENOENT")) return null;
+    throw err;
+  }
+  return stat.isFile() ? null : wrongKindError(path, stat, "file");
 }
 
 /** The daemon's side of one service's output. */

@@ -3,6 +3,7 @@ import {
   constants,
   existsSync,
   ftruncateSync,
+  lstatSync,
   mkdirSync,
   renameSync,
   unlinkSync,
@@ -12,7 +13,7 @@ import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileAtomicAsync } from "../core/atomic-write.js";
 import { isErrno } from "../core/errors.js";
-import { openOwnFile, refusedLink } from "../core/open-own-file.js";
+import { openOwnFile, refusedLink, wrongKindError } from "../core/open-own-file.js";
 import { native, nativeError } from "../core/native.js";
 
 /** `<state_dir>/pids/NAME.pid`: the PID alone, no newline (SPEC §6). */
@@ -48,6 +49,9 @@ export async function writePidFile(stateDir: string, service: string, pid: numbe
   // Removed by us (the common case after an exit): a rename puts it in place. Had someone made
   // one meanwhile, the rename replaces it as atomically; only its inode is not kept as spare.
   if (removedByUs.delete(path)) return renameSync(spare, path);
+  // The exchange would take whatever is at the PID file's path as the next spare: a directory
+  // or FIFO put there would fail every later write, naming the spare instead of what was put.
+  refuseForeignKind(path);
   try {
     native.exchange(spare, path);
   } catch (err) {
@@ -75,6 +79,8 @@ function rewriteExisting(path: string, text: string): boolean {
     opened = openOwnFile(path, constants.O_WRONLY);
   } catch (err) {
     if (isErrno(err, "ENOENT")) return false;
+    // A directory (EISDIR) or a FIFO no one reads (ENXIO): said as what it is, with the fix.
+    if (isErrno(err, "EISDIR") || isErrno(err, "ENXIO")) refuseForeignKind(path);
     throw err;
   }
   const { fd, stat } = opened;
@@ -120,6 +126,9 @@ const madeDirs = new Set<string>();
 export function removePidFile(stateDir: string, service: string): void {
   const path = pidFilePath(stateDir, service);
   const spare = sparePidFilePath(stateDir, service);
+  // Only a file of ours is removed or kept as the spare: a directory or FIFO put there stays
+  // where it is, and is said.
+  refuseForeignKind(path);
   try {
     if (native !== null && !existsSync(spare)) renameSync(path, spare);
     else unlinkSync(path);
@@ -127,4 +136,10 @@ export function removePidFile(stateDir: string, service: string): void {
     if (!isErrno(err, "ENOENT")) throw err;
   }
   removedByUs.add(path);
+}
+
+/** Throws STATE_DIR_UNUSABLE when something other than a regular file is at `path` (no link followed). */
+function refuseForeignKind(path: string): void {
+  const stat = lstatSync(path, { throwIfNoEntry: false });
+  if (stat !== undefined && !stat.isFile()) throw wrongKindError(path, stat, "file");
 }

@@ -3,6 +3,7 @@ import { diffConfigs, type ConfigPlan } from "../config/diff.js";
 import { formatProblem } from "../config/format-problem.js";
 import { loadConfig } from "../config/load.js";
 import type { Config } from "../config/model.js";
+import { holdSecretVariables, notifySecretVariables } from "../config/validate-secret.js";
 import { UpkeepError } from "../core/errors.js";
 import { describeStartedWith } from "../service/started-with.js";
 import type { Supervisor } from "./supervisor.js";
@@ -111,6 +112,9 @@ async function readAndApply(supervisor: Supervisor, dryRun: boolean): Promise<Re
   const next = loaded.config;
   const plan = planAgainstProcesses(supervisor, next, diffConfigs(supervisor.config, next));
   if (options.dryRun) return { plan, applied: false };
+  // The variables the new config names as secrets leave the environment before the restarts and
+  // starts below: the processes they start would otherwise carry them for as long as they run.
+  holdSecretVariables(notifySecretVariables(next));
 
   const byName = new Map(next.services.map((s) => [s.name, s]));
   // New configs first, removals after: a service that no longer requires a removed one must
